@@ -1,0 +1,50 @@
+import type { HistoryMessage, InferenceJobInput } from '../../src/index.js';
+import { stripSlackMentions } from '../shared/strip-mention.js';
+
+/** The fields of a Slack `app_mention` or `message` event the bot uses. */
+export interface SlackMessageEvent {
+  type: string;
+  user?: string;
+  bot_id?: string;
+  subtype?: string;
+  text?: string;
+  ts: string;
+  thread_ts?: string;
+  channel: string;
+  channel_type?: string;
+  team?: string;
+}
+
+/** Slack reply target carried in the job (opaque to the core). */
+export interface SlackReplyTarget {
+  channel: string;
+  thread_ts: string;
+  /** The question's ts, for the "working" reaction. */
+  message_ts: string;
+  [k: string]: unknown;
+}
+
+/**
+ * Turns a Slack message event into an inference job. The thread root is the event's `thread_ts`
+ * if present, else its `ts`. The idempotency key is the message itself (channel + ts), so the
+ * `app_mention` and `message.im` events for one message, and Slack's retries, are one job.
+ */
+export function slackEventToJob(ev: SlackMessageEvent, teamId: string, botUserId: string | undefined, history: HistoryMessage[]): InferenceJobInput {
+  const thread = ev.thread_ts ?? ev.ts;
+  const reply: SlackReplyTarget = { channel: ev.channel, thread_ts: thread, message_ts: ev.ts };
+  return {
+    v: 1,
+    kind: 'chat',
+    key: { platform: 'slack', tenant: teamId, channel: ev.channel, thread },
+    user: { id: ev.user ?? 'unknown' },
+    text: stripSlackMentions(ev.text ?? '', botUserId),
+    history,
+    source: { eventId: `${ev.channel}/${ev.ts}`, receivedAt: Date.now() },
+    reply,
+  };
+}
+
+/** Messages the bot must not answer: its own, other bots', edits and other subtypes. */
+export function isIgnorableMessage(ev: SlackMessageEvent, botUserId?: string): boolean {
+  return Boolean(ev.bot_id) || (ev.subtype !== undefined && ev.subtype !== 'file_share') || (botUserId !== undefined && ev.user === botUserId);
+}

@@ -1,0 +1,7 @@
+export { createSlackAdapter, SLACK_EVENTS_PATH } from './create-slack-adapter.js';
+export type { SlackAdapter } from './create-slack-adapter.js';
+export { SlackReplySink, SLACK_PART_MAX_CHARS } from './slack-reply-sink.js';
+export { slackEventToJob, isIgnorableMessage } from './event-to-job.js';
+export type { SlackMessageEvent, SlackReplyTarget } from './event-to-job.js';
+export { fetchThreadHistory } from './fetch-thread-history.js';
+// register-listeners and bolt-logger are internal to the adapter.

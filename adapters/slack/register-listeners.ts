@@ -1,0 +1,60 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { enqueueInference, withText, type Runtime } from '../../src/index.js';
+import { slackEventToJob, isIgnorableMessage, type SlackMessageEvent } from './event-to-job.js';
+import { fetchThreadHistory } from './fetch-thread-history.js';
+
+export const EMPTY_QUESTION_TEXT = 'Ask me something after the mention, e.g. `@R1 why does pump P-101 cavitate at low flow?`';
+export const tooLongText = (max: number) => `That message is too long for me (over ${max} characters). Please shorten it or split it into several questions.`;
+
+/**
+ * `app_mention` in channels and `message` in DMs → one inference job each. Bolt has already
+ * acked the HTTP request (processBeforeResponse: false), so Slack sees a fast 200 and the work
+ * here never delays the ack.
+ */
+export function registerSlackListeners(app: App, rt: Runtime): void {
+  const { cfg, log, metrics } = rt;
+
+  const handle = async (kind: string, ev: SlackMessageEvent, client: WebClient, teamId: string, botUserId?: string, botId?: string, retryNum?: number) => {
+    const t0 = performance.now();
+    metrics.eventsReceived.inc({ platform: 'slack', kind });
+    const logFields = { channel: ev.channel, ts: ev.ts, retryNum };
+    const question = slackEventToJob(ev, teamId, botUserId, []).text;
+    if (!question) {
+      await client.chat.postEphemeral({ channel: ev.channel, user: ev.user!, thread_ts: ev.thread_ts, text: EMPTY_QUESTION_TEXT }).catch(() => {});
+      metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: 'rejected' });
+      return;
+    }
+    if (question.length > cfg.QUESTION_MAX_CHARS) {
+      await client.chat.postEphemeral({ channel: ev.channel, user: ev.user!, thread_ts: ev.thread_ts, text: tooLongText(cfg.QUESTION_MAX_CHARS) }).catch(() => {});
+      metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: 'rejected' });
+      return;
+    }
+    const history = ev.thread_ts
+      ? await fetchThreadHistory(client, { channel: ev.channel, threadTs: ev.thread_ts, currentTs: ev.ts, botUserId, botId, maxMessages: cfg.HISTORY_MAX_MESSAGES }).catch((e) => {
+          log.warn({ ...logFields, err: (e as Error).message }, 'could not fetch thread history; answering without it');
+          return [];
+        })
+      : [];
+    const job = slackEventToJob(ev, teamId, botUserId, history);
+    const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS });
+    metrics.ackSeconds.observe({ platform: 'slack' }, (performance.now() - t0) / 1000);
+    metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: res.duplicate ? 'duplicate' : 'enqueued' });
+    log.info(withText(log, { ...logFields, jobId: res.jobId, duplicate: res.duplicate, historyMessages: history.length }, { text: job.text }), 'slack event enqueued');
+    if (!res.duplicate) {
+      await client.reactions.add({ channel: ev.channel, timestamp: ev.ts, name: 'eyes' }).catch(() => {});
+    }
+  };
+
+  app.event('app_mention', async ({ event, client, context, body }) => {
+    const ev = event as unknown as SlackMessageEvent;
+    if (isIgnorableMessage(ev, context.botUserId)) return;
+    await handle('app_mention', ev, client, body.team_id ?? context.teamId ?? 'unknown', context.botUserId, context.botId, context.retryNum);
+  });
+
+  app.message(async ({ message, client, context, body }) => {
+    const ev = message as unknown as SlackMessageEvent;
+    if (ev.channel_type !== 'im' || isIgnorableMessage(ev, context.botUserId)) return;
+    await handle('message_im', ev, client, (body as { team_id?: string }).team_id ?? context.teamId ?? 'unknown', context.botUserId, context.botId, context.retryNum);
+  });
+}

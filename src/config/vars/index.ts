@@ -1,0 +1,13 @@
+import { coreVars } from './core.js';
+import { slackVars } from './slack.js';
+
+/**
+ * Every environment variable the service reads, grouped by feature. Each feature adds its own
+ * file here; the README table, log redaction and `doctor` are driven by this list.
+ */
+export const envVars = {
+  ...coreVars,
+  ...slackVars,
+};
+
+export type EnvVarName = keyof typeof envVars;

@@ -1,0 +1,55 @@
+import { UnrecoverableError } from 'bullmq';
+import { deliveryJobSchema } from '../jobs/index.js';
+import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/index.js';
+import { beginDelivery, getMessage, markDelivered, type Db } from '../storage/index.js';
+import type { OutgoingReply, ReplySink } from './reply-sink.js';
+
+export interface DeliveryDeps {
+  db: Db;
+  sink: ReplySink;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export type DeliveryOutcome = 'delivered' | 'already_delivered' | 'found_existing';
+
+/** User-facing text when a job failed for good. */
+export const FAILED_REPLY_TEXT = 'Sorry, I could not answer this one: generation failed. Please try again in a moment.';
+
+/**
+ * Posts the answer for one message, exactly once: the message log records the delivery, and an
+ * attempt that follows a crashed one first asks the platform whether the reply is already there.
+ */
+export async function processDelivery(deps: DeliveryDeps, data: unknown): Promise<DeliveryOutcome> {
+  const parsed = deliveryJobSchema.safeParse(data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid delivery job: ${parsed.error.issues[0]?.message}`);
+  const job = parsed.data;
+  const row = await getMessage(deps.db, job.messageId);
+  if (!row) throw new UnrecoverableError(`delivery job for unknown message ${job.messageId}`);
+  if (row.status === 'generating') throw new Error(`message ${row.id} is still generating`);
+  const { delivered, previousAttempts } = await beginDelivery(deps.db, row.id);
+  if (delivered) return 'already_delivered';
+  const out: OutgoingReply = {
+    messageId: row.id,
+    key: row.key,
+    status: row.status === 'delivered' ? 'answered' : (row.status as OutgoingReply['status']),
+    answer: row.answer ?? '',
+    reasoning: row.reasoning ?? '',
+    error: row.status === 'failed' ? FAILED_REPLY_TEXT : undefined,
+    reply: job.reply,
+  };
+  if (previousAttempts > 0 && deps.sink.findExisting) {
+    const existing = await deps.sink.findExisting(out);
+    if (existing) {
+      await markDelivered(deps.db, row.id, existing);
+      deps.metrics.deliveries.inc({ platform: deps.sink.platform, outcome: 'found_existing' });
+      return 'found_existing';
+    }
+  }
+  const ref = await deps.sink.deliver(out);
+  await markDelivered(deps.db, row.id, ref);
+  deps.metrics.deliveries.inc({ platform: deps.sink.platform, outcome: 'delivered' });
+  deps.log.info({ messageId: row.id, platform: deps.sink.platform }, 'reply delivered');
+  return 'delivered';
+}

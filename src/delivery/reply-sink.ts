@@ -1,0 +1,31 @@
+import type { ConversationKey, Platform } from '../conversation/index.js';
+
+/** What the core hands an adapter to post: markdown plus structured data; the adapter renders it. */
+export interface OutgoingReply {
+  /** Message log id: adapters tag their post with it so a retried delivery can find it. */
+  messageId: string;
+  key: ConversationKey;
+  status: 'answered' | 'stopped' | 'failed';
+  /** Markdown answer (no reasoning in it). */
+  answer: string;
+  /** The model's reasoning, for platforms that show it collapsed. */
+  reasoning: string;
+  /** Set when status is `failed`: safe to show the user. */
+  error?: string;
+  /** The platform reply target the adapter put in the job. */
+  reply: Record<string, unknown>;
+}
+
+/** Where a reply went (e.g. Slack channel + ts); stored in the message log. */
+export type ReplyRef = Record<string, unknown>;
+
+/** Implemented by each platform adapter; the delivery worker calls it. */
+export interface ReplySink {
+  readonly platform: Platform;
+  deliver(reply: OutgoingReply): Promise<ReplyRef>;
+  /**
+   * Looks for a reply an earlier, crashed attempt already posted for this message. Called only
+   * when a previous attempt started and did not record its result.
+   */
+  findExisting?(reply: OutgoingReply): Promise<ReplyRef | null>;
+}

@@ -1,0 +1,6 @@
+export { InferenceEngine } from './inference-engine.js';
+export { loadModel, resolveModelPath } from './load-model.js';
+export { SequencePool } from './sequence-pool.js';
+export { splitThought, stripThinkTags } from './split-thought.js';
+export { fileSha256 } from './file-sha256.js';
+export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk } from './types.js';

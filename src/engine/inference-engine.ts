@@ -1,0 +1,139 @@
+import type { ChatHistoryItem, LlamaContext, LlamaGrammar } from 'node-llama-cpp';
+import { LlamaChatSession } from 'node-llama-cpp';
+import type { Logger } from '../log/logger.js';
+import type { ChatTurn } from '../prompts/index.js';
+import { loadModel, type LoadedModel } from './load-model.js';
+import { SequencePool } from './sequence-pool.js';
+import { splitThought, type ResponseItem } from './split-thought.js';
+import { fileSha256 } from './file-sha256.js';
+import type { GenerateRequest, GenerateResult, InferenceEngineOptions } from './types.js';
+
+const toHistory = (turns: ChatTurn[]): ChatHistoryItem[] =>
+  turns.map((t) => (t.role === 'assistant' ? { type: 'model', response: [t.text] } : { type: t.role, text: t.text }));
+
+/**
+ * One model, one context, `sequences` sequences. Concurrent `generate` calls each hold a sequence
+ * and are evaluated together in llama.cpp batches.
+ */
+export class InferenceEngine {
+  private closing?: Promise<void>;
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  /** sha256 of the model file, computed in the background after load. */
+  readonly modelSha256: Promise<string>;
+
+  private constructor(
+    private readonly loaded: LoadedModel,
+    private readonly context: LlamaContext,
+    readonly pool: SequencePool,
+    readonly options: InferenceEngineOptions,
+    readonly loadMs: number,
+  ) {
+    this.modelSha256 = fileSha256(loaded.modelPath);
+    this.modelSha256.catch(() => {});
+  }
+
+  static async create(options: InferenceEngineOptions, log: Logger): Promise<InferenceEngine> {
+    const t0 = performance.now();
+    const loaded = await loadModel({ ...options, log });
+    try {
+      const context = await loaded.model.createContext({
+        contextSize: options.contextSize,
+        sequences: options.sequences,
+        threads: options.threads,
+      });
+      const engine = new InferenceEngine(loaded, context, new SequencePool(context, options.sequences), options, performance.now() - t0);
+      log.info({ model: loaded.modelPath, sequences: options.sequences, contextSize: context.contextSize, threads: options.threads, gpu: loaded.llama.gpu, loadMs: Math.round(engine.loadMs) }, 'model loaded');
+      return engine;
+    } catch (e) {
+      await loaded.model.dispose().catch(() => {});
+      await loaded.llama.dispose().catch(() => {});
+      throw e;
+    }
+  }
+
+  get modelPath(): string {
+    return this.loaded.modelPath;
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Name of the chat wrapper resolved from the model file (DeepSeek for R1 distills). */
+  get llama() {
+    return this.loaded.llama;
+  }
+
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    if (this.closed) throw new Error('InferenceEngine is closed');
+    const t0 = performance.now();
+    const seq = await this.pool.acquire();
+    const tAcquired = performance.now();
+    let batchPeak = this.pool.inUse;
+    let firstTokenAt: number | null = null;
+    let completionTokens = 0;
+    const inputBefore = seq.tokenMeter.usedInputTokens;
+    const session = new LlamaChatSession({ contextSequence: seq, autoDisposeSequence: false });
+    try {
+      session.setChatHistory(toHistory(req.context));
+      const grammar = req.jsonSchema ? await this.grammarFor(req.jsonSchema) : undefined;
+      const res = await session.promptWithMeta(req.question, {
+        maxTokens: req.maxTokens,
+        temperature: req.temperature,
+        signal: req.signal,
+        stopOnAbortSignal: true,
+        grammar,
+        budgets: req.thoughtBudget !== undefined ? { thoughtTokens: req.thoughtBudget } : undefined,
+        onToken: (tokens) => {
+          completionTokens += tokens.length;
+          firstTokenAt ??= performance.now();
+          batchPeak = Math.max(batchPeak, this.pool.inUse);
+        },
+        onResponseChunk: (chunk) => {
+          if (!req.onChunk || !chunk.text) return;
+          const kind = chunk.type === 'segment' && chunk.segmentType === 'thought' ? 'thought' : 'answer';
+          req.onChunk({ kind, text: chunk.text });
+        },
+      });
+      const { answer, reasoning } = splitThought(res.response as ResponseItem[]);
+      const tEnd = performance.now();
+      return {
+        answer,
+        reasoning,
+        stopped: res.stopReason === 'abort' || req.signal?.aborted === true,
+        promptTokens: seq.tokenMeter.usedInputTokens - inputBefore,
+        completionTokens,
+        batchPeak,
+        timings: {
+          sequenceWaitMs: tAcquired - t0,
+          firstTokenMs: firstTokenAt === null ? null : firstTokenAt - tAcquired,
+          totalMs: tEnd - t0,
+        },
+      };
+    } finally {
+      session.dispose({ disposeSequence: false });
+      await this.pool.release(seq);
+    }
+  }
+
+  private grammarFor(schema: object): Promise<LlamaGrammar> {
+    const k = JSON.stringify(schema);
+    let g = this.grammars.get(k);
+    if (!g) {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GBNF JSON schema typing is stricter than plain JSON Schema objects
+      g = this.loaded.llama.createGrammarForJsonSchema(schema as any) as Promise<LlamaGrammar>;
+      this.grammars.set(k, g);
+    }
+    return g;
+  }
+
+  /** Disposes context, model and llama.cpp. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.context.dispose().catch(() => {});
+      await this.loaded.model.dispose().catch(() => {});
+      await this.loaded.llama.dispose().catch(() => {});
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,2 @@
+export { HttpServer } from './http-server.js';
+export type { HttpServerOptions, ReadinessCheck, RawHandler } from './http-server.js';

@@ -1,0 +1,35 @@
+// The core's public surface. Adapters and workers import from here, never from src/ internals.
+export { loadConfig, secretEnvVarNames, envVars } from './config/index.js';
+export type { Config, EnvVarName } from './config/index.js';
+export {
+  PLATFORMS, conversationKeySchema, encodeConversationKey, parseConversationKey, channelIdOf, hashId, threadLockId, channelGroupId,
+} from './conversation/index.js';
+export type { Platform, ConversationKey } from './conversation/index.js';
+export {
+  historyMessageSchema, inferenceJobSchema, deliveryJobSchema, inferenceJobId, deliveryJobId, QUEUE_INFERENCE, deliveryQueueName,
+  JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference,
+} from './jobs/index.js';
+export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
+export { InferenceEngine, splitThought, stripThinkTags, fileSha256 } from './engine/index.js';
+export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk } from './engine/index.js';
+export { buildPrompt, DEFAULT_SYSTEM_PROMPT } from './prompts/index.js';
+export type { ChatTurn, BuiltPrompt } from './prompts/index.js';
+export {
+  openDb, createPgDb, createPgliteDb, migrate, startMessage, finishMessage, failMessage, getMessage, getMessageByJobId, beginDelivery,
+  markDelivered, listConversation,
+} from './storage/index.js';
+export type { Db, MessageRow, MessageStatus } from './storage/index.js';
+export { createMetrics } from './metrics/index.js';
+export type { Metrics } from './metrics/index.js';
+export { createLogger, withText } from './log/logger.js';
+export type { Logger } from './log/logger.js';
+export { R1Error, ConfigError, ModelUnavailableError, InputError, JobContractError } from './errors.js';
+export { createRedis, QueueSet } from './queue/index.js';
+export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';
+export type { ReplySink, OutgoingReply, ReplyRef, DeliveryDeps } from './delivery/index.js';
+export { processInference, handleInferenceFailure } from './pipeline/index.js';
+export type { InferenceDeps, InferenceSettings } from './pipeline/index.js';
+export { HttpServer } from './http/index.js';
+export type { ReadinessCheck, RawHandler } from './http/index.js';
+export { createRuntime } from './runtime/index.js';
+export type { Runtime } from './runtime/index.js';

@@ -1,0 +1,13 @@
+import type { Platform } from '../conversation/index.js';
+
+/** Queue names. The BullMQ prefix (QUEUE_PREFIX) is applied by the connection options, not here. */
+export const QUEUE_INFERENCE = 'inference';
+/** One delivery queue per platform, consumed by the process that holds that platform's credentials. */
+export const deliveryQueueName = (platform: Platform) => `delivery-${platform}`;
+
+/** Job names inside the queues. */
+export const JOB_CHAT = 'chat';
+export const JOB_DELIVER = 'deliver';
+
+/** How long a finished job's id stays reserved, so a platform retry of the same event is a no-op. Slack retries for ~5 min, Teams for ~15 s; keep a day. */
+export const DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;

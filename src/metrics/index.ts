@@ -1,0 +1,2 @@
+export { createMetrics } from './registry.js';
+export type { Metrics } from './registry.js';

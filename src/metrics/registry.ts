@@ -1,0 +1,34 @@
+import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric the service exposes, in one place. Names follow Prometheus conventions
+ * (`r1_` prefix, base units, `_total` counters). Labels are low-cardinality: never a user,
+ * channel, message or job id.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'r1_process_' });
+  const r = { registers: [registry] };
+  return {
+    registry,
+    httpRequests: new Counter({ name: 'r1_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'] as const, ...r }),
+    eventsReceived: new Counter({ name: 'r1_events_received_total', help: 'Platform events received', labelNames: ['platform', 'kind'] as const, ...r }),
+    eventsAcked: new Counter({ name: 'r1_events_acked_total', help: 'Platform events acknowledged, by outcome', labelNames: ['platform', 'kind', 'outcome'] as const, ...r }),
+    ackSeconds: new Histogram({ name: 'r1_ack_seconds', help: 'Time from receiving an event to enqueueing it', labelNames: ['platform'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3], ...r }),
+    jobs: new Counter({ name: 'r1_jobs_total', help: 'Jobs processed by queue and outcome', labelNames: ['queue', 'outcome'] as const, ...r }),
+    jobWaitSeconds: new Histogram({ name: 'r1_job_wait_seconds', help: 'Time from event receipt to generation start', labelNames: ['queue'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], ...r }),
+    generationSeconds: new Histogram({ name: 'r1_generation_seconds', help: 'Generation time per job', buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], ...r }),
+    timeToFirstTokenSeconds: new Histogram({ name: 'r1_time_to_first_token_seconds', help: 'Time from sequence acquired to first token', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 0.8, 1, 2.5, 5, 10], ...r }),
+    tokens: new Counter({ name: 'r1_generation_tokens_total', help: 'Tokens by kind (prompt, completion)', labelNames: ['kind'] as const, ...r }),
+    tokensPerSecond: new Histogram({ name: 'r1_generation_tokens_per_second', help: 'Completion tokens/s per job', buckets: [1, 5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560], ...r }),
+    batchSize: new Histogram({ name: 'r1_batch_size', help: 'Most sequences generating together during a job', buckets: [1, 2, 3, 4, 6, 8, 12, 16, 32, 64], ...r }),
+    sequencesInUse: new Gauge({ name: 'r1_sequences_in_use', help: 'Context sequences generating now', ...r }),
+    sequencesConfigured: new Gauge({ name: 'r1_sequences_configured', help: 'Context sequences configured (LLAMA_SEQUENCES)', ...r }),
+    modelLoadSeconds: new Gauge({ name: 'r1_model_load_seconds', help: 'Time taken to load the model and create the context', ...r }),
+    deliveries: new Counter({ name: 'r1_deliveries_total', help: 'Replies delivered, by platform and outcome', labelNames: ['platform', 'outcome'] as const, ...r }),
+    queueJobs: new Gauge({ name: 'r1_queue_jobs', help: 'Jobs in a queue by state', labelNames: ['queue', 'state'] as const, ...r }),
+    errors: new Counter({ name: 'r1_errors_total', help: 'Errors by kind', labelNames: ['kind'] as const, ...r }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,2 @@
+export { processInference, handleInferenceFailure, parseInferenceJob } from './process-inference.js';
+export type { InferenceDeps, InferenceSettings } from './process-inference.js';

@@ -1,0 +1,103 @@
+import { UnrecoverableError } from 'bullmq';
+import type { InferenceEngine } from '../engine/index.js';
+import { inferenceJobSchema, deliveryJobId, JOB_DELIVER, type InferenceJob, type InferenceJobResult } from '../jobs/index.js';
+import type { Logger } from '../log/logger.js';
+import { withText } from '../log/logger.js';
+import type { Metrics } from '../metrics/index.js';
+import { buildPrompt } from '../prompts/index.js';
+import type { QueueSet } from '../queue/index.js';
+import { failMessage, finishMessage, startMessage, type Db } from '../storage/index.js';
+
+export interface InferenceSettings {
+  maxTokens: number;
+  temperature: number;
+  historyMaxChars: number;
+  systemPrompt?: string;
+}
+
+export interface InferenceDeps {
+  db: Db;
+  engine: InferenceEngine;
+  queues: QueueSet;
+  metrics: Metrics;
+  log: Logger;
+  settings: InferenceSettings;
+}
+
+/** Parses a job payload against the contract; a mismatch is permanent (never retried). */
+export function parseInferenceJob(data: unknown): InferenceJob {
+  const parsed = inferenceJobSchema.safeParse(data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid inference job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/**
+ * Runs one inference job: records it in the message log, generates with the shared context,
+ * stores answer and reasoning apart, and hands the reply to the platform's delivery queue.
+ * A job re-run after a crash that had already finished only re-enqueues its (idempotent) delivery.
+ */
+export async function processInference(deps: InferenceDeps, jobId: string, data: unknown, signal?: AbortSignal): Promise<InferenceJobResult> {
+  const job = parseInferenceJob(data);
+  const row = await startMessage(deps.db, { jobId, key: job.key, userId: job.user.id, kind: job.kind, question: job.text });
+  if (row.status !== 'generating') {
+    await enqueueDelivery(deps, row.id, job);
+    return { messageId: row.id, status: 'duplicate', completionTokens: row.completionTokens ?? 0 };
+  }
+  deps.metrics.jobWaitSeconds.observe({ queue: 'inference' }, Math.max(0, Date.now() - job.source.receivedAt) / 1000);
+  const prompt = buildPrompt({ question: job.text, history: job.history, historyMaxChars: deps.settings.historyMaxChars, systemPrompt: deps.settings.systemPrompt });
+  deps.metrics.sequencesInUse.set(deps.engine.pool.inUse + 1);
+  let res;
+  try {
+    res = await deps.engine.generate({
+      context: prompt.context,
+      question: prompt.question,
+      maxTokens: deps.settings.maxTokens,
+      temperature: deps.settings.temperature,
+      signal,
+    });
+  } finally {
+    deps.metrics.sequencesInUse.set(deps.engine.pool.inUse);
+  }
+  const modelSha256 = await deps.engine.modelSha256.catch(() => null);
+  await finishMessage(deps.db, row.id, {
+    answer: res.answer,
+    reasoning: res.reasoning,
+    status: res.stopped ? 'stopped' : 'answered',
+    modelSha256,
+    promptTokens: res.promptTokens,
+    completionTokens: res.completionTokens,
+    timings: { ...res.timings, batchPeak: res.batchPeak, queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - res.timings.totalMs) },
+  });
+  const m = deps.metrics;
+  m.generationSeconds.observe(res.timings.totalMs / 1000);
+  if (res.timings.firstTokenMs !== null) m.timeToFirstTokenSeconds.observe(res.timings.firstTokenMs / 1000);
+  m.tokens.inc({ kind: 'prompt' }, res.promptTokens);
+  m.tokens.inc({ kind: 'completion' }, res.completionTokens);
+  if (res.timings.totalMs > 0) m.tokensPerSecond.observe(res.completionTokens / (res.timings.totalMs / 1000));
+  m.batchSize.observe(res.batchPeak);
+  deps.log.info(withText(deps.log, { messageId: row.id, jobId, completionTokens: res.completionTokens, ms: Math.round(res.timings.totalMs), batchPeak: res.batchPeak }, { answer: res.answer }), 'answer generated');
+  await enqueueDelivery(deps, row.id, job);
+  return { messageId: row.id, status: res.stopped ? 'stopped' : 'answered', completionTokens: res.completionTokens };
+}
+
+/** After the last attempt failed: mark the message failed and tell the user, so nothing is silently lost. */
+export async function handleInferenceFailure(deps: Pick<InferenceDeps, 'db' | 'queues' | 'log'>, jobId: string, data: unknown, error: Error): Promise<void> {
+  let job: InferenceJob;
+  try {
+    job = parseInferenceJob(data);
+  } catch {
+    deps.log.error({ jobId, err: error.message }, 'invalid job dropped');
+    return;
+  }
+  const row = await startMessage(deps.db, { jobId, key: job.key, userId: job.user.id, kind: job.kind, question: job.text });
+  await failMessage(deps.db, row.id, error.message);
+  await enqueueDelivery(deps, row.id, job);
+}
+
+async function enqueueDelivery(deps: Pick<InferenceDeps, 'queues'>, messageId: string, job: InferenceJob): Promise<void> {
+  await deps.queues.deliveryFor(job.key.platform).add(
+    JOB_DELIVER,
+    { v: 1, messageId, key: job.key, reply: job.reply },
+    { jobId: deliveryJobId(messageId), attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 86400 }, removeOnFail: { age: 7 * 86400 } },
+  );
+}

@@ -1,0 +1,2 @@
+export { buildPrompt, DEFAULT_SYSTEM_PROMPT } from './build-prompt.js';
+export type { ChatTurn, PromptInput, BuiltPrompt } from './build-prompt.js';

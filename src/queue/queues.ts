@@ -1,0 +1,36 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Platform } from '../conversation/index.js';
+import { QUEUE_INFERENCE, deliveryQueueName } from '../jobs/index.js';
+
+export interface QueueSetOptions {
+  connection: ConnectionOptions;
+  /** BullMQ key prefix (QUEUE_PREFIX). */
+  prefix: string;
+}
+
+/** The queues one process talks to, created once and closed together. */
+export class QueueSet {
+  readonly inference: Queue;
+  private readonly delivery = new Map<Platform, Queue>();
+
+  constructor(private readonly opts: QueueSetOptions) {
+    this.inference = new Queue(QUEUE_INFERENCE, { connection: opts.connection, prefix: opts.prefix });
+  }
+
+  deliveryFor(platform: Platform): Queue {
+    let q = this.delivery.get(platform);
+    if (!q) {
+      q = new Queue(deliveryQueueName(platform), { connection: this.opts.connection, prefix: this.opts.prefix });
+      this.delivery.set(platform, q);
+    }
+    return q;
+  }
+
+  all(): Queue[] {
+    return [this.inference, ...this.delivery.values()];
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.all().map((q) => q.close()));
+  }
+}

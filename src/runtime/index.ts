@@ -1,0 +1,2 @@
+export { createRuntime } from './create-runtime.js';
+export type { Runtime, CreateRuntimeOptions } from './create-runtime.js';

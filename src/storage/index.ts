@@ -1,0 +1,10 @@
+export type { Db } from './db.js';
+export { createPgDb } from './pg-db.js';
+export { createPgliteDb } from './pglite-db.js';
+export { openDb } from './open-db.js';
+export type { OpenDbOptions } from './open-db.js';
+export { migrate, listMigrations, MIGRATIONS_DIR } from './migrate.js';
+export {
+  startMessage, finishMessage, failMessage, getMessage, getMessageByJobId, beginDelivery, markDelivered, listConversation,
+} from './messages.js';
+export type { MessageRow, MessageStatus, StartMessageInput, FinishMessageInput } from './messages.js';

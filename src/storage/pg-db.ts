@@ -1,0 +1,55 @@
+import pg from 'pg';
+import type { Db } from './db.js';
+
+export interface PgDbOptions {
+  connectionString: string;
+  /** Pool size. Defaults to 10. */
+  max?: number;
+  /** Schema to use (search_path), for isolated tests. Created if missing. */
+  schema?: string;
+}
+
+const quoteIdent = (s: string) => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(s)) throw new Error(`invalid schema name ${JSON.stringify(s)}`);
+  return `"${s}"`;
+};
+
+export async function createPgDb({ connectionString, max = 10, schema }: PgDbOptions): Promise<Db> {
+  const pool = new pg.Pool({ connectionString, max, ...(schema ? { options: `-c search_path=${schema},public` } : {}) });
+  pool.on('error', () => {}); // idle client errors surface on the next query instead of crashing
+  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  let closed: Promise<void> | undefined;
+  let vector: Promise<boolean> | undefined;
+  return {
+    kind: 'pg',
+    query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await pool.query(sql, params as unknown[])).rows as T[] }),
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    transaction: async (fn) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const r = await fn({
+          query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await client.query(sql, params as unknown[])).rows as T[] }),
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+        });
+        await client.query('COMMIT');
+        return r;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    hasVector: () =>
+      (vector ??= pool
+        .query(`SELECT 1 FROM pg_extension WHERE extname = 'vector'`)
+        .then((r) => (r.rowCount ?? 0) > 0)
+        .catch(() => false)),
+    close: () => (closed ??= pool.end()),
+  };
+}

@@ -1,0 +1,23 @@
+import { Worker, type Job } from 'bullmq';
+import { deliveryQueueName, processDelivery, type ReplySink, type Runtime } from '../src/index.js';
+
+/** Consumes one platform's delivery queue and posts replies through that platform's sink. */
+export async function startDeliveryWorker(rt: Runtime, sink: ReplySink, concurrency = 8): Promise<Worker> {
+  const worker = new Worker(
+    deliveryQueueName(sink.platform),
+    async (job: Job) => {
+      try {
+        return await processDelivery({ db: rt.db, sink, metrics: rt.metrics, log: rt.log }, job.data);
+      } catch (e) {
+        rt.metrics.deliveries.inc({ platform: sink.platform, outcome: 'error' });
+        rt.log.warn({ jobId: job.id, attempt: job.attemptsMade + 1, err: (e as Error).message }, 'delivery attempt failed');
+        throw e;
+      }
+    },
+    { connection: rt.connection, prefix: rt.cfg.QUEUE_PREFIX, concurrency },
+  );
+  worker.on('error', (e) => rt.log.error({ err: e.message }, 'delivery worker error'));
+  await worker.waitUntilReady();
+  rt.onClose(() => worker.close());
+  return worker;
+}

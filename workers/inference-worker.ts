@@ -1,0 +1,69 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { InferenceEngine, QUEUE_INFERENCE, handleInferenceFailure, processInference, type Runtime, type InferenceDeps } from '../src/index.js';
+
+export interface InferenceWorkerHandle {
+  engine: InferenceEngine;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+/**
+ * Loads the model and attaches a BullMQ worker whose concurrency equals the context's sequences,
+ * so every job that runs holds a sequence and concurrent jobs are batched by llama.cpp.
+ */
+export async function startInferenceWorker(rt: Runtime, engineOverride?: InferenceEngine): Promise<InferenceWorkerHandle> {
+  const { cfg, log, metrics } = rt;
+  const engine = engineOverride ?? (await InferenceEngine.create({
+    modelPath: cfg.MODEL_PATH,
+    modelUri: cfg.MODEL_URI,
+    downloadDir: `${cfg.DATA_DIR}/models`,
+    threads: cfg.LLAMA_THREADS,
+    sequences: cfg.LLAMA_SEQUENCES,
+    contextSize: cfg.LLAMA_CONTEXT_SIZE,
+    gpu: cfg.LLAMA_GPU,
+  }, log));
+  metrics.modelLoadSeconds.set(engine.loadMs / 1000);
+  metrics.sequencesConfigured.set(engine.pool.size);
+  const deps: InferenceDeps = {
+    db: rt.db, engine, queues: rt.queues, metrics, log,
+    settings: { maxTokens: cfg.LLAMA_MAX_TOKENS, temperature: cfg.LLAMA_TEMPERATURE, historyMaxChars: cfg.HISTORY_MAX_CHARS, systemPrompt: cfg.SYSTEM_PROMPT },
+  };
+  const worker = new Worker(
+    QUEUE_INFERENCE,
+    async (job: Job, _token?: string, signal?: AbortSignal) => {
+      try {
+        const res = await processInference(deps, job.id!, job.data, signal);
+        metrics.jobs.inc({ queue: 'inference', outcome: res.status });
+        return res;
+      } catch (e) {
+        const err = e as Error;
+        const last = e instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        metrics.jobs.inc({ queue: 'inference', outcome: last ? 'failed' : 'retry' });
+        metrics.errors.inc({ kind: 'inference' });
+        log.error({ jobId: job.id, attempt: job.attemptsMade + 1, err: err.message }, 'inference job failed');
+        if (last) await handleInferenceFailure(deps, job.id!, job.data, err);
+        throw e;
+      }
+    },
+    {
+      connection: rt.connection,
+      prefix: cfg.QUEUE_PREFIX,
+      concurrency: engine.pool.size,
+      lockDuration: cfg.JOB_LOCK_MS,
+      stalledInterval: Math.max(1000, Math.floor(cfg.JOB_LOCK_MS / 2)),
+      maxStalledCount: 2,
+    },
+  );
+  worker.on('error', (e) => log.error({ err: e.message }, 'inference worker error'));
+  await worker.waitUntilReady();
+  let closing: Promise<void> | undefined;
+  return {
+    engine,
+    worker,
+    close: () =>
+      (closing ??= (async () => {
+        await worker.close(); // waits for in-flight generations to finish
+        if (!engineOverride) await engine.close();
+      })()),
+  };
+}
