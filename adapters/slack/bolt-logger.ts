@@ -1,8 +1,6 @@
-import bolt from '@slack/bolt';
+import { LogLevel } from '@slack/bolt';
 import type { Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from '../../src/index.js';
-
-const { LogLevel } = bolt;
 
 /** Bolt's logger interface over our pino logger (Bolt's own logs never carry message text above debug). */
 export function toBoltLogger(log: Logger): BoltLogger {

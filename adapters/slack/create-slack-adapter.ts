@@ -1,11 +1,9 @@
-import bolt from '@slack/bolt';
+import { App, HTTPReceiver } from '@slack/bolt';
 import type { App as BoltApp } from '@slack/bolt';
 import type { HttpServer, Runtime } from '../../src/index.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { registerSlackListeners } from './register-listeners.js';
 import { SlackReplySink } from './slack-reply-sink.js';
-
-const { App, HTTPReceiver } = bolt;
 
 /** Bolt's single endpoint for events, slash commands and interactivity. */
 export const SLACK_EVENTS_PATH = '/slack/events';

@@ -1,4 +1,5 @@
 import type { ConversationKey, Platform } from '../conversation/index.js';
+import type { SourceRef } from '../rag/types.js';
 
 /** What the core hands an adapter to post: markdown plus structured data; the adapter renders it. */
 export interface OutgoingReply {
@@ -12,6 +13,12 @@ export interface OutgoingReply {
   reasoning: string;
   /** Set when status is `failed`: safe to show the user. */
   error?: string;
+  /** Numbered sources cited by the answer (empty when none). */
+  sources?: SourceRef[];
+  /** Set when the answer came from the model alone (no knowledge scope bound to the channel). */
+  modelOnly?: boolean;
+  /** Structured result for kinds other than chat (e.g. a diagnosis), rendered by the adapter. */
+  structured?: { kind: string; data: unknown };
   /** The platform reply target the adapter put in the job. */
   reply: Record<string, unknown>;
 }

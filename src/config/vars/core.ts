@@ -11,7 +11,7 @@ import { optionalString, positiveInt, nonNegativeNumber, url } from './shared-sc
 export const defaultLlamaThreads = () => Math.max(1, availableParallelism() - 1);
 
 export const coreVars = {
-  PORT: envVar(positiveInt(3000).pipe(z.number().max(65535)), 'HTTP port for Slack events, Teams activities, health and metrics.'),
+  PORT: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(3000)), 'HTTP port for Slack events, Teams activities, health and metrics (0 = any free port).'),
   ROLE: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.enum(['all', 'adapters', 'worker']).default('all')), '`all` (one process), `adapters` (HTTP + delivery) or `worker` (GPU inference).'),
   LOG_LEVEL: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')), 'pino level. Message text is only logged at `debug` or below.'),
   REDIS_URL: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.url().default('redis://127.0.0.1:6379')), 'Redis for BullMQ queues.', true),

@@ -1,0 +1,195 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+/** One Web API call the bot made, as the local Slack saw it. */
+export interface SlackCall {
+  method: string;
+  auth?: string;
+  params: Record<string, unknown>;
+  at: number;
+}
+
+export interface StoredSlackMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  user?: string;
+  bot_id?: string;
+  metadata?: unknown;
+}
+
+type Responder = (p: Record<string, unknown>, call: SlackCall) => { status?: number; headers?: Record<string, string>; body: Record<string, unknown> } | Record<string, unknown>;
+
+/**
+ * A local Slack Web API (`https://slack.com/api/<method>`) that speaks the real wire format:
+ * form or JSON bodies, `{ok: …}` JSON answers, `Retry-After` on 429. It keeps the messages posted
+ * to it (plus any seeded ones) so `conversations.replies` answers like Slack would. Optional
+ * Socket Mode: `apps.connections.open` hands out a local WebSocket URL that sends `hello` first.
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  readonly messages: StoredSlackMessage[] = [];
+  readonly responders: Record<string, Responder> = {};
+  url = '';
+  private server?: http.Server;
+  private wss?: WebSocketServer;
+  private sockets: WebSocket[] = [];
+  private tsCounter = 1;
+  private waiters: Array<{ pred: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }> = [];
+  readonly socketAcks: Array<{ envelope_id: string; payload?: unknown }> = [];
+
+  /** Base URL for `slackApiUrl` / SLACK_API_URL (trailing slash included). */
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  nextTs(): string {
+    return `1700000100.${String(this.tsCounter++).padStart(6, '0')}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      let raw = '';
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => (raw += d));
+      req.on('end', () => this.handle(req, res, raw));
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** Starts a local Socket Mode endpoint; `apps.connections.open` will point at it. */
+  async enableSocketMode(): Promise<void> {
+    this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((r) => this.wss!.once('listening', () => r()));
+    const wsUrl = `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}/link/?ticket=local`;
+    this.wss.on('connection', (ws) => {
+      this.sockets.push(ws);
+      ws.on('message', (m) => this.socketAcks.push(JSON.parse(m.toString())));
+      ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'local' }, connection_info: { app_id: 'A1' } }));
+    });
+    this.responders['apps.connections.open'] = () => ({ ok: true, url: wsUrl });
+  }
+
+  /** Sends a Socket Mode envelope to every connected client. */
+  sendEnvelope(envelope: Record<string, unknown>): void {
+    for (const s of this.sockets) s.send(JSON.stringify(envelope));
+  }
+
+  async waitForSocket(ms = 10_000): Promise<void> {
+    const t0 = Date.now();
+    while (this.sockets.length === 0) {
+      if (Date.now() - t0 > ms) throw new Error('no Socket Mode connection');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  callsTo(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Resolves with the first call (past or future) matching `pred`. */
+  waitFor(pred: (c: SlackCall) => boolean, ms = 30_000): Promise<SlackCall> {
+    const hit = this.calls.find(pred);
+    if (hit) return Promise.resolve(hit);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timeout after ${ms} ms waiting for a Slack API call`)), ms);
+      this.waiters.push({ pred, resolve: (c) => { clearTimeout(t); resolve(c); } });
+    });
+  }
+
+  /** Resolves when `n` calls match `pred`. */
+  async waitForCount(pred: (c: SlackCall) => boolean, n: number, ms = 60_000): Promise<SlackCall[]> {
+    const t0 = Date.now();
+    for (;;) {
+      const hits = this.calls.filter(pred);
+      if (hits.length >= n) return hits;
+      if (Date.now() - t0 > ms) throw new Error(`timeout: ${hits.length}/${n} matching Slack calls after ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const method = u.pathname.startsWith('/api/') ? u.pathname.slice(5) : `response_url:${u.pathname}`;
+    const params = parseBody(raw, req.headers['content-type']);
+    const call: SlackCall = { method, auth: req.headers.authorization, params, at: Date.now() };
+    const custom = this.responders[method];
+    let status = 200;
+    let headers: Record<string, string> = {};
+    let body: Record<string, unknown>;
+    if (custom) {
+      const r = custom(params, call);
+      if ('body' in r && typeof r.body === 'object') {
+        status = (r.status as number | undefined) ?? 200;
+        headers = (r.headers as Record<string, string> | undefined) ?? {};
+        body = r.body as Record<string, unknown>;
+      } else body = r as Record<string, unknown>;
+    } else body = this.builtin(method, params);
+    // Record only calls that Slack accepted; a 429 is recorded under its own name.
+    if (status === 200) {
+      this.calls.push(call);
+      for (const w of [...this.waiters]) if (w.pred(call)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(call); }
+    } else this.calls.push({ ...call, method: `${method}#${status}` });
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  private builtin(method: string, p: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://local.slack/', team: 'Local', user: 'r1', team_id: 'T1', user_id: 'UBOT', bot_id: 'BBOT' };
+      case 'chat.postMessage': {
+        const ts = this.nextTs();
+        const m: StoredSlackMessage = { channel: String(p.channel), ts, thread_ts: p.thread_ts as string | undefined, text: String(p.text ?? ''), user: 'UBOT', bot_id: 'BBOT', metadata: p.metadata };
+        this.messages.push(m);
+        return { ok: true, channel: p.channel, ts, message: m };
+      }
+      case 'chat.update':
+        return { ok: true, channel: p.channel, ts: p.ts };
+      case 'conversations.replies': {
+        const root = String(p.ts);
+        const msgs = this.messages
+          .filter((m) => m.channel === p.channel && (m.ts === root || m.thread_ts === root))
+          .sort((a, b) => Number(a.ts) - Number(b.ts))
+          .map((m) => (p.include_all_metadata ? m : { ...m, metadata: undefined }));
+        return { ok: true, messages: msgs, has_more: false };
+      }
+      case 'chat.startStream':
+        return { ok: true, channel: p.channel, ts: this.nextTs() };
+      case 'reactions.add': case 'reactions.remove': case 'chat.postEphemeral': case 'chat.appendStream': case 'chat.stopStream':
+      case 'assistant.threads.setStatus': case 'chat.delete':
+        return { ok: true, channel: p.channel, ts: p.ts ?? this.nextTs() };
+      default:
+        return method.startsWith('response_url:') ? { ok: true } : { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.terminate();
+    if (this.wss) await new Promise<void>((r) => this.wss!.close(() => r()));
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise<void>((r) => this.server!.close(() => r()));
+    }
+  }
+}
+
+function parseBody(raw: string, ctype: string | undefined): Record<string, unknown> {
+  if (!raw) return {};
+  if (ctype?.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  // WebClient form-encodes; non-string arguments (blocks, metadata) are JSON inside the form.
+  for (const [k, v] of new URLSearchParams(raw)) out[k] = /^[[{]/.test(v) ? tryJson(v) : v;
+  return out;
+}
+const tryJson = (s: string): unknown => {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+};
