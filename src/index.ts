@@ -33,3 +33,12 @@ export { HttpServer } from './http/index.js';
 export type { ReadinessCheck, RawHandler } from './http/index.js';
 export { createRuntime } from './runtime/index.js';
 export type { Runtime } from './runtime/index.js';
+export {
+  createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
+  addKbAdmin, removeKbAdmin, listKbAdmins, ensureScope, listScopes, deleteScope, refreshScopeStats, assertScopeName, chunkText, extractDocument,
+  createSearxngSearch, isAllowedUrl, blendWeb, fuseRankings, normalize, embeddingText, ensureVectorIndex, hasPgvector, RagError,
+} from './rag/index.js';
+export type {
+  RetrievedChunk, RetrieveRequest, Retriever, SourceRef, Embedder, RetrieverOptions, KnowledgeRetriever, RetrievalTrace, ChannelRef,
+  ChannelKnowledge, BindingRow, ScopeInfo, IngestOptions, IngestSummary, IngestProgress, WebSearch, WebResult, FusionMethod,
+} from './rag/index.js';
