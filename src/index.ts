@@ -42,3 +42,5 @@ export type {
   RetrievedChunk, RetrieveRequest, Retriever, SourceRef, Embedder, RetrieverOptions, KnowledgeRetriever, RetrievalTrace, ChannelRef,
   ChannelKnowledge, BindingRow, ScopeInfo, IngestOptions, IngestSummary, IngestProgress, WebSearch, WebResult, FusionMethod,
 } from './rag/index.js';
+export { LlamaEmbedder } from './engine/index.js';
+export type { LlamaEmbedderOptions } from './engine/index.js';

@@ -4,3 +4,5 @@ export { SequencePool } from './sequence-pool.js';
 export { splitThought, stripThinkTags } from './split-thought.js';
 export { fileSha256 } from './file-sha256.js';
 export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk } from './types.js';
+export { LlamaEmbedder } from './llama-embedder.js';
+export type { LlamaEmbedderOptions } from './llama-embedder.js';

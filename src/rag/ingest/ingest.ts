@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Db } from '../../storage/index.js';
 import { embeddingText, normalize, type Embedder } from '../embedder.js';
 import { ensureScope, refreshScopeStats } from '../scope-store.js';
+import { ensureVectorIndex, hasPgvector } from '../retrieve/vector.js';
 import { chunkText, type TextChunk } from './chunk-text.js';
 import { extractDocument, type DocumentFormat } from './extract.js';
 import { walkInputs } from './walk.js';
@@ -47,6 +48,8 @@ export interface IngestSummary {
   pruned: number;
   /** Chunks written in this run. */
   chunks: number;
+  /** Embedding dimensions written in this run (empty without an embedder). */
+  embeddingDims: number[];
   ms: number;
 }
 
@@ -73,7 +76,7 @@ export async function ingestPaths(o: IngestOptions): Promise<IngestSummary> {
   const walk = await walkInputs(o.paths);
   const summary: IngestSummary = {
     scope: o.scope, files: walk.files.length + walk.errors.length, added: 0, replaced: 0, unchanged: 0,
-    failed: [...walk.errors], unsupported: walk.unsupported, pruned: 0, chunks: 0, ms: 0,
+    failed: [...walk.errors], unsupported: walk.unsupported, pruned: 0, chunks: 0, embeddingDims: [], ms: 0,
   };
   const seen = new Set<string>();
   let done = 0;
@@ -99,6 +102,8 @@ export async function ingestPaths(o: IngestOptions): Promise<IngestSummary> {
     summary.pruned = rows.length;
   }
   await refreshScopeStats(o.db, scopeId);
+  // pgvector indexes need a fixed dimension: made once the model's dimension is known.
+  for (const dims of summary.embeddingDims) if (await hasPgvector(o.db)) await ensureVectorIndex(o.db, dims);
   summary.ms = Math.round(performance.now() - t0);
   return summary;
 }
@@ -141,6 +146,8 @@ async function ingestFile(o: IngestOptions, scopeId: string, file: string, sourc
     }
   });
   summary.chunks += p.chunks.length;
+  const dims = p.embeddings?.[0]?.length;
+  if (dims && !summary.embeddingDims.includes(dims)) summary.embeddingDims.push(dims);
   return existing ? 'replaced' : 'added';
 }
 
