@@ -44,3 +44,5 @@ export type {
 } from './rag/index.js';
 export { LlamaEmbedder } from './engine/index.js';
 export type { LlamaEmbedderOptions } from './engine/index.js';
+export { handleKbCommand, KB_USAGE, KB_REFUSAL } from './rag/index.js';
+export type { KbCommandDeps, KbCommandInput, KbCommandResult } from './rag/index.js';

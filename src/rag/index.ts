@@ -26,3 +26,5 @@ export { createSearxngSearch, isAllowedUrl } from './web/web-search.js';
 export type { WebSearch, WebResult, WebSearchResponse, SearxngOptions } from './web/web-search.js';
 export { blendWeb } from './web/blend-web.js';
 // lexical/vector internals, load-chunks and the walker are internal to src/rag.
+export { handleKbCommand, KB_USAGE, KB_REFUSAL } from './kb-command.js';
+export type { KbCommandDeps, KbCommandInput, KbCommandResult } from './kb-command.js';
