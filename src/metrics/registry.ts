@@ -28,6 +28,8 @@ export function createMetrics() {
     deliveries: new Counter({ name: 'r1_deliveries_total', help: 'Replies delivered, by platform and outcome', labelNames: ['platform', 'outcome'] as const, ...r }),
     queueJobs: new Gauge({ name: 'r1_queue_jobs', help: 'Jobs in a queue by state', labelNames: ['queue', 'state'] as const, ...r }),
     errors: new Counter({ name: 'r1_errors_total', help: 'Errors by kind', labelNames: ['kind'] as const, ...r }),
+    retrievals: new Counter({ name: 'r1_retrievals_total', help: 'Chat answers by knowledge outcome (cited, no_match, model_only)', labelNames: ['outcome'] as const, ...r }),
+    retrievalSeconds: new Histogram({ name: 'r1_retrieval_seconds', help: 'Time to find the knowledge for a question (bindings, full-text, vectors, web)', buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 3, 10], ...r }),
   };
 }
 

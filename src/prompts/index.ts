@@ -1,2 +1,4 @@
 export { buildPrompt, DEFAULT_SYSTEM_PROMPT } from './build-prompt.js';
 export type { ChatTurn, PromptInput, BuiltPrompt } from './build-prompt.js';
+export { buildRagPrompt, SOURCES_INSTRUCTION, NO_MATCH_INSTRUCTION } from './build-rag-prompt.js';
+export type { PromptSource, KnowledgeContext, RagPromptInput } from './build-rag-prompt.js';

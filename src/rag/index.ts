@@ -28,3 +28,6 @@ export { blendWeb } from './web/blend-web.js';
 // lexical/vector internals, load-chunks and the walker are internal to src/rag.
 export { handleKbCommand, KB_USAGE, KB_REFUSAL } from './kb-command.js';
 export type { KbCommandDeps, KbCommandInput, KbCommandResult } from './kb-command.js';
+export { knowledgeForQuestion, retrievalQuery } from './answer-knowledge.js';
+export type { AnswerKnowledgeDeps, AnswerKnowledge, KnowledgeStatus } from './answer-knowledge.js';
+export { toSourceRefs, sectionOf, stripInvalidCitations, citedNumbers } from './citations.js';

@@ -8,3 +8,5 @@ export {
   startMessage, finishMessage, failMessage, getMessage, getMessageByJobId, beginDelivery, markDelivered, listConversation,
 } from './messages.js';
 export type { MessageRow, MessageStatus, StartMessageInput, FinishMessageInput } from './messages.js';
+export { recordMessageKnowledge, getMessageKnowledge } from './message-knowledge.js';
+export type { MessageKnowledge } from './message-knowledge.js';
