@@ -1,5 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { InferenceEngine, QUEUE_INFERENCE, handleInferenceFailure, processInference, type Runtime, type InferenceDeps } from '../src/index.js';
+import {
+  InferenceEngine, QUEUE_INFERENCE, handleInferenceJobFailure, runInferenceJob, type Runtime, type InferenceDeps, type InferenceJobDeps,
+} from '../src/index.js';
 import { createKnowledge } from './knowledge.js';
 
 export interface InferenceWorkerHandle {
@@ -31,11 +33,21 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
     settings: { maxTokens: cfg.LLAMA_MAX_TOKENS, temperature: cfg.LLAMA_TEMPERATURE, historyMaxChars: cfg.HISTORY_MAX_CHARS, systemPrompt: cfg.SYSTEM_PROMPT },
     knowledge: knowledge.deps,
   };
+  const jobDeps: InferenceJobDeps = {
+    chat: deps,
+    diagnosis: {
+      db: rt.db, engine, queues: rt.queues, metrics, log, retriever: knowledge.deps.retriever,
+      settings: {
+        maxTokens: cfg.DIAGNOSIS_MAX_TOKENS, reasoningTokens: cfg.DIAGNOSIS_REASONING_TOKENS, temperature: cfg.LLAMA_TEMPERATURE,
+        topK: cfg.DIAGNOSIS_TOP_K, contextMaxChars: cfg.DIAGNOSIS_CONTEXT_MAX_CHARS,
+      },
+    },
+  };
   const worker = new Worker(
     QUEUE_INFERENCE,
     async (job: Job, _token?: string, signal?: AbortSignal) => {
       try {
-        const res = await processInference(deps, job.id!, job.data, signal);
+        const res = await runInferenceJob(jobDeps, job.id!, job.data, signal);
         metrics.jobs.inc({ queue: 'inference', outcome: res.status });
         return res;
       } catch (e) {
@@ -44,7 +56,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
         metrics.jobs.inc({ queue: 'inference', outcome: last ? 'failed' : 'retry' });
         metrics.errors.inc({ kind: 'inference' });
         log.error({ jobId: job.id, attempt: job.attemptsMade + 1, err: err.message }, 'inference job failed');
-        if (last) await handleInferenceFailure(deps, job.id!, job.data, err);
+        if (last) await handleInferenceJobFailure(jobDeps, job.id!, job.data, err);
         throw e;
       }
     },
