@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { OutgoingReply, ReplyRef, ReplySink } from '../../src/index.js';
+import { diagnosisViewSchema, STRUCTURED_DIAGNOSIS, type DiagnosisView, type OutgoingReply, type ReplyRef, type ReplySink } from '../../src/index.js';
+import { deliverDiagnosis, findExistingDiagnosis } from './diagnosis/deliver-diagnosis.js';
 import { splitMessage } from '../shared/split-message.js';
 import { knowledgeBlocks } from './knowledge-blocks.js';
 
@@ -24,6 +25,8 @@ export class SlackReplySink implements ReplySink {
   constructor(private readonly client: WebClient) {}
 
   async deliver(r: OutgoingReply): Promise<ReplyRef> {
+    const diagnosis = diagnosisOf(r);
+    if (diagnosis) return deliverDiagnosis(this.client, r, diagnosis);
     const channel = String(r.reply.channel);
     const thread_ts = String(r.reply.thread_ts);
     const parts = partsOf(r);
@@ -47,6 +50,7 @@ export class SlackReplySink implements ReplySink {
   }
 
   async findExisting(r: OutgoingReply): Promise<ReplyRef | null> {
+    if (diagnosisOf(r)) return findExistingDiagnosis(this.client, r);
     const channel = String(r.reply.channel);
     const thread_ts = String(r.reply.thread_ts);
     const res = await this.client.conversations.replies({ channel, ts: thread_ts, include_all_metadata: true, limit: 200 });
@@ -57,4 +61,12 @@ export class SlackReplySink implements ReplySink {
     if (mine.length === 0) return null;
     return { channel, thread_ts, ts: mine.map((m) => String(m.ts)), recovered: true };
   }
+}
+
+/** The diagnosis to render, when this reply is one (`structured.kind === 'diagnosis'`). */
+function diagnosisOf(r: OutgoingReply): DiagnosisView | null {
+  if (r.structured?.kind !== STRUCTURED_DIAGNOSIS) return null;
+  const v = diagnosisViewSchema.safeParse(r.structured.data);
+  if (!v.success) throw new Error(`diagnosis reply for message ${r.messageId} does not match the view schema: ${v.error.issues[0]?.message}`);
+  return v.data;
 }
