@@ -17,7 +17,7 @@ export function editDistance(a: string, b: string): number {
 export interface ClosestOptions {
   /** Most matches returned. Defaults to 3. */
   max?: number;
-  /** Largest distance still called "close". Defaults to max(2, half the input's length). */
+  /** Largest distance still called "close". Defaults to max(1, a third of the input's length, punctuation ignored). */
   maxDistance?: number;
 }
 
@@ -28,7 +28,7 @@ export interface ClosestOptions {
 export function closestMatches(input: string, candidates: readonly string[], o: ClosestOptions = {}): string[] {
   const norm = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '');
   const q = norm(input);
-  const limit = o.maxDistance ?? Math.max(2, Math.floor(q.length / 2));
+  const limit = o.maxDistance ?? Math.max(1, Math.floor(q.length / 3));
   return [...new Set(candidates)]
     .map((c) => ({ c, d: Math.min(editDistance(q, norm(c)), editDistance(input.toUpperCase(), c.toUpperCase())) }))
     .filter((x) => x.d <= limit)
