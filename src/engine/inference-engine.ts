@@ -76,7 +76,7 @@ export class InferenceEngine {
     const session = new LlamaChatSession({ contextSequence: seq, autoDisposeSequence: false });
     try {
       session.setChatHistory(toHistory(req.context));
-      const grammar = req.jsonSchema ? await this.grammarFor(req.jsonSchema) : undefined;
+      const grammar = req.jsonSchema ? await this.grammarFor(req.jsonSchema) : req.gbnf ? await this.gbnfGrammar(req.gbnf) : undefined;
       const res = await session.promptWithMeta(req.question, {
         maxTokens: req.maxTokens,
         temperature: req.temperature,
@@ -114,6 +114,15 @@ export class InferenceEngine {
       session.dispose({ disposeSequence: false });
       await this.pool.release(seq);
     }
+  }
+
+  private gbnfGrammar(gbnf: string): Promise<LlamaGrammar> {
+    let g = this.grammars.get(`gbnf:${gbnf}`);
+    if (!g) {
+      g = this.loaded.llama.createGrammar({ grammar: gbnf });
+      this.grammars.set(`gbnf:${gbnf}`, g);
+    }
+    return g;
   }
 
   private grammarFor(schema: object): Promise<LlamaGrammar> {

@@ -32,6 +32,8 @@ export interface GenerateRequest {
   onChunk?: (chunk: GenerationChunk) => void;
   /** Constrains the output to JSON matching this schema (node-llama-cpp JSON-schema grammar). */
   jsonSchema?: object;
+  /** Constrains the output with a GBNF grammar (llama.cpp grammar text). */
+  gbnf?: string;
   /** Maximum reasoning tokens; past it the model is made to answer. */
   thoughtBudget?: number;
 }
