@@ -11,11 +11,11 @@ export interface ChildService {
 }
 
 /** Runs `workers/main.ts` (what `npm start` runs) in a child process with exactly this environment. */
-export function spawnService(env: Record<string, string>, entry = 'workers/main.ts'): ChildService {
+export function spawnService(env: Record<string, string>, entry = 'workers/main.ts', stdin: 'ignore' | 'pipe' = 'ignore'): ChildService {
   const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
