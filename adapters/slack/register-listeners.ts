@@ -30,6 +30,8 @@ export function registerSlackListeners(app: App, rt: Runtime): void {
       metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: 'rejected' });
       return;
     }
+    // Show we are working within a second, before any slower step (a retry re-adding it is harmless).
+    const reacted = client.reactions.add({ channel: ev.channel, timestamp: ev.ts, name: 'eyes' }).catch(() => {});
     const history = ev.thread_ts
       ? await fetchThreadHistory(client, { channel: ev.channel, threadTs: ev.thread_ts, currentTs: ev.ts, botUserId, botId, maxMessages: cfg.HISTORY_MAX_MESSAGES }).catch((e) => {
           log.warn({ ...logFields, err: (e as Error).message }, 'could not fetch thread history; answering without it');
@@ -41,9 +43,7 @@ export function registerSlackListeners(app: App, rt: Runtime): void {
     metrics.ackSeconds.observe({ platform: 'slack' }, (performance.now() - t0) / 1000);
     metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: res.duplicate ? 'duplicate' : 'enqueued' });
     log.info(withText(log, { ...logFields, jobId: res.jobId, duplicate: res.duplicate, historyMessages: history.length }, { text: job.text }), 'slack event enqueued');
-    if (!res.duplicate) {
-      await client.reactions.add({ channel: ev.channel, timestamp: ev.ts, name: 'eyes' }).catch(() => {});
-    }
+    await reacted;
   };
 
   app.event('app_mention', async ({ event, client, context, body }) => {

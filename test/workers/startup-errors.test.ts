@@ -36,6 +36,13 @@ describe('start-up errors stop the process with one clear line', () => {
     expect(out).toMatch(/model error: MODEL_PATH: cannot read model file \/nonexistent\/model.gguf \(ENOENT\)/);
   }, 60_000);
 
+  it('no MODEL_PATH and no way to download the default model names MODEL_PATH', async () => {
+    // An unreachable local URL stands in for the offline model hub: nothing is downloaded.
+    const { code, out } = await run({ ROLE: 'worker', MODEL_URI: 'https://127.0.0.1:1/r1.gguf', DATA_DIR: `/tmp/r1-startup-${process.pid}` });
+    expect(code).toBe(1);
+    expect(out).toMatch(/model error: MODEL_PATH is not set and the default model https:\/\/127\.0\.0\.1:1\/r1\.gguf could not be downloaded .*set MODEL_PATH/);
+  }, 60_000);
+
   it('a file that is not a GGUF model names MODEL_PATH', async () => {
     const bogus = `/tmp/r1-not-a-model-${process.pid}.gguf`;
     writeFileSync(bogus, 'this is not a gguf file');
