@@ -12,13 +12,13 @@ export {
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
 export { InferenceEngine, splitThought, stripThinkTags, fileSha256 } from './engine/index.js';
 export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk } from './engine/index.js';
-export { buildPrompt, DEFAULT_SYSTEM_PROMPT } from './prompts/index.js';
+export { buildPrompt, DEFAULT_SYSTEM_PROMPT, historyFromLog } from './prompts/index.js';
 export type { ChatTurn, BuiltPrompt } from './prompts/index.js';
 export {
   openDb, createPgDb, createPgliteDb, migrate, startMessage, finishMessage, failMessage, getMessage, getMessageByJobId, beginDelivery,
-  markDelivered, listConversation,
+  markDelivered, listConversation, recordFeedback, listFeedback,
 } from './storage/index.js';
-export type { Db, MessageRow, MessageStatus } from './storage/index.js';
+export type { Db, MessageRow, MessageStatus, FeedbackValue } from './storage/index.js';
 export { createMetrics } from './metrics/index.js';
 export type { Metrics } from './metrics/index.js';
 export { createLogger, withText } from './log/logger.js';

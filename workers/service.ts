@@ -1,6 +1,7 @@
 import { HttpServer, createRuntime, type Config, type InferenceEngine, type Runtime } from '../src/index.js';
 import type { CreateRuntimeOptions } from '../src/runtime/index.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
+import { createTeamsAdapter, type TeamsAdapter } from '../adapters/teams/index.js';
 import { startDeliveryWorker } from './delivery-worker.js';
 import { startInferenceWorker, type InferenceWorkerHandle } from './inference-worker.js';
 
@@ -9,6 +10,7 @@ export interface Service {
   http: HttpServer;
   port: number;
   slack?: SlackAdapter;
+  teams?: TeamsAdapter;
   inference?: InferenceWorkerHandle;
   close(): Promise<void>;
 }
@@ -53,7 +55,12 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       await slack.start();
       rt.onClose(() => slack.stop());
     }
-    if (adapters && !cfg.SLACK_BOT_TOKEN) rt.log.warn('SLACK_BOT_TOKEN is not set: the Slack adapter is off');
+    if (adapters && (cfg.MicrosoftAppId || cfg.TEAMS_EMULATOR)) {
+      const teams = createTeamsAdapter(rt, http);
+      service.teams = teams;
+      await startDeliveryWorker(rt, teams.sink);
+    }
+    if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR) rt.log.warn('neither SLACK_BOT_TOKEN nor MicrosoftAppId is set: no platform adapter is on');
     service.port = await http.listen(cfg.PORT, opts.host);
     rt.onClose(() => http.close()); // runs first: stop taking requests
     rt.log.info({ port: service.port, role: cfg.ROLE }, 'r1-chatops started');

@@ -3,7 +3,7 @@
 // database is the embedded one, which one process owns), it starts one in this process.
 import { randomUUID } from 'node:crypto';
 import readline from 'node:readline';
-import { createRuntime, enqueueInference, listConversation, type HistoryMessage, type Runtime } from '../../src/index.js';
+import { createRuntime, enqueueInference, historyFromLog, listConversation, type HistoryMessage, type Runtime } from '../../src/index.js';
 import { loadConfigOrExit } from '../../workers/load-config-or-exit.js';
 import { startDeliveryWorker } from '../../workers/delivery-worker.js';
 import { startInferenceWorker } from '../../workers/inference-worker.js';
@@ -37,11 +37,7 @@ out(`r1 console — ask a question; /new starts a new thread, /quit exits. Threa
 rl.prompt();
 
 async function historyFor(): Promise<HistoryMessage[]> {
-  const rows = await listConversation(rt.db, key(), cfg.HISTORY_MAX_MESSAGES);
-  return rows.flatMap((r) => [
-    { role: 'user' as const, text: r.question },
-    ...(r.answer ? [{ role: 'assistant' as const, text: r.answer }] : []),
-  ]);
+  return historyFromLog(await listConversation(rt.db, key(), cfg.HISTORY_MAX_MESSAGES));
 }
 
 rl.on('line', (line) => {

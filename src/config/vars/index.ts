@@ -1,5 +1,6 @@
 import { coreVars } from './core.js';
 import { slackVars } from './slack.js';
+import { teamsVars } from './teams.js';
 
 /**
  * Every environment variable the service reads, grouped by feature. Each feature adds its own
@@ -8,6 +9,7 @@ import { slackVars } from './slack.js';
 export const envVars = {
   ...coreVars,
   ...slackVars,
+  ...teamsVars,
 };
 
 export type EnvVarName = keyof typeof envVars;
