@@ -21,6 +21,10 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
     sequences: cfg.LLAMA_SEQUENCES,
     contextSize: cfg.LLAMA_CONTEXT_SIZE,
     gpu: cfg.LLAMA_GPU,
+    gpuLayers: cfg.LLAMA_GPU_LAYERS,
+    vramPaddingMb: cfg.LLAMA_VRAM_PADDING_MB,
+    minContextSize: cfg.LLAMA_MIN_CONTEXT_SIZE,
+    loadTimeoutMs: cfg.MODEL_LOAD_TIMEOUT_MS,
   }, log));
   metrics.modelLoadSeconds.set(engine.loadMs / 1000);
   metrics.sequencesConfigured.set(engine.pool.size);

@@ -16,6 +16,8 @@ export interface LoadModelOptions {
   threads: number;
   /** GPU layers: 'auto' (default) or a count; 0 = CPU only. */
   gpuLayers?: 'auto' | 'max' | number;
+  /** VRAM (MiB) to keep free. */
+  vramPaddingMb?: number;
   log: Logger;
 }
 
@@ -68,6 +70,7 @@ export async function loadModel(opts: LoadModelOptions): Promise<LoadedModel> {
     gpu: opts.gpu === 'false' ? false : opts.gpu,
     build: 'never',
     maxThreads: opts.threads,
+    ...(opts.vramPaddingMb !== undefined ? { vramPadding: opts.vramPaddingMb * 1024 * 1024 } : {}),
     logLevel: LlamaLogLevel.error,
     logger: (level, message) => {
       if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) opts.log.error({ llama: message.trim() }, 'llama.cpp');

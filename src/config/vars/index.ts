@@ -1,6 +1,7 @@
 import { coreVars } from './core.js';
 import { slackVars } from './slack.js';
 import { teamsVars } from './teams.js';
+import { opsVars } from './ops.js';
 
 /**
  * Every environment variable the service reads, grouped by feature. Each feature adds its own
@@ -10,6 +11,7 @@ export const envVars = {
   ...coreVars,
   ...slackVars,
   ...teamsVars,
+  ...opsVars,
 };
 
 export type EnvVarName = keyof typeof envVars;
