@@ -19,7 +19,7 @@ export {
   markDelivered, listConversation, recordFeedback, listFeedback,
 } from './storage/index.js';
 export type { Db, MessageRow, MessageStatus, FeedbackValue } from './storage/index.js';
-export { createMetrics } from './metrics/index.js';
+export { createMetrics, collectQueueDepth, collectVram, collectGpuUtilization, collectMemoryFragmentation } from './metrics/index.js';
 export type { Metrics } from './metrics/index.js';
 export { createLogger, withText } from './log/logger.js';
 export type { Logger } from './log/logger.js';

@@ -4,7 +4,8 @@ import { InferenceEngine, QUEUE_INFERENCE, handleInferenceFailure, processInfere
 export interface InferenceWorkerHandle {
   engine: InferenceEngine;
   worker: Worker;
-  close(): Promise<void>;
+  /** Stops taking jobs and waits for in-flight ones; past `timeoutMs` they are handed back to the queue. */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -64,9 +65,18 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   return {
     engine,
     worker,
-    close: () =>
+    close: (timeoutMs = Infinity) =>
       (closing ??= (async () => {
-        await worker.close(); // waits for in-flight generations to finish
+        const graceful = worker.close(); // stops fetching, waits for in-flight generations
+        const timedOut = await Promise.race([
+          graceful.then(() => false),
+          new Promise<boolean>((r) => (Number.isFinite(timeoutMs) ? setTimeout(() => r(true), timeoutMs).unref() : undefined)),
+        ]);
+        if (timedOut) {
+          // Abandon the locks: BullMQ's stalled-job check hands these jobs to another worker.
+          log.warn({ active: engine.pool.inUse }, 'shutdown timeout: handing in-flight jobs back to the queue');
+          await worker.close(true);
+        }
         if (!engineOverride) await engine.close();
       })()),
   };
