@@ -7,7 +7,7 @@ import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom
  */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'r1_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'r1_' });
   const r = { registers: [registry] };
   // Gauges read at scrape time (queue depth, VRAM, GPU): providers register here.
   const collectors: Array<() => Promise<void> | void> = [];
