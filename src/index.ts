@@ -33,3 +33,5 @@ export { HttpServer } from './http/index.js';
 export type { ReadinessCheck, RawHandler } from './http/index.js';
 export { createRuntime } from './runtime/index.js';
 export type { Runtime } from './runtime/index.js';
+export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu } from './doctor/index.js';
+export type { CheckResult } from './doctor/index.js';

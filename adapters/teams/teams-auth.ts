@@ -36,6 +36,19 @@ function trustedCas(extraCaFile: string | undefined): string[] | undefined {
   return [...rootCertificates, readFileSync(extraCaFile, 'utf8')];
 }
 
+/** MSAL client-credentials app for the bot's outbound tokens (undefined without a client secret). */
+export function createMsalApp(cfg: Config): (ConfidentialClientApplication & { authority: string }) | undefined {
+  if (!cfg.MicrosoftAppId || !cfg.MicrosoftAppPassword) return undefined;
+  const authority = cfg.ToChannelFromBotLoginUrl
+    ?? (cfg.MicrosoftAppType === 'SingleTenant' ? `${PUBLIC_LOGIN}/${cfg.MicrosoftAppTenantId}` : `${PUBLIC_LOGIN}/botframework.com`);
+  const ca = trustedCas(cfg.NODE_EXTRA_CA_CERTS);
+  const app = new ConfidentialClientApplication({
+    auth: { clientId: cfg.MicrosoftAppId, clientSecret: cfg.MicrosoftAppPassword, authority, knownAuthorities: [new URL(authority).host] },
+    system: ca ? { customAgentOptions: { ca } } : undefined,
+  });
+  return Object.assign(app, { authority });
+}
+
 /**
  * Inbound JWT validation and outbound credentials. Outbound tokens use MSAL's client-credentials
  * flow against `ToChannelFromBotLoginUrl` (sovereign and air-gapped authorities included), trusting
@@ -46,18 +59,7 @@ export function createTeamsAuthentication(cfg: Config): ConfigurationBotFramewor
   if (!cfg.MicrosoftAppId || !cfg.MicrosoftAppPassword || cfg.MicrosoftAppType === 'UserAssignedMSI') {
     return new ConfigurationBotFrameworkAuthentication(settings, new ConfigurationServiceClientCredentialFactory(settings));
   }
-  const authority = cfg.ToChannelFromBotLoginUrl
-    ?? (cfg.MicrosoftAppType === 'SingleTenant' ? `${PUBLIC_LOGIN}/${cfg.MicrosoftAppTenantId}` : `${PUBLIC_LOGIN}/botframework.com`);
-  const ca = trustedCas(cfg.NODE_EXTRA_CA_CERTS);
-  const cca = new ConfidentialClientApplication({
-    auth: {
-      clientId: cfg.MicrosoftAppId,
-      clientSecret: cfg.MicrosoftAppPassword,
-      authority,
-      knownAuthorities: [new URL(authority).host],
-    },
-    system: ca ? { customAgentOptions: { ca } } : undefined,
-  });
+  const cca = createMsalApp(cfg)!;
   // msal-node's ESM and CJS typings are distinct classes to tsc under NodeNext; the runtime object is the same.
   const factory = new MsalServiceClientCredentialsFactory(cfg.MicrosoftAppId, cca as unknown as ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1]);
   return new ConfigurationBotFrameworkAuthentication(settings, factory);
