@@ -4,6 +4,9 @@ import { inferenceJobId } from './job-id.js';
 import { DEDUPE_TTL_MS, JOB_CHAT } from './names.js';
 import { JobContractError } from '../errors.js';
 
+/** BullMQ priorities (lower runs first): a technician at a faulted machine goes before chat. */
+export const JOB_PRIORITY = { diagnose: 1, chat: 10 } as const;
+
 export interface EnqueueResult {
   jobId: string;
   /** True when this event was already enqueued (a platform retry): nothing new was added. */
@@ -12,7 +15,7 @@ export interface EnqueueResult {
 
 export interface EnqueueOptions {
   attempts?: number;
-  /** BullMQ priority: lower runs first; 0/undefined = normal. */
+  /** BullMQ priority: lower runs first. Defaults by kind: diagnosis 1, chat 10. */
   priority?: number;
 }
 
@@ -31,7 +34,8 @@ export async function enqueueInference(queue: Queue, input: InferenceJobInput, o
     deduplication: { id: jobId, ttl: DEDUPE_TTL_MS },
     attempts: opts.attempts ?? 3,
     backoff: { type: 'exponential', delay: 2000 },
-    priority: opts.priority,
+    // Every job carries a priority so ordering applies (BullMQ serves un-prioritised jobs first).
+    priority: opts.priority ?? JOB_PRIORITY[job.kind],
     removeOnComplete: { age: DEDUPE_TTL_MS / 1000, count: 10_000 },
     removeOnFail: { age: 7 * DEDUPE_TTL_MS / 1000 },
   });
