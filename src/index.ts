@@ -7,7 +7,7 @@ export {
 export type { Platform, ConversationKey } from './conversation/index.js';
 export {
   historyMessageSchema, inferenceJobSchema, deliveryJobSchema, inferenceJobId, deliveryJobId, QUEUE_INFERENCE, deliveryQueueName,
-  JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY,
+  JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, claimEvent,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
 export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan } from './engine/index.js';
@@ -60,3 +60,5 @@ export {
   diagnosisHistory, labelledExamples, validateDiagnoseRequest, buildDiagnosisPrompt, diagnosisToMarkdown, importAssetsFile,
 } from './diagnosis/index.js';
 export type { DiagnosisResult, ModelDiagnosis, Asset, FaultCode, DiagnosisRow, DiagnoseCommand, ImportReport } from './diagnosis/index.js';
+export { createFairScheduler, checkRateLimit } from './scheduling/index.js';
+export type { FairScheduler, RateLimits, RateLimitResult } from './scheduling/index.js';

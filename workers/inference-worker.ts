@@ -39,6 +39,8 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   const worker = new Worker(
     QUEUE_INFERENCE,
     async (job: Job, _token?: string, signal?: AbortSignal) => {
+      // The job left the waiting set: its channel's fairness count drops (first start only).
+      if (job.attemptsMade === 0 && job.data?.key) await rt.fair.release(job.data.key).catch(() => {});
       try {
         const res = await processInference(deps, job.id!, job.data, signal);
         metrics.jobs.inc({ queue: 'inference', outcome: res.status });

@@ -1,6 +1,6 @@
 import { TurnContext, type Activity } from 'botbuilder';
 import {
-  createDiagnosis, enqueueInference, handleKbCommand, historyFromLog, listConversation, parseDiagnoseCommand, recordFeedback, setDiagnosisFeedback,
+  checkRateLimit, claimEvent, createDiagnosis, enqueueInference, inferenceJobId, handleKbCommand, historyFromLog, listConversation, parseDiagnoseCommand, recordFeedback, setDiagnosisFeedback,
   setDiagnosisOutcome, diagnosisHistory, validateDiagnoseRequest, withText, type Runtime,
 } from '../../src/index.js';
 import { mentionsBot, teamsActivityToJob, teamsConversationKey } from './activity-to-job.js';
@@ -72,11 +72,21 @@ export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext): Promise<vo
     metrics.eventsAcked.inc({ platform: 'teams', kind: 'message', outcome: 'rejected' });
     return;
   }
+  if (!(await claimEvent(rt.redis, cfg.QUEUE_PREFIX, inferenceJobId('teams', key.tenant, draft.source.eventId)))) {
+    metrics.eventsAcked.inc({ platform: 'teams', kind: 'message', outcome: 'duplicate' });
+    return;
+  }
+  const rl = await checkRateLimit(rt.redis, cfg.QUEUE_PREFIX, key, draft.user.id, { userPerMin: cfg.RATE_LIMIT_USER_PER_MIN, channelPerMin: cfg.RATE_LIMIT_CHANNEL_PER_MIN });
+  if (!rl.ok) {
+    await ctx.sendActivity(rl.message);
+    metrics.eventsAcked.inc({ platform: 'teams', kind: 'message', outcome: 'rate_limited' });
+    return;
+  }
   await ctx.sendActivity({ type: 'typing' }).catch(() => {});
   // Teams gives bots no history API: the reply chain's earlier turns come from the message log.
   const history = historyFromLog(await listConversation(rt.db, key, cfg.HISTORY_MAX_MESSAGES));
   const job = teamsActivityToJob(a, ref, history);
-  const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS });
+  const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
   metrics.ackSeconds.observe({ platform: 'teams' }, (performance.now() - t0) / 1000);
   metrics.eventsAcked.inc({ platform: 'teams', kind: 'message', outcome: res.duplicate ? 'duplicate' : 'enqueued' });
   log.info(withText(log, { jobId: res.jobId, duplicate: res.duplicate, conversationType: type }, { text: job.text }), 'teams activity enqueued');
@@ -99,6 +109,6 @@ async function handleDiagnose(rt: Runtime, ctx: TurnContext, key: ReturnType<typ
   await enqueueInference(rt.queues.inference, {
     ...job, kind: 'diagnose', text: `diagnose ${v.asset.id} ${v.fault?.code ?? ''} ${v.symptom}`.replace(/\s+/g, ' ').trim(),
     reply: { ...job.reply, diagnosisId }, diagnosis: { diagnosisId },
-  }, { attempts: rt.cfg.JOB_ATTEMPTS });
+  }, { attempts: rt.cfg.JOB_ATTEMPTS, fair: rt.fair });
   await ctx.sendActivity(`🔧 Diagnosis #${diagnosisId} for **${v.asset.id}** (${v.asset.name}) is queued; the result will appear here.`);
 }
