@@ -7,19 +7,19 @@ export {
 export type { Platform, ConversationKey } from './conversation/index.js';
 export {
   historyMessageSchema, inferenceJobSchema, deliveryJobSchema, inferenceJobId, deliveryJobId, QUEUE_INFERENCE, deliveryQueueName,
-  JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference,
+  JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, claimEvent,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
-export { InferenceEngine, splitThought, stripThinkTags, fileSha256 } from './engine/index.js';
-export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk } from './engine/index.js';
-export { buildPrompt, DEFAULT_SYSTEM_PROMPT } from './prompts/index.js';
+export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan } from './engine/index.js';
+export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings } from './engine/index.js';
+export { buildPrompt, DEFAULT_SYSTEM_PROMPT, historyFromLog } from './prompts/index.js';
 export type { ChatTurn, BuiltPrompt } from './prompts/index.js';
 export {
   openDb, createPgDb, createPgliteDb, migrate, startMessage, finishMessage, failMessage, getMessage, getMessageByJobId, beginDelivery,
-  markDelivered, listConversation,
+  markDelivered, listConversation, recordFeedback, listFeedback,
 } from './storage/index.js';
-export type { Db, MessageRow, MessageStatus } from './storage/index.js';
-export { createMetrics } from './metrics/index.js';
+export type { Db, MessageRow, MessageStatus, FeedbackValue } from './storage/index.js';
+export { createMetrics, collectQueueDepth, collectVram, collectGpuUtilization, collectMemoryFragmentation } from './metrics/index.js';
 export type { Metrics } from './metrics/index.js';
 export { createLogger, withText } from './log/logger.js';
 export type { Logger } from './log/logger.js';
@@ -33,6 +33,8 @@ export { HttpServer } from './http/index.js';
 export type { ReadinessCheck, RawHandler } from './http/index.js';
 export { createRuntime } from './runtime/index.js';
 export type { Runtime } from './runtime/index.js';
+export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu } from './doctor/index.js';
+export type { CheckResult } from './doctor/index.js';
 export {
   createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
   addKbAdmin, removeKbAdmin, listKbAdmins, ensureScope, listScopes, deleteScope, refreshScopeStats, assertScopeName, chunkText, extractDocument,
@@ -53,7 +55,7 @@ export type { PromptSource, KnowledgeContext } from './prompts/index.js';
 export { recordMessageKnowledge, getMessageKnowledge } from './storage/index.js';
 export type { MessageKnowledge } from './storage/index.js';
 export {
-  diagnosisJobSchema, anyInferenceJobSchema, enqueueDiagnosis, queuePosition, JOB_DIAGNOSE, JOB_PRIORITY,
+  diagnosisJobSchema, anyInferenceJobSchema, enqueueDiagnosis, queuePosition, JOB_DIAGNOSE,
 } from './jobs/index.js';
 export type { DiagnosisJob, DiagnosisJobInput, AnyInferenceJob } from './jobs/index.js';
 export {
@@ -74,3 +76,5 @@ export {
   processDiagnosis, handleDiagnosisFailure, parseDiagnosisAnswer, runInferenceJob, handleInferenceJobFailure,
 } from './pipeline/index.js';
 export type { DiagnosisDeps, DiagnosisSettings, InferenceJobDeps } from './pipeline/index.js';
+export { createFairScheduler, checkRateLimit } from './scheduling/index.js';
+export type { FairScheduler, RateLimits, RateLimitResult } from './scheduling/index.js';

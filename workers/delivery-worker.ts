@@ -6,6 +6,7 @@ export async function startDeliveryWorker(rt: Runtime, sink: ReplySink, concurre
   const worker = new Worker(
     deliveryQueueName(sink.platform),
     async (job: Job) => {
+      if (job.attemptsMade > 0) rt.metrics.deliveryRetries.inc({ platform: sink.platform });
       try {
         return await processDelivery({ db: rt.db, sink, metrics: rt.metrics, log: rt.log }, job.data);
       } catch (e) {

@@ -7,7 +7,8 @@ import { createKnowledge } from './knowledge.js';
 export interface InferenceWorkerHandle {
   engine: InferenceEngine;
   worker: Worker;
-  close(): Promise<void>;
+  /** Stops taking jobs and waits for in-flight ones; past `timeoutMs` they are handed back to the queue. */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -24,6 +25,10 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
     sequences: cfg.LLAMA_SEQUENCES,
     contextSize: cfg.LLAMA_CONTEXT_SIZE,
     gpu: cfg.LLAMA_GPU,
+    gpuLayers: cfg.LLAMA_GPU_LAYERS,
+    vramPaddingMb: cfg.LLAMA_VRAM_PADDING_MB,
+    minContextSize: cfg.LLAMA_MIN_CONTEXT_SIZE,
+    loadTimeoutMs: cfg.MODEL_LOAD_TIMEOUT_MS,
   }, log));
   metrics.modelLoadSeconds.set(engine.loadMs / 1000);
   metrics.sequencesConfigured.set(engine.pool.size);
@@ -46,6 +51,9 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   const worker = new Worker(
     QUEUE_INFERENCE,
     async (job: Job, _token?: string, signal?: AbortSignal) => {
+      // The job left the waiting set: its channel's fairness count drops (first start only).
+      // Diagnoses bypass fair scheduling (see enqueueDiagnosis), so they never held a count.
+      if (job.attemptsMade === 0 && job.data?.key && job.data.kind !== 'diagnose') await rt.fair.release(job.data.key).catch(() => {});
       try {
         const res = await runInferenceJob(jobDeps, job.id!, job.data, signal);
         metrics.jobs.inc({ queue: 'inference', outcome: res.status });
@@ -75,9 +83,18 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   return {
     engine,
     worker,
-    close: () =>
+    close: (timeoutMs = Infinity) =>
       (closing ??= (async () => {
-        await worker.close(); // waits for in-flight generations to finish
+        const graceful = worker.close(); // stops fetching, waits for in-flight generations
+        const timedOut = await Promise.race([
+          graceful.then(() => false),
+          new Promise<boolean>((r) => (Number.isFinite(timeoutMs) ? setTimeout(() => r(true), timeoutMs).unref() : undefined)),
+        ]);
+        if (timedOut) {
+          // Abandon the locks: BullMQ's stalled-job check hands these jobs to another worker.
+          log.warn({ active: engine.pool.inUse }, 'shutdown timeout: handing in-flight jobs back to the queue');
+          await worker.close(true);
+        }
         await knowledge.close();
         if (!engineOverride) await engine.close();
       })()),

@@ -1,6 +1,10 @@
-import { HttpServer, createRuntime, type Config, type InferenceEngine, type Runtime } from '../src/index.js';
+import {
+  HttpServer, collectGpuUtilization, collectMemoryFragmentation, collectQueueDepth, collectVram, createRuntime,
+  type Config, type InferenceEngine, type Runtime,
+} from '../src/index.js';
 import type { CreateRuntimeOptions } from '../src/runtime/index.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
+import { createTeamsAdapter, type TeamsAdapter } from '../adapters/teams/index.js';
 import { startDeliveryWorker } from './delivery-worker.js';
 import { startInferenceWorker, type InferenceWorkerHandle } from './inference-worker.js';
 
@@ -9,6 +13,7 @@ export interface Service {
   http: HttpServer;
   port: number;
   slack?: SlackAdapter;
+  teams?: TeamsAdapter;
   inference?: InferenceWorkerHandle;
   close(): Promise<void>;
 }
@@ -22,11 +27,13 @@ export interface StartServiceOptions extends CreateRuntimeOptions {
 
 /**
  * Starts the roles named by ROLE in this process: `adapters` (HTTP, platform adapters, delivery),
- * `worker` (model + inference queue), or `all`. Every role serves /healthz, /readyz and /metrics.
- * Shutdown runs in reverse: stop intake, finish in-flight jobs, close queues, then the database.
+ * `worker` (model + inference queue), or `all`. Every role serves /healthz, /readyz and /metrics,
+ * and listens before the model loads (liveness passes during a long load; readiness waits for the
+ * model when MODEL_PRELOAD is true). Shutdown runs in reverse: stop taking requests and jobs, finish
+ * (or, past SHUTDOWN_TIMEOUT_MS, hand back) in-flight generations, close queues, then the database.
  */
 export async function startService(cfg: Config, opts: StartServiceOptions = {}): Promise<Service> {
-  const rt = await createRuntime(cfg, opts);
+  const rt = await createRuntime(cfg, { closeStepTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS + 10_000, ...opts });
   const http = new HttpServer({
     metrics: rt.metrics,
     log: rt.log,
@@ -36,29 +43,45 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
     ],
   });
   const service: Service = { rt, http, port: 0, close: () => rt.close() };
+  collectQueueDepth(rt.metrics, () => rt.queues.all());
+  collectMemoryFragmentation(rt.metrics);
   try {
     const adapters = cfg.ROLE === 'all' || cfg.ROLE === 'adapters';
     const worker = cfg.ROLE === 'all' || cfg.ROLE === 'worker';
-    if (worker) {
-      let loaded: InferenceWorkerHandle | undefined;
+    let loaded: InferenceWorkerHandle | undefined;
+    if (worker && cfg.MODEL_PRELOAD) {
       http.addReadiness({ name: 'model', check: async () => { if (!loaded) throw new Error('model not loaded'); } });
-      loaded = await startInferenceWorker(rt, opts.engine);
-      service.inference = loaded;
-      rt.onClose(() => loaded!.close());
     }
     if (adapters && cfg.SLACK_BOT_TOKEN) {
       const slack = createSlackAdapter(rt, http);
       service.slack = slack;
+      rt.queues.deliveryFor('slack');
       await startDeliveryWorker(rt, slack.sink);
       await slack.start();
       rt.onClose(() => slack.stop());
     }
-    if (adapters && !cfg.SLACK_BOT_TOKEN) rt.log.warn('SLACK_BOT_TOKEN is not set: the Slack adapter is off');
+    if (adapters && (cfg.MicrosoftAppId || cfg.TEAMS_EMULATOR)) {
+      const teams = createTeamsAdapter(rt, http);
+      service.teams = teams;
+      rt.queues.deliveryFor('teams');
+      await startDeliveryWorker(rt, teams.sink);
+    }
+    if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR) rt.log.warn('neither SLACK_BOT_TOKEN nor MicrosoftAppId is set: no platform adapter is on');
     service.port = await http.listen(cfg.PORT, opts.host);
+    if (worker) {
+      loaded = await startInferenceWorker(rt, opts.engine);
+      service.inference = loaded;
+      const engine = loaded.engine;
+      collectVram(rt.metrics, () => engine.llama.getVramState());
+      collectGpuUtilization(rt.metrics);
+      const handle = loaded;
+      rt.onClose(() => handle.close(cfg.SHUTDOWN_TIMEOUT_MS));
+    }
     rt.onClose(() => http.close()); // runs first: stop taking requests
     rt.log.info({ port: service.port, role: cfg.ROLE }, 'r1-chatops started');
     return service;
   } catch (e) {
+    await http.close().catch(() => {});
     await rt.close();
     throw e;
   }

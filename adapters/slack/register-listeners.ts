@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { enqueueInference, withText, type Runtime } from '../../src/index.js';
+import { checkRateLimit, claimEvent, enqueueInference, inferenceJobId, withText, type Runtime } from '../../src/index.js';
 import { slackEventToJob, isIgnorableMessage, type SlackMessageEvent } from './event-to-job.js';
 import { fetchThreadHistory } from './fetch-thread-history.js';
 
@@ -30,6 +30,19 @@ export function registerSlackListeners(app: App, rt: Runtime): void {
       metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: 'rejected' });
       return;
     }
+    // A retry of an event already enqueued: nothing to do (and it must not count against rate limits).
+    if (!(await claimEvent(rt.redis, cfg.QUEUE_PREFIX, inferenceJobId('slack', teamId, slackEventToJob(ev, teamId, botUserId, []).source.eventId)))) {
+      metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: 'duplicate' });
+      return;
+    }
+    const rl = await checkRateLimit(rt.redis, cfg.QUEUE_PREFIX, { platform: 'slack', tenant: teamId, channel: ev.channel, thread: ev.thread_ts ?? ev.ts }, ev.user ?? 'unknown', { userPerMin: cfg.RATE_LIMIT_USER_PER_MIN, channelPerMin: cfg.RATE_LIMIT_CHANNEL_PER_MIN });
+    if (!rl.ok) {
+      await client.chat.postEphemeral({ channel: ev.channel, user: ev.user!, thread_ts: ev.thread_ts, text: rl.message }).catch(() => {});
+      metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: 'rate_limited' });
+      return;
+    }
+    // Show we are working within a second, before any slower step (a retry re-adding it is harmless).
+    const reacted = client.reactions.add({ channel: ev.channel, timestamp: ev.ts, name: 'eyes' }).catch(() => {});
     const history = ev.thread_ts
       ? await fetchThreadHistory(client, { channel: ev.channel, threadTs: ev.thread_ts, currentTs: ev.ts, botUserId, botId, maxMessages: cfg.HISTORY_MAX_MESSAGES }).catch((e) => {
           log.warn({ ...logFields, err: (e as Error).message }, 'could not fetch thread history; answering without it');
@@ -37,13 +50,11 @@ export function registerSlackListeners(app: App, rt: Runtime): void {
         })
       : [];
     const job = slackEventToJob(ev, teamId, botUserId, history);
-    const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS });
+    const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
     metrics.ackSeconds.observe({ platform: 'slack' }, (performance.now() - t0) / 1000);
     metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: res.duplicate ? 'duplicate' : 'enqueued' });
     log.info(withText(log, { ...logFields, jobId: res.jobId, duplicate: res.duplicate, historyMessages: history.length }, { text: job.text }), 'slack event enqueued');
-    if (!res.duplicate) {
-      await client.reactions.add({ channel: ev.channel, timestamp: ev.ts, name: 'eyes' }).catch(() => {});
-    }
+    await reacted;
   };
 
   app.event('app_mention', async ({ event, client, context, body }) => {

@@ -4,6 +4,7 @@ import { deliveryJobSchema } from '../jobs/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
 import { beginDelivery, getMessage, getMessageKnowledge, markDelivered, type Db } from '../storage/index.js';
+import { getDiagnosis } from '../diagnosis/index.js';
 import type { OutgoingReply, ReplySink } from './reply-sink.js';
 
 export interface DeliveryDeps {

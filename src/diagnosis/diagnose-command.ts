@@ -21,6 +21,8 @@ export interface DiagnoseCommandDeps {
   command?: string;
   /** How a user id is shown (Slack: `<@U123>`). Defaults to the id. */
   formatUser?: (userId: string) => string;
+  /** The last sentence of the queued note. Defaults to Slack's "The result will open a thread in this channel." */
+  resultWhere?: string;
 }
 
 export interface DiagnoseCommandInput {
@@ -101,7 +103,7 @@ export async function handleDiagnoseCommand(deps: DiagnoseCommandDeps, input: Di
   const where = position > 0 ? `position ${position} in the queue` : 'starting now';
   return {
     kind: 'queued', jobId: res.jobId, duplicate: res.duplicate, position, asset, faultCode,
-    text: `🔧 Diagnosing ${code(asset.id)} (${asset.name})${faultCode ? ` for ${code(faultCode)}` : ''}: ${where}. The result will open a thread in this channel.`,
+    text: `🔧 Diagnosing ${code(asset.id)} (${asset.name})${faultCode ? ` for ${code(faultCode)}` : ''}: ${where}. ${deps.resultWhere ?? 'The result will open a thread in this channel.'}`,
   };
 }
 

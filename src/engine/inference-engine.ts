@@ -6,7 +6,9 @@ import { loadModel, type LoadedModel } from './load-model.js';
 import { SequencePool } from './sequence-pool.js';
 import { splitThought, type ResponseItem } from './split-thought.js';
 import { fileSha256 } from './file-sha256.js';
-import type { GenerateRequest, GenerateResult, InferenceEngineOptions } from './types.js';
+import type { EffectiveEngineSettings, GenerateRequest, GenerateResult, InferenceEngineOptions } from './types.js';
+import { fallbackPlan } from './fallback-plan.js';
+import { ModelUnavailableError } from '../errors.js';
 
 const toHistory = (turns: ChatTurn[]): ChatHistoryItem[] =>
   turns.map((t) => (t.role === 'assistant' ? { type: 'model', response: [t.text] } : { type: t.role, text: t.text }));
@@ -27,23 +29,49 @@ export class InferenceEngine {
     readonly pool: SequencePool,
     readonly options: InferenceEngineOptions,
     readonly loadMs: number,
+    /** Sequences and context size in use, after any out-of-memory fallback. */
+    readonly effective: EffectiveEngineSettings,
   ) {
     this.modelSha256 = fileSha256(loaded.modelPath);
     this.modelSha256.catch(() => {});
   }
 
   static async create(options: InferenceEngineOptions, log: Logger): Promise<InferenceEngine> {
+    const timeoutMs = options.loadTimeoutMs ?? 600_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ModelUnavailableError(options.modelPath, `MODEL_LOAD_TIMEOUT_MS: the model did not load within ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([InferenceEngine.load(options, log), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private static async load(options: InferenceEngineOptions, log: Logger): Promise<InferenceEngine> {
     const t0 = performance.now();
     const loaded = await loadModel({ ...options, log });
+    const fallbacks: EffectiveEngineSettings['fallbacks'] = [];
     try {
-      const context = await loaded.model.createContext({
-        contextSize: options.contextSize,
-        sequences: options.sequences,
-        threads: options.threads,
-      });
-      const engine = new InferenceEngine(loaded, context, new SequencePool(context, options.sequences), options, performance.now() - t0);
-      log.info({ model: loaded.modelPath, sequences: options.sequences, contextSize: context.contextSize, threads: options.threads, gpu: loaded.llama.gpu, loadMs: Math.round(engine.loadMs) }, 'model loaded');
-      return engine;
+      // On a failure to create the context (typically out of VRAM), retry with fewer sequences,
+      // then a smaller context, and say what was chosen: never crash-loop silently.
+      for (const attempt of fallbackPlan(options.sequences, options.contextSize, options.minContextSize ?? 2048)) {
+        const create = () => loaded.model.createContext({ contextSize: attempt.contextSize, sequences: attempt.sequences, threads: options.threads, failedCreationRemedy: false });
+        try {
+          const context = (await (options.createContextHook ? options.createContextHook(attempt, create) : create())) as LlamaContext;
+          if (fallbacks.length) log.warn({ configured: { sequences: options.sequences, contextSize: options.contextSize }, chosen: attempt, failures: fallbacks.length }, 'context created with a smaller configuration after failures');
+          const engine = new InferenceEngine(loaded, context, new SequencePool(context, attempt.sequences), options, performance.now() - t0, { ...attempt, fallbacks });
+          log.info({ model: loaded.modelPath, sequences: attempt.sequences, contextSize: context.contextSize, threads: options.threads, gpu: loaded.llama.gpu, loadMs: Math.round(engine.loadMs) }, 'model loaded');
+          return engine;
+        } catch (e) {
+          const error = (e as Error).message;
+          fallbacks.push({ ...attempt, error });
+          log.error({ sequences: attempt.sequences, contextSize: attempt.contextSize, err: error }, 'context creation failed; retrying with a smaller configuration');
+        }
+      }
+      throw new ModelUnavailableError(loaded.modelPath, `could not create a context even with 1 sequence and ${options.minContextSize ?? 2048} tokens: ${fallbacks.at(-1)?.error}. Lower LLAMA_GPU_LAYERS or free GPU memory.`);
     } catch (e) {
       await loaded.model.dispose().catch(() => {});
       await loaded.llama.dispose().catch(() => {});
@@ -76,7 +104,7 @@ export class InferenceEngine {
     const session = new LlamaChatSession({ contextSequence: seq, autoDisposeSequence: false });
     try {
       session.setChatHistory(toHistory(req.context));
-      const grammar = req.jsonSchema ? await this.grammarFor(req.jsonSchema) : undefined;
+      const grammar = req.jsonSchema ? await this.grammarFor(req.jsonSchema) : req.gbnf ? await this.gbnfGrammar(req.gbnf) : undefined;
       const res = await session.promptWithMeta(req.question, {
         maxTokens: req.maxTokens,
         temperature: req.temperature,
@@ -114,6 +142,15 @@ export class InferenceEngine {
       session.dispose({ disposeSequence: false });
       await this.pool.release(seq);
     }
+  }
+
+  private gbnfGrammar(gbnf: string): Promise<LlamaGrammar> {
+    let g = this.grammars.get(`gbnf:${gbnf}`);
+    if (!g) {
+      g = this.loaded.llama.createGrammar({ grammar: gbnf });
+      this.grammars.set(`gbnf:${gbnf}`, g);
+    }
+    return g;
   }
 
   private grammarFor(schema: object): Promise<LlamaGrammar> {

@@ -16,6 +16,8 @@ export interface LoadModelOptions {
   threads: number;
   /** GPU layers: 'auto' (default) or a count; 0 = CPU only. */
   gpuLayers?: 'auto' | 'max' | number;
+  /** VRAM (MiB) to keep free. */
+  vramPaddingMb?: number;
   log: Logger;
 }
 
@@ -38,11 +40,26 @@ export async function resolveModelPath(opts: Pick<LoadModelOptions, 'modelPath' 
   await mkdir(opts.downloadDir, { recursive: true });
   opts.log.info({ uri: opts.modelUri, dir: opts.downloadDir }, 'MODEL_PATH unset: resolving the default model (downloaded once)');
   try {
+    await assertReachable(opts.modelUri);
     return await resolveModelFile(opts.modelUri, { directory: opts.downloadDir, cli: process.stdout.isTTY === true, verify: false });
   } catch (e) {
     throw new ModelUnavailableError(undefined,
       `MODEL_PATH is not set and the default model ${opts.modelUri} could not be downloaded (${(e as Error).message}). ` +
       'On an offline network, copy a GGUF file onto this machine and set MODEL_PATH to it.', { cause: e });
+  }
+}
+
+/**
+ * Fails fast when the model host cannot be reached: node-llama-cpp's downloader keeps retrying a
+ * dead network for a long time (and ignores an abort signal), which on an offline site looks like a hang.
+ */
+async function assertReachable(uri: string): Promise<void> {
+  const probe = uri.startsWith('hf:') || uri.startsWith('huggingface:') ? (process.env.HF_ENDPOINT ?? 'https://huggingface.co/') : uri;
+  if (!/^https?:\/\//.test(probe)) return;
+  try {
+    await fetch(probe, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
+  } catch (e) {
+    throw new Error(`cannot reach ${new URL(probe).host}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
   }
 }
 
@@ -53,6 +70,7 @@ export async function loadModel(opts: LoadModelOptions): Promise<LoadedModel> {
     gpu: opts.gpu === 'false' ? false : opts.gpu,
     build: 'never',
     maxThreads: opts.threads,
+    ...(opts.vramPaddingMb !== undefined ? { vramPadding: opts.vramPaddingMb * 1024 * 1024 } : {}),
     logLevel: LlamaLogLevel.error,
     logger: (level, message) => {
       if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) opts.log.error({ llama: message.trim() }, 'llama.cpp');

@@ -12,6 +12,24 @@ export interface InferenceEngineOptions {
   /** Context size in tokens. */
   contextSize: number;
   gpu: 'auto' | 'cuda' | 'vulkan' | 'metal' | 'false';
+  /** Layers offloaded to the GPU. Defaults to 'auto' (as many as fit). */
+  gpuLayers?: 'auto' | 'max' | number;
+  /** VRAM (MiB) left free for other processes. Defaults to node-llama-cpp's own padding. */
+  vramPaddingMb?: number;
+  /** Smallest context the out-of-memory fallback may use. Defaults to 2048 (or `contextSize` if smaller). */
+  minContextSize?: number;
+  /** Give up loading after this long. Defaults to 600 000 ms. */
+  loadTimeoutMs?: number;
+  /** @internal Replaces context creation (fault-injection tests); receives the attempt's settings. */
+  createContextHook?: (attempt: { sequences: number; contextSize: number }, create: () => Promise<unknown>) => Promise<unknown>;
+}
+
+/** What the engine actually runs with after any out-of-memory fallback. */
+export interface EffectiveEngineSettings {
+  sequences: number;
+  contextSize: number;
+  /** Attempts that failed before this one, with their error messages. */
+  fallbacks: Array<{ sequences: number; contextSize: number; error: string }>;
 }
 
 /** A streamed piece of the response: reasoning (`thought`) or answer text. */
@@ -32,6 +50,8 @@ export interface GenerateRequest {
   onChunk?: (chunk: GenerationChunk) => void;
   /** Constrains the output to JSON matching this schema (node-llama-cpp JSON-schema grammar). */
   jsonSchema?: object;
+  /** Constrains the output with a GBNF grammar (llama.cpp grammar text). */
+  gbnf?: string;
   /** Maximum reasoning tokens; past it the model is made to answer. */
   thoughtBudget?: number;
 }

@@ -4,6 +4,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
 
+/** Longest a readiness check may take before it counts as failed. */
+export const READINESS_TIMEOUT_MS = 2000;
+
 export type RawHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface ReadinessCheck {
@@ -50,7 +53,8 @@ export class HttpServer {
       const results = await Promise.all(
         opts.readiness.map(async (c) => {
           try {
-            await c.check();
+            // A dead Redis queues commands forever (BullMQ needs maxRetriesPerRequest: null): bound each check.
+            await Promise.race([c.check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), READINESS_TIMEOUT_MS).unref())]);
             return [c.name, 'ok'] as const;
           } catch (e) {
             return [c.name, (e as Error).message || 'failed'] as const;

@@ -3,6 +3,7 @@ import { diagnosisJobSchema, inferenceJobSchema, type DiagnosisJob, type Diagnos
 import { inferenceJobId } from './job-id.js';
 import { DEDUPE_TTL_MS, JOB_CHAT, JOB_DIAGNOSE, JOB_PRIORITY } from './names.js';
 import { JobContractError } from '../errors.js';
+import type { FairScheduler } from '../scheduling/index.js';
 
 export interface EnqueueResult {
   jobId: string;
@@ -12,8 +13,10 @@ export interface EnqueueResult {
 
 export interface EnqueueOptions {
   attempts?: number;
-  /** BullMQ priority: lower runs first. Defaults to the kind's {@link JOB_PRIORITY}. */
+  /** BullMQ priority: lower runs first. Defaults to the kind's {@link JOB_PRIORITY} (diagnose 1, chat 10). */
   priority?: number;
+  /** Fair scheduling across channels (chat only): adds the channel's waiting jobs to the priority. */
+  fair?: FairScheduler;
 }
 
 /**
@@ -26,21 +29,27 @@ export async function enqueueInference(queue: Queue, input: InferenceJobInput, o
   const job: InferenceJob = parsed.data;
   const jobId = inferenceJobId(job.key.platform, job.key.tenant, job.source.eventId);
   if (await queue.getJob(jobId)) return { jobId, duplicate: true };
+  const priority = opts.priority ?? (opts.fair ? await opts.fair.priorityFor(job.key, JOB_PRIORITY[job.kind]) : JOB_PRIORITY[job.kind]);
   const added = await queue.add(JOB_CHAT, job, {
     jobId,
     deduplication: { id: jobId, ttl: DEDUPE_TTL_MS },
     attempts: opts.attempts ?? 3,
     backoff: { type: 'exponential', delay: 2000 },
-    priority: opts.priority ?? JOB_PRIORITY.chat,
+    // Every job carries a priority so ordering applies (BullMQ serves un-prioritised jobs first).
+    priority,
     removeOnComplete: { age: DEDUPE_TTL_MS / 1000, count: 10_000 },
     removeOnFail: { age: 7 * DEDUPE_TTL_MS / 1000 },
   });
-  return { jobId, duplicate: added.id !== jobId };
+  const duplicate = added.id !== jobId;
+  if (duplicate && opts.fair && opts.priority === undefined) await opts.fair.release(job.key);
+  return { jobId, duplicate };
 }
 
 /**
  * Validates and enqueues a diagnosis job on the inference queue at {@link JOB_PRIORITY}.diagnose,
- * idempotently per platform event (Slack: the slash command's trigger id).
+ * idempotently per platform event (Slack: the slash command's trigger id). Diagnoses bypass fair
+ * scheduling (`opts.fair` is ignored): a channel's chat backlog must never push its diagnosis
+ * behind other channels' chat.
  */
 export async function enqueueDiagnosis(queue: Queue, input: DiagnosisJobInput, opts: EnqueueOptions = {}): Promise<EnqueueResult> {
   const parsed = diagnosisJobSchema.safeParse(input);

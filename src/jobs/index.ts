@@ -3,4 +3,5 @@ export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, Infe
 export { inferenceJobId, deliveryJobId } from './job-id.js';
 export { QUEUE_INFERENCE, deliveryQueueName, JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, JOB_DIAGNOSE, JOB_PRIORITY } from './names.js';
 export { enqueueInference, enqueueDiagnosis, queuePosition } from './enqueue.js';
+export { claimEvent } from './claim-event.js';
 export type { EnqueueResult, EnqueueOptions } from './enqueue.js';

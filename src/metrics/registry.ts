@@ -7,9 +7,25 @@ import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom
  */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'r1_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'r1_' });
   const r = { registers: [registry] };
+  // Gauges read at scrape time (queue depth, VRAM, GPU): providers register here.
+  const collectors: Array<() => Promise<void> | void> = [];
+  const collectAll = async () => {
+    await Promise.all(collectors.map(async (c) => {
+      try {
+        await c();
+      } catch {
+        // A failing probe (Redis down, no GPU tools) leaves the last value; readiness reports the outage.
+      }
+    }));
+  };
+  let collecting: Promise<void> | undefined;
+  /** One collection per scrape, shared by every gauge that triggers it. */
+  const collectOnce = () => (collecting ??= collectAll().finally(() => setImmediate(() => (collecting = undefined))));
   return {
+    /** Registers a function run at each scrape to refresh gauges. */
+    addCollector: (fn: () => Promise<void> | void) => void collectors.push(fn),
     registry,
     httpRequests: new Counter({ name: 'r1_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'] as const, ...r }),
     eventsReceived: new Counter({ name: 'r1_events_received_total', help: 'Platform events received', labelNames: ['platform', 'kind'] as const, ...r }),
@@ -26,7 +42,11 @@ export function createMetrics() {
     sequencesConfigured: new Gauge({ name: 'r1_sequences_configured', help: 'Context sequences configured (LLAMA_SEQUENCES)', ...r }),
     modelLoadSeconds: new Gauge({ name: 'r1_model_load_seconds', help: 'Time taken to load the model and create the context', ...r }),
     deliveries: new Counter({ name: 'r1_deliveries_total', help: 'Replies delivered, by platform and outcome', labelNames: ['platform', 'outcome'] as const, ...r }),
-    queueJobs: new Gauge({ name: 'r1_queue_jobs', help: 'Jobs in a queue by state', labelNames: ['queue', 'state'] as const, ...r }),
+    queueJobs: new Gauge({ name: 'r1_queue_jobs', help: 'Jobs in a queue by state (waiting, active, delayed, failed, prioritized)', labelNames: ['queue', 'state'] as const, ...r, collect: collectOnce }),
+    vramBytes: new Gauge({ name: 'r1_vram_bytes', help: 'GPU memory (node-llama-cpp VRAM state) by kind: used, total', labelNames: ['kind'] as const, ...r, collect: collectOnce }),
+    gpuUtilization: new Gauge({ name: 'r1_gpu_utilization_ratio', help: 'GPU utilisation 0–1 (nvidia-smi, where present; mean over GPUs)', ...r, collect: collectOnce }),
+    memoryFragmentation: new Gauge({ name: 'r1_memory_fragmentation_ratio', help: 'Share of the reserved V8 heap not in use (heapTotal − heapUsed) / heapTotal', ...r, collect: collectOnce }),
+    deliveryRetries: new Counter({ name: 'r1_delivery_retries_total', help: 'Delivery attempts after the first, by platform', labelNames: ['platform'] as const, ...r }),
     errors: new Counter({ name: 'r1_errors_total', help: 'Errors by kind', labelNames: ['kind'] as const, ...r }),
     retrievals: new Counter({ name: 'r1_retrievals_total', help: 'Chat answers by knowledge outcome (cited, no_match, model_only)', labelNames: ['outcome'] as const, ...r }),
     retrievalSeconds: new Histogram({ name: 'r1_retrieval_seconds', help: 'Time to find the knowledge for a question (bindings, full-text, vectors, web)', buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 3, 10], ...r }),

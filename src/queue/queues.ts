@@ -8,19 +8,22 @@ export interface QueueSetOptions {
   prefix: string;
 }
 
+/** Connection errors are reported once by the runtime's Redis listener, not by every queue. */
+const quiet = (q: Queue): Queue => q.on('error', () => {});
+
 /** The queues one process talks to, created once and closed together. */
 export class QueueSet {
   readonly inference: Queue;
   private readonly delivery = new Map<Platform, Queue>();
 
   constructor(private readonly opts: QueueSetOptions) {
-    this.inference = new Queue(QUEUE_INFERENCE, { connection: opts.connection, prefix: opts.prefix });
+    this.inference = quiet(new Queue(QUEUE_INFERENCE, { connection: opts.connection, prefix: opts.prefix }));
   }
 
   deliveryFor(platform: Platform): Queue {
     let q = this.delivery.get(platform);
     if (!q) {
-      q = new Queue(deliveryQueueName(platform), { connection: this.opts.connection, prefix: this.opts.prefix });
+      q = quiet(new Queue(deliveryQueueName(platform), { connection: this.opts.connection, prefix: this.opts.prefix }));
       this.delivery.set(platform, q);
     }
     return q;

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { createRedis, QueueSet } from '../queue/index.js';
 import { openDb, migrate, type Db } from '../storage/index.js';
+import { createFairScheduler, type FairScheduler } from '../scheduling/index.js';
 
 /** Shared resources of one process, built from config, closed in reverse order. */
 export interface Runtime {
@@ -16,6 +17,8 @@ export interface Runtime {
   redis: Redis;
   connection: ConnectionOptions;
   queues: QueueSet;
+  /** Fair scheduling across channels (shared by adapters and workers through Redis). */
+  fair: FairScheduler;
   /** Registers a cleanup step; steps run in reverse order on close, each even if another threw. */
   onClose(step: () => Promise<void>): void;
   close(): Promise<void>;
@@ -28,6 +31,8 @@ export interface CreateRuntimeOptions {
   db?: Db;
   /** PostgreSQL schema for isolation (tests). */
   dbSchema?: string;
+  /** Longest one shutdown step may take; in-flight generations are awaited within it. Defaults to 120 000 ms. */
+  closeStepTimeoutMs?: number;
   /** Apply migrations on start. Defaults to true. */
   migrate?: boolean;
 }
@@ -36,6 +41,7 @@ export async function createRuntime(cfg: Config, opts: CreateRuntimeOptions = {}
   const log = opts.log ?? createLogger({ level: cfg.LOG_LEVEL });
   const metrics = opts.metrics ?? createMetrics();
   const steps: Array<() => Promise<void>> = [];
+  const closeStepTimeoutMs = opts.closeStepTimeoutMs ?? 120_000;
   const db = opts.db ?? (await openDb({ databaseUrl: cfg.DATABASE_URL, dataDir: path.resolve(cfg.DATA_DIR), schema: opts.dbSchema }));
   if (!opts.db) steps.push(() => db.close());
   if (opts.migrate !== false) {
@@ -44,20 +50,31 @@ export async function createRuntime(cfg: Config, opts: CreateRuntimeOptions = {}
     if (skipped.length) log.warn({ skipped }, 'migrations skipped: pgvector extension not available on this PostgreSQL');
   }
   const redis = createRedis(cfg.REDIS_URL);
+  let redisErrorLogged = false;
+  redis.on('error', (e) => {
+    // ioredis reconnects on its own; log the first error of an outage, not every retry.
+    if (!redisErrorLogged) log.error({ err: e.message }, 'redis connection error');
+    redisErrorLogged = true;
+  });
+  redis.on('ready', () => (redisErrorLogged = false));
   steps.push(async () => {
-    await redis.quit().catch(() => redis.disconnect());
+    if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+    else redis.disconnect();
   });
   const queues = new QueueSet({ connection: redis, prefix: cfg.QUEUE_PREFIX });
   steps.push(() => queues.close());
   let closing: Promise<void> | undefined;
   return {
-    cfg, log, metrics, db, redis, connection: redis, queues,
+    cfg, log, metrics, db, redis, connection: redis, queues, fair: createFairScheduler(redis, cfg.QUEUE_PREFIX),
     onClose: (step) => steps.push(step),
     close: () =>
       (closing ??= (async () => {
+        // With Redis down, queue and worker closes would wait on commands that never run.
+        if (redis.status !== 'ready') redis.disconnect();
         for (const step of steps.reverse()) {
           try {
-            await step();
+            // A step stuck on a dead connection must not block the rest of the shutdown.
+            await Promise.race([step(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), closeStepTimeoutMs).unref())]);
           } catch (e) {
             log.error({ err: (e as Error).message }, 'shutdown step failed');
           }

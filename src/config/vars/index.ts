@@ -1,5 +1,8 @@
 import { coreVars } from './core.js';
 import { slackVars } from './slack.js';
+import { teamsVars } from './teams.js';
+import { opsVars } from './ops.js';
+import { liveVars } from './live.js';
 import { ragVars } from './rag.js';
 import { diagnosisVars } from './diagnosis.js';
 
@@ -10,6 +13,9 @@ import { diagnosisVars } from './diagnosis.js';
 export const envVars = {
   ...coreVars,
   ...slackVars,
+  ...teamsVars,
+  ...opsVars,
+  ...liveVars,
   ...ragVars,
   ...diagnosisVars,
 };

@@ -1,0 +1,3 @@
+export { runCheck, formatReport } from './check.js';
+export type { CheckResult, Check } from './check.js';
+export { checkRedis, checkDatabase, checkModel, checkGpu } from './core-checks.js';

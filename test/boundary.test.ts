@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './support/child-service.js';
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+const importsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]!);
+
+describe('architecture boundaries', () => {
+  it('src/ imports no Slack or Teams SDK and nothing from adapters/ or workers/', () => {
+    const bad = tsFiles(path.join(REPO_ROOT, 'src')).flatMap((f) =>
+      importsOf(f).filter((i) => /^(@slack\/|botbuilder|botframework-|@microsoft\/)/.test(i) || /\/(adapters|workers)\//.test(i)).map((i) => `${path.relative(REPO_ROOT, f)} → ${i}`));
+    expect(bad).toEqual([]);
+  });
+  it('adapters do not import each other (shared/ is the exception) nor src/ internals', () => {
+    const root = path.join(REPO_ROOT, 'adapters');
+    const bad: string[] = [];
+    for (const platform of readdirSync(root)) {
+      if (platform === 'shared' || !statSync(path.join(root, platform)).isDirectory()) continue;
+      for (const f of tsFiles(path.join(root, platform))) {
+        for (const i of importsOf(f)) {
+          const sibling = /^\.\.\/(?!shared\/)([a-z]+)\//.exec(i);
+          if (sibling && sibling[1] !== platform) bad.push(`${path.relative(REPO_ROOT, f)} → ${i}`);
+          if (/\/src\/(?!index\.js$)/.test(i)) bad.push(`${path.relative(REPO_ROOT, f)} → ${i}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});

@@ -1,0 +1,178 @@
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
+
+export interface ConnectorCall {
+  method: string;
+  path: string;
+  auth?: string;
+  body: Record<string, unknown> | undefined;
+}
+
+/**
+ * A local Bot Framework: OpenID metadata + JWKS (the channel's signing key, endorsed for msteams),
+ * a Connector REST API that records what the bot posts, and an HTTPS token authority (AAD's
+ * client-credentials endpoint) with a self-signed certificate. Tokens are real RS256 JWTs.
+ */
+export class LocalBotFramework {
+  readonly appId = '00000000-0000-0000-0000-0000000000b0';
+  readonly appPassword = 'local-secret';
+  readonly kid = 'local-key-1';
+  readonly calls: ConnectorCall[] = [];
+  readonly tokenRequests: URLSearchParams[] = [];
+  /** Connector answers to inject into message posts (e.g. a 429), consumed in order. */
+  readonly injected: Array<{ status: number; headers?: Record<string, string> }> = [];
+  private key = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  readonly rogueKey: KeyObject = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  private server?: http.Server;
+  private aad?: https.Server;
+  base = '';
+  aadUrl = '';
+  caFile = '';
+  private activityN = 0;
+
+  get issuer(): string {
+    return `${this.base}/issuer`;
+  }
+  get serviceUrl(): string {
+    return `${this.base}/teams/`;
+  }
+
+  async start(): Promise<this> {
+    const jwk = { ...this.key.publicKey.export({ format: 'jwk' }), kid: this.kid, use: 'sig', alg: 'RS256', endorsements: ['msteams'] };
+    this.server = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (d) => (raw += d));
+      req.on('end', () => {
+        const url = req.url ?? '/';
+        const send = (code: number, obj: unknown, headers: Record<string, string> = {}) => {
+          res.writeHead(code, { 'content-type': 'application/json', ...headers });
+          res.end(JSON.stringify(obj));
+        };
+        if (url === '/.well-known/openid-configuration') return send(200, { issuer: this.issuer, jwks_uri: `${this.base}/keys`, id_token_signing_alg_values_supported: ['RS256'] });
+        if (url === '/keys') return send(200, { keys: [jwk] });
+        const call = { method: req.method!, path: decodeURIComponent(url), auth: req.headers.authorization, body: raw ? JSON.parse(raw) : undefined };
+        // Injected failures hit message posts only (not typing indicators).
+        const inj = url.includes('/v3/conversations') && call.body?.type === 'message' ? this.injected.shift() : undefined;
+        if (inj) {
+          this.calls.push({ ...call, method: `${call.method}#${inj.status}` });
+          return send(inj.status, { error: { code: 'Throttled', message: 'slow down' } }, inj.headers);
+        }
+        this.calls.push(call);
+        if (url.includes('/v3/conversations')) return send(200, { id: `act-${++this.activityN}` });
+        send(404, {});
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await this.startAad();
+    return this;
+  }
+
+  /** Local HTTPS "login.microsoftonline.com" with a throwaway self-signed certificate (made now, never committed). */
+  private async startAad(): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'r1-aad-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    this.caFile = join(dir, 'cert.pem');
+    this.aad = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(this.caFile) }, (req, res) => {
+      let raw = '';
+      req.on('data', (d) => (raw += d));
+      req.on('end', () => {
+        const send = (o: unknown) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(o));
+        };
+        const tenant = `${this.aadUrl}/botframework.com`;
+        if (req.url?.includes('openid-configuration')) {
+          return send({ issuer: `${tenant}/v2.0`, token_endpoint: `${tenant}/oauth2/v2.0/token`, authorization_endpoint: `${tenant}/oauth2/v2.0/authorize`, jwks_uri: `${tenant}/discovery/v2.0/keys`, end_session_endpoint: `${tenant}/oauth2/v2.0/logout` });
+        }
+        if (req.url?.split('?')[0]!.endsWith('/oauth2/v2.0/token')) {
+          this.tokenRequests.push(new URLSearchParams(raw));
+          return send({ token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: 'local-aad-access-token' });
+        }
+        res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((r) => this.aad!.listen(0, '127.0.0.1', r));
+    this.aadUrl = `https://127.0.0.1:${(this.aad.address() as AddressInfo).port}`;
+  }
+
+  /** The env-var settings that point the bot at this local Bot Framework. */
+  settings(): Record<string, string> {
+    return {
+      MicrosoftAppId: this.appId,
+      MicrosoftAppPassword: this.appPassword,
+      MicrosoftAppType: 'MultiTenant',
+      ToBotFromChannelOpenIdMetadataUrl: `${this.base}/.well-known/openid-configuration`,
+      ToBotFromChannelTokenIssuer: this.issuer,
+      ToBotFromEmulatorOpenIdMetadataUrl: `${this.base}/.well-known/openid-configuration`,
+      ToChannelFromBotLoginUrl: `${this.aadUrl}/botframework.com`,
+      ToChannelFromBotOAuthScope: 'https://api.botframework.com',
+      OAuthUrl: `${this.base}/oauth`,
+      CallerId: 'urn:botframework:azure',
+      ValidateAuthority: 'false',
+      NODE_EXTRA_CA_CERTS: this.caFile,
+    };
+  }
+
+  /** A channel token for an activity: RS256 with kid, iss, aud = app id and the lowercase `serviceurl` claim. */
+  token(claims: Record<string, unknown> = {}, opts: jwt.SignOptions = {}, key: KeyObject = this.key.privateKey): string {
+    return jwt.sign({ serviceurl: this.serviceUrl, ...claims }, key.export({ type: 'pkcs8', format: 'pem' }), {
+      algorithm: 'RS256', keyid: this.kid, issuer: this.issuer, audience: this.appId, expiresIn: '5m', ...opts,
+    });
+  }
+
+  /** Posts an activity with a valid channel token, another token, or none (`null`). */
+  postActivity(botUrl: string, activity: Record<string, unknown>, token: string | null = this.token()): Promise<Response> {
+    return fetch(botUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(activity) });
+  }
+
+  /** Calls that posted message activities (not typing) into a conversation. */
+  messagesTo(conversationId: string): ConnectorCall[] {
+    return this.calls.filter((c) => c.method === 'POST' && c.path.startsWith(`/teams/v3/conversations/${conversationId}/activities`) && c.body?.type === 'message');
+  }
+
+  async waitForMessages(conversationId: string, n: number, ms = 30_000): Promise<ConnectorCall[]> {
+    const t0 = Date.now();
+    for (;;) {
+      const hits = this.messagesTo(conversationId);
+      if (hits.length >= n) return hits;
+      if (Date.now() - t0 > ms) throw new Error(`timeout: ${hits.length}/${n} messages to ${conversationId}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of [this.server, this.aad]) {
+      if (!s) continue;
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+  }
+}
+
+let idN = 0;
+/** A Teams message activity in a channel (new post, or a reply when `rootId` is given) or a chat. */
+export function teamsMessage(bf: LocalBotFramework, o: { text: string; kind?: 'channel' | 'personal' | 'groupChat'; rootId?: string; mention?: boolean; id?: string; value?: unknown; user?: string }): Record<string, unknown> {
+  const kind = o.kind ?? 'channel';
+  const id = o.id ?? `17000000${String(++idN).padStart(5, '0')}`;
+  const convBase = kind === 'channel' ? '19:chan@thread.tacv2' : kind === 'personal' ? 'a:personal-chat-1' : '19:group@thread.v2';
+  const mention = o.mention ?? kind !== 'personal';
+  return {
+    type: 'message', id, timestamp: new Date().toISOString(), channelId: 'msteams', serviceUrl: bf.serviceUrl,
+    from: { id: `29:${o.user ?? 'alice'}`, name: o.user ?? 'Alice', aadObjectId: `aad-${o.user ?? 'alice'}` },
+    recipient: { id: `28:${bf.appId}`, name: 'R1' },
+    conversation: { id: kind === 'channel' && o.rootId ? `${convBase};messageid=${o.rootId}` : convBase, conversationType: kind, isGroup: kind !== 'personal', tenantId: 'tenant-1' },
+    text: mention ? `<at>R1</at> ${o.text}` : o.text,
+    entities: mention ? [{ type: 'mention', mentioned: { id: `28:${bf.appId}`, name: 'R1' }, text: '<at>R1</at>' }] : [],
+    channelData: { tenant: { id: 'tenant-1' }, ...(kind === 'channel' ? { team: { id: '19:team@thread.tacv2' }, channel: { id: convBase } } : {}) },
+    ...(o.value ? { value: o.value } : {}),
+  };
+}
