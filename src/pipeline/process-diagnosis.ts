@@ -130,7 +130,11 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
   let reasoning = '';
   if (s.reasoningTokens > 0) {
     const draftPrompt = buildDiagnosisDraftPrompt(input);
-    const draft = await generate({ context: draftPrompt.context, question: draftPrompt.question, maxTokens: s.reasoningTokens, temperature: s.temperature, signal });
+    // The thought budget leaves a quarter of the step for the prose answer the JSON step restates.
+    const draft = await generate({
+      context: draftPrompt.context, question: draftPrompt.question, maxTokens: s.reasoningTokens, temperature: s.temperature, signal,
+      thoughtBudget: Math.max(1, Math.floor(s.reasoningTokens * 0.75)),
+    });
     reasoning = [draft.reasoning, draft.answer].filter((t) => t.trim()).join('\n\n');
     prompt = buildDiagnosisJsonFollowUp(draftPrompt, draft.answer || draft.reasoning);
   }
