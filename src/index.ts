@@ -78,3 +78,5 @@ export {
 export type { DiagnosisDeps, DiagnosisSettings, InferenceJobDeps } from './pipeline/index.js';
 export { createFairScheduler, checkRateLimit } from './scheduling/index.js';
 export type { FairScheduler, RateLimits, RateLimitResult } from './scheduling/index.js';
+export { createLivePublisher, followLive, requestCancel, CancelRegistry, recordServiceTime, estimateWaitSeconds, queuedText, thinkingText, createThoughtBudget } from './live/index.js';
+export type { LiveEvent } from './live/index.js';

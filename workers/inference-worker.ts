@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  InferenceEngine, QUEUE_INFERENCE, handleInferenceJobFailure, runInferenceJob, type Runtime, type InferenceDeps, type InferenceJobDeps,
+  CancelRegistry, InferenceEngine, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
+  type Runtime, type InferenceDeps, type InferenceJobDeps,
 } from '../src/index.js';
 import { createKnowledge } from './knowledge.js';
 
@@ -33,10 +34,17 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   metrics.modelLoadSeconds.set(engine.loadMs / 1000);
   metrics.sequencesConfigured.set(engine.pool.size);
   const knowledge = await createKnowledge(rt);
+  const cancel = await CancelRegistry.create(rt.redis, cfg.QUEUE_PREFIX);
   const deps: InferenceDeps = {
     db: rt.db, engine, queues: rt.queues, metrics, log,
     settings: { maxTokens: cfg.LLAMA_MAX_TOKENS, temperature: cfg.LLAMA_TEMPERATURE, historyMaxChars: cfg.HISTORY_MAX_CHARS, systemPrompt: cfg.SYSTEM_PROMPT },
     knowledge: knowledge.deps,
+    live: {
+      publisher: createLivePublisher(rt.redis, cfg.QUEUE_PREFIX),
+      cancel,
+      thoughtBudgetFor: createThoughtBudget(cfg.REASONING_BUDGET_TOKENS, cfg.REASONING_BUDGET_CHANNELS),
+      onServiceTime: (s) => recordServiceTime(rt.redis, cfg.QUEUE_PREFIX, s, engine.pool.size),
+    },
   };
   const jobDeps: InferenceJobDeps = {
     chat: deps,
@@ -96,6 +104,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
           await worker.close(true);
         }
         await knowledge.close();
+        await cancel.close();
         if (!engineOverride) await engine.close();
       })()),
   };

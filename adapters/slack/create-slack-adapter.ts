@@ -6,6 +6,7 @@ import { registerSlackListeners } from './register-listeners.js';
 import { registerKbCommand } from './register-kb-command.js';
 import { registerDiagnoseCommand } from './diagnosis/register-diagnose-command.js';
 import { registerDiagnosisActions } from './diagnosis/register-diagnosis-actions.js';
+import { registerLiveActions } from './live-status.js';
 import { SlackReplySink } from './slack-reply-sink.js';
 
 /** Bolt's single endpoint for events, slash commands and interactivity. */
@@ -48,6 +49,7 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
   registerKbCommand(app, rt);
   registerDiagnoseCommand(app, rt);
   registerDiagnosisActions(app, rt);
+  registerLiveActions(app, rt);
   return {
     app,
     sink: new SlackReplySink(app.client),

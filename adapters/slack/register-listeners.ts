@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { checkRateLimit, claimEvent, enqueueInference, inferenceJobId, withText, type Runtime } from '../../src/index.js';
 import { slackEventToJob, isIgnorableMessage, type SlackMessageEvent } from './event-to-job.js';
 import { fetchThreadHistory } from './fetch-thread-history.js';
+import { followIntoSlack, postStatus } from './live-status.js';
 
 export const EMPTY_QUESTION_TEXT = 'Ask me something after the mention, e.g. `@R1 why does pump P-101 cavitate at low flow?`';
 export const tooLongText = (max: number) => `That message is too long for me (over ${max} characters). Please shorten it or split it into several questions.`;
@@ -50,7 +51,12 @@ export function registerSlackListeners(app: App, rt: Runtime): void {
         })
       : [];
     const job = slackEventToJob(ev, teamId, botUserId, history);
+    const jobId = inferenceJobId('slack', teamId, job.source.eventId);
+    // Live answers: a status message in the thread that the answer streams into and finally replaces.
+    const statusTs = cfg.LIVE_UPDATES ? await postStatus(client, ev.channel, job.key.thread, jobId).catch(() => undefined) : undefined;
+    if (statusTs) job.reply = { ...job.reply, status_ts: statusTs };
     const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
+    if (statusTs && !res.duplicate) followIntoSlack(rt, client, ev.channel, statusTs, res.jobId);
     metrics.ackSeconds.observe({ platform: 'slack' }, (performance.now() - t0) / 1000);
     metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: res.duplicate ? 'duplicate' : 'enqueued' });
     log.info(withText(log, { ...logFields, jobId: res.jobId, duplicate: res.duplicate, historyMessages: history.length }, { text: job.text }), 'slack event enqueued');

@@ -32,15 +32,17 @@ export class SlackReplySink implements ReplySink {
     const parts = partsOf(r);
     const ts: string[] = [];
     for (const [i, text] of parts.entries()) {
-      const res = await this.client.chat.postMessage({
+      const msg = {
         channel,
-        thread_ts,
         text,
         // Sources (or the model-only / nothing-found note) go under the last part.
         blocks: [{ type: 'markdown', text }, ...(i === parts.length - 1 ? knowledgeBlocks(r) : [])],
-        unfurl_links: false,
         metadata: { event_type: METADATA_EVENT, event_payload: { message_id: r.messageId, part: i, parts: parts.length } },
-      });
+      };
+      // The live status message (streamed into while generating) becomes the first part: no second copy.
+      const res = i === 0 && r.reply.status_ts
+        ? await this.client.chat.update({ ...msg, ts: String(r.reply.status_ts) })
+        : await this.client.chat.postMessage({ ...msg, thread_ts, unfurl_links: false });
       ts.push(String(res.ts));
     }
     if (r.reply.message_ts) {
