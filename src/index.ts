@@ -55,11 +55,27 @@ export type { PromptSource, KnowledgeContext } from './prompts/index.js';
 export { recordMessageKnowledge, getMessageKnowledge } from './storage/index.js';
 export type { MessageKnowledge } from './storage/index.js';
 export {
-  modelDiagnosisSchema, diagnosisResultSchema, grammarSchemaOf, DIAGNOSIS_GRAMMAR_SCHEMA, parseDiagnoseCommand, DIAGNOSE_USAGE, closestMatches,
-  upsertAsset, upsertFaultCode, getAsset, getFaultCode, createDiagnosis, finishDiagnosis, setDiagnosisOutcome, setDiagnosisFeedback, getDiagnosis,
-  diagnosisHistory, labelledExamples, validateDiagnoseRequest, buildDiagnosisPrompt, diagnosisToMarkdown, importAssetsFile,
+  diagnosisJobSchema, anyInferenceJobSchema, enqueueDiagnosis, queuePosition, JOB_DIAGNOSE,
+} from './jobs/index.js';
+export type { DiagnosisJob, DiagnosisJobInput, AnyInferenceJob } from './jobs/index.js';
+export {
+  diagnosisResultSchema, diagnosisAnswerSchema, diagnosisViewSchema, diagnosisJsonSchema, toGbnfJsonSchema, LIKELIHOODS, SEVERITIES, OUTCOMES,
+  FEEDBACK_VALUES, DIAGNOSIS_LIMITS, STRUCTURED_DIAGNOSIS, parseDiagnoseCommand, splitFaultCode, closestMatches, editDistance, diagnosisMarkdown,
+  diagnosisTitle, faultLine, citeMarks, LIKELIHOOD_LABEL, toDiagnosisView, findAsset, listAssets, listAssetIds, findFaultCode, listFaultCodes,
+  upsertAsset, upsertFaultCode, getDiagnosis, getDiagnosisByJobId, getDiagnosisByMessageId, recordOutcome, recordDiagnosisFeedback,
+  listDiagnosesForAsset, listLabelledDiagnoses, handleDiagnoseCommand, diagnoseUsage, importRegistryFile, parseRegistryCsv, parseRegistryYaml,
+  exportLabelledExamples, toTrainingExample,
 } from './diagnosis/index.js';
-export type { DiagnosisResult, ModelDiagnosis, Asset, FaultCode, DiagnosisRow, DiagnoseCommand, ImportReport } from './diagnosis/index.js';
+export type {
+  DiagnosisResult, DiagnosisAnswer, DiagnosisView, DiagnosisViewInput, DiagnosisCause, DiagnosisCheck, Likelihood, Severity, DiagnosisOutcome,
+  DiagnosisFeedback, Asset, FaultCode, DiagnosisRow, DiagnoseCommandDeps, DiagnoseCommandInput, DiagnoseCommandResult, ImportSummary,
+  RegistryIssue, TrainingExample,
+} from './diagnosis/index.js';
+export { buildDiagnosisPrompt, buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, DIAGNOSIS_SYSTEM_PROMPT } from './prompts/index.js';
+export {
+  processDiagnosis, handleDiagnosisFailure, parseDiagnosisAnswer, runInferenceJob, handleInferenceJobFailure,
+} from './pipeline/index.js';
+export type { DiagnosisDeps, DiagnosisSettings, InferenceJobDeps } from './pipeline/index.js';
 export { createFairScheduler, checkRateLimit } from './scheduling/index.js';
 export type { FairScheduler, RateLimits, RateLimitResult } from './scheduling/index.js';
 export { createLivePublisher, followLive, requestCancel, CancelRegistry, recordServiceTime, estimateWaitSeconds, queuedText, thinkingText, createThoughtBudget } from './live/index.js';

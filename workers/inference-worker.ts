@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  CancelRegistry, InferenceEngine, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceFailure, processInference, recordServiceTime,
-  type Runtime, type InferenceDeps,
+  CancelRegistry, InferenceEngine, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
+  type Runtime, type InferenceDeps, type InferenceJobDeps,
 } from '../src/index.js';
 import { createKnowledge } from './knowledge.js';
 
@@ -46,13 +46,24 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
       onServiceTime: (s) => recordServiceTime(rt.redis, cfg.QUEUE_PREFIX, s, engine.pool.size),
     },
   };
+  const jobDeps: InferenceJobDeps = {
+    chat: deps,
+    diagnosis: {
+      db: rt.db, engine, queues: rt.queues, metrics, log, retriever: knowledge.deps.retriever,
+      settings: {
+        maxTokens: cfg.DIAGNOSIS_MAX_TOKENS, reasoningTokens: cfg.DIAGNOSIS_REASONING_TOKENS, temperature: cfg.LLAMA_TEMPERATURE,
+        topK: cfg.DIAGNOSIS_TOP_K, contextMaxChars: cfg.DIAGNOSIS_CONTEXT_MAX_CHARS,
+      },
+    },
+  };
   const worker = new Worker(
     QUEUE_INFERENCE,
     async (job: Job, _token?: string, signal?: AbortSignal) => {
       // The job left the waiting set: its channel's fairness count drops (first start only).
-      if (job.attemptsMade === 0 && job.data?.key) await rt.fair.release(job.data.key).catch(() => {});
+      // Diagnoses bypass fair scheduling (see enqueueDiagnosis), so they never held a count.
+      if (job.attemptsMade === 0 && job.data?.key && job.data.kind !== 'diagnose') await rt.fair.release(job.data.key).catch(() => {});
       try {
-        const res = await processInference(deps, job.id!, job.data, signal);
+        const res = await runInferenceJob(jobDeps, job.id!, job.data, signal);
         metrics.jobs.inc({ queue: 'inference', outcome: res.status });
         return res;
       } catch (e) {
@@ -61,7 +72,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
         metrics.jobs.inc({ queue: 'inference', outcome: last ? 'failed' : 'retry' });
         metrics.errors.inc({ kind: 'inference' });
         log.error({ jobId: job.id, attempt: job.attemptsMade + 1, err: err.message }, 'inference job failed');
-        if (last) await handleInferenceFailure(deps, job.id!, job.data, err);
+        if (last) await handleInferenceJobFailure(jobDeps, job.id!, job.data, err);
         throw e;
       }
     },

@@ -4,7 +4,8 @@ import type { HttpServer, Runtime } from '../../src/index.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { registerSlackListeners } from './register-listeners.js';
 import { registerKbCommand } from './register-kb-command.js';
-import { registerDiagnoseCommand } from './register-diagnose-command.js';
+import { registerDiagnoseCommand } from './diagnosis/register-diagnose-command.js';
+import { registerDiagnosisActions } from './diagnosis/register-diagnosis-actions.js';
 import { registerLiveActions } from './live-status.js';
 import { SlackReplySink } from './slack-reply-sink.js';
 
@@ -47,6 +48,7 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
   registerSlackListeners(app, rt);
   registerKbCommand(app, rt);
   registerDiagnoseCommand(app, rt);
+  registerDiagnosisActions(app, rt);
   registerLiveActions(app, rt);
   return {
     app,

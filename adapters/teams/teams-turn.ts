@@ -1,7 +1,7 @@
 import { TurnContext, type Activity } from 'botbuilder';
 import {
-  checkRateLimit, claimEvent, createDiagnosis, enqueueInference, inferenceJobId, handleKbCommand, historyFromLog, listConversation, parseDiagnoseCommand, recordFeedback, setDiagnosisFeedback,
-  setDiagnosisOutcome, diagnosisHistory, validateDiagnoseRequest, withText, type Runtime,
+  checkRateLimit, claimEvent, enqueueInference, findAsset, getDiagnosis, handleDiagnoseCommand, inferenceJobId, handleKbCommand, historyFromLog, listConversation,
+  recordDiagnosisFeedback, recordFeedback, recordOutcome, withText, type Runtime,
 } from '../../src/index.js';
 import { mentionsBot, teamsActivityToJob, teamsConversationKey } from './activity-to-job.js';
 
@@ -31,11 +31,7 @@ export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext): Promise<vo
     return;
   }
   if (fb?.r1 === 'diagnosis' && fb.diagnosisId) {
-    const by = a.from?.aadObjectId ?? a.from?.id ?? 'unknown';
-    if (fb.action === 'resolved' || fb.action === 'escalated') {
-      await setDiagnosisOutcome(rt.db, String(fb.diagnosisId), fb.action, by);
-      await ctx.sendActivity(fb.action === 'resolved' ? `✅ Diagnosis #${fb.diagnosisId} marked as resolved.` : `🚨 Diagnosis #${fb.diagnosisId} did not resolve the fault — escalating to the asset's on-call group.`);
-    } else if (fb.action === 'up' || fb.action === 'down') await setDiagnosisFeedback(rt.db, String(fb.diagnosisId), fb.action);
+    await handleDiagnosisAction(rt, ctx, String(fb.diagnosisId), String(fb.action ?? ''));
     return;
   }
   const type = a.conversation?.conversationType;
@@ -92,23 +88,47 @@ export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext): Promise<vo
   log.info(withText(log, { jobId: res.jobId, duplicate: res.duplicate, conversationType: type }, { text: job.text }), 'teams activity enqueued');
 }
 
-/** `diagnose <asset> <code or symptom>` / `diagnose history <asset>` as a Teams bot command. */
+/**
+ * `diagnose <asset> <code or symptom>` / `diagnose history <asset>` as a Teams bot command, through
+ * the same platform-neutral handler as Slack's `/diagnose`. Teams has no ephemeral messages: the
+ * answer goes to the conversation. The diagnosis is posted into this reply chain.
+ */
 async function handleDiagnose(rt: Runtime, ctx: TurnContext, key: ReturnType<typeof teamsConversationKey>, userId: string, args: string): Promise<void> {
-  const cmd = parseDiagnoseCommand(args, rt.cfg.QUESTION_MAX_CHARS);
-  if (cmd.kind === 'error') return void (await ctx.sendActivity(cmd.message.replaceAll('/diagnose', 'diagnose')));
-  if (cmd.kind === 'history') {
-    const rows = await diagnosisHistory(rt.db, cmd.assetId);
-    await ctx.sendActivity(rows.length ? [`**Recent diagnoses of ${cmd.assetId}**`, ...rows.map((r) => `- #${r.id} ${r.faultCode ?? ''} ${r.symptom.slice(0, 80)} → ${r.outcome ?? r.status}`)].join('\n') : `No diagnoses recorded for ${cmd.assetId} yet.`);
+  const { cfg, metrics } = rt;
+  metrics.eventsReceived.inc({ platform: 'teams', kind: 'diagnose_command' });
+  const draft = teamsActivityToJob(ctx.activity, TurnContext.getConversationReference(ctx.activity), []);
+  const res = await handleDiagnoseCommand(
+    { db: rt.db, queue: rt.queues.inference, maxChars: cfg.DIAGNOSIS_MAX_CHARS, historyLimit: cfg.DIAGNOSIS_HISTORY_LIMIT, attempts: cfg.JOB_ATTEMPTS, command: 'diagnose', resultWhere: 'The result will appear in this conversation.' },
+    { key, userId, text: args, eventId: draft.source.eventId, reply: draft.reply ?? {} },
+  );
+  const outcome = res.kind === 'queued' ? (res.duplicate ? 'duplicate' : 'enqueued') : res.kind === 'history' ? 'history' : 'rejected';
+  metrics.eventsAcked.inc({ platform: 'teams', kind: 'diagnose_command', outcome });
+  await ctx.sendActivity(res.text);
+}
+
+/** The diagnosis card's Action.Submit buttons: outcome (Resolved / Not resolved — escalate) and 👍/👎. */
+async function handleDiagnosisAction(rt: Runtime, ctx: TurnContext, id: string, action: string): Promise<void> {
+  const a = ctx.activity as Activity;
+  const by = a.from?.aadObjectId ?? a.from?.id ?? 'unknown';
+  const row = await getDiagnosis(rt.db, id);
+  // A card only acts on a diagnosis of its own tenant.
+  if (!row || row.platform !== 'teams' || row.tenant !== teamsConversationKey(a).tenant) return;
+  if (action === 'up' || action === 'down') {
+    await recordDiagnosisFeedback(rt.db, id, action, by);
+    rt.metrics.diagnosisActions.inc({ action });
     return;
   }
-  const v = await validateDiagnoseRequest(rt.db, cmd.assetId, cmd.rest);
-  if (!v.ok) return void (await ctx.sendActivity(v.message));
-  const diagnosisId = await createDiagnosis(rt.db, { assetId: v.asset.id, faultCode: v.fault?.code ?? null, symptom: v.symptom, key, requestedBy: userId });
-  const ref = TurnContext.getConversationReference(ctx.activity);
-  const job = teamsActivityToJob(ctx.activity, ref, []);
-  await enqueueInference(rt.queues.inference, {
-    ...job, kind: 'diagnose', text: `diagnose ${v.asset.id} ${v.fault?.code ?? ''} ${v.symptom}`.replace(/\s+/g, ' ').trim(),
-    reply: { ...job.reply, diagnosisId }, diagnosis: { diagnosisId },
-  }, { attempts: rt.cfg.JOB_ATTEMPTS, fair: rt.fair });
-  await ctx.sendActivity(`🔧 Diagnosis #${diagnosisId} for **${v.asset.id}** (${v.asset.name}) is queued; the result will appear here.`);
+  if (action !== 'resolved' && action !== 'escalate') return;
+  const updated = await recordOutcome(rt.db, id, action === 'resolved' ? 'resolved' : 'escalated', by);
+  if (!updated) return;
+  rt.metrics.diagnosisActions.inc({ action: updated.outcome! });
+  const who = a.from?.name ?? 'Someone';
+  if (action === 'resolved') {
+    await ctx.sendActivity(`✅ ${who} marked diagnosis #${id} of ${row.assetId} resolved. It is saved as a labelled example.`);
+    return;
+  }
+  const oncall = (await findAsset(rt.db, row.assetId))?.oncall ?? row.result?.asset.oncall ?? null;
+  await ctx.sendActivity(oncall
+    ? `🚨 Not resolved — ${who} is escalating diagnosis #${id} of ${row.assetId} to ${oncall} (on-call).`
+    : `🚨 Not resolved — ${who} is escalating diagnosis #${id} of ${row.assetId}, but no on-call group is registered for it.`);
 }

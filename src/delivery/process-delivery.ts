@@ -1,4 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
+import { getDiagnosisByMessageId, STRUCTURED_DIAGNOSIS, toDiagnosisView } from '../diagnosis/index.js';
 import { deliveryJobSchema } from '../jobs/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
@@ -44,11 +45,12 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
     ...(kn.knowledge === 'model_only' ? { modelOnly: true } : {}),
     ...(kn.knowledge === 'no_match' ? { noMatch: true } : {}),
     reply: job.reply,
+    previousAttempts,
   };
-  const diagnosisId = (job.reply as { diagnosisId?: string }).diagnosisId;
-  if (row.kind === 'diagnose' && diagnosisId) {
-    const d = await getDiagnosis(deps.db, diagnosisId);
-    if (d?.result) out.structured = { kind: 'diagnosis', data: d.result };
+  if (row.kind === 'diagnose') {
+    // The structured result (or, when generation failed, just the header): the adapter renders it.
+    const d = await getDiagnosisByMessageId(deps.db, row.id);
+    if (d) out.structured = { kind: STRUCTURED_DIAGNOSIS, data: toDiagnosisView(d) };
   }
   if (previousAttempts > 0 && deps.sink.findExisting) {
     const existing = await deps.sink.findExisting(out);

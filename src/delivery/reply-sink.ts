@@ -21,6 +21,11 @@ export interface OutgoingReply {
   noMatch?: boolean;
   /** Structured result for kinds other than chat (e.g. a diagnosis), rendered by the adapter. */
   structured?: { kind: string; data: unknown };
+  /**
+   * Earlier delivery attempts that did not record a result: >0 means a crashed attempt may have
+   * posted part of this reply (adapters that post in several steps look for those first).
+   */
+  previousAttempts?: number;
   /** The platform reply target the adapter put in the job. */
   reply: Record<string, unknown>;
 }

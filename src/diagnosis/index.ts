@@ -1,16 +1,30 @@
-export { modelDiagnosisSchema, diagnosisResultSchema, grammarSchemaOf, DIAGNOSIS_GRAMMAR_SCHEMA } from './result-schema.js';
-export type { ModelDiagnosis, DiagnosisResult } from './result-schema.js';
-export { parseDiagnoseCommand, DIAGNOSE_USAGE, FAULT_CODE } from './parse-command.js';
-export type { DiagnoseCommand } from './parse-command.js';
-export { closestMatches, editDistance } from './closest.js';
+// Equipment fault diagnosis: the structured result (one zod schema), its grammar, `/diagnose`
+// parsing and validation, the asset registry and the diagnoses table. No Block Kit or Adaptive
+// Cards here: adapters render the structured result.
 export {
-  upsertAsset, upsertFaultCode, getAsset, listAssetIds, getFaultCode, listFaultCodes, createDiagnosis, finishDiagnosis,
-  setDiagnosisOutcome, setDiagnosisFeedback, getDiagnosis, diagnosisHistory, labelledExamples,
-} from './asset-store.js';
-export type { Asset, FaultCode, DiagnosisRow } from './asset-store.js';
-export { validateDiagnoseRequest } from './validate-request.js';
-export type { ValidatedRequest } from './validate-request.js';
-export { buildDiagnosisPrompt } from './build-diagnosis-prompt.js';
-export { diagnosisToMarkdown } from './render-markdown.js';
-export { importAssetsFile } from './import-assets.js';
-export type { ImportReport } from './import-assets.js';
+  diagnosisResultSchema, diagnosisAnswerSchema, diagnosisViewSchema, diagnosisCauseSchema, diagnosisCheckSchema, sourceRefSchema,
+  LIKELIHOODS, SEVERITIES, OUTCOMES, FEEDBACK_VALUES, DIAGNOSIS_LIMITS, STRUCTURED_DIAGNOSIS,
+} from './result-schema.js';
+export type {
+  DiagnosisResult, DiagnosisAnswer, DiagnosisView, DiagnosisViewInput, DiagnosisCause, DiagnosisCheck, DiagnosisAsset, DiagnosisFault,
+  Likelihood, Severity, DiagnosisOutcome, DiagnosisFeedback,
+} from './result-schema.js';
+export { diagnosisJsonSchema, toGbnfJsonSchema } from './json-schema.js';
+export { parseDiagnoseCommand, splitFaultCode, FAULT_CODE_RE } from './parse-command.js';
+export type { DiagnoseCommand, FaultSplit } from './parse-command.js';
+export { editDistance, closestMatches } from './closest-matches.js';
+export { diagnosisMarkdown, diagnosisTitle, faultLine, citeMarks, LIKELIHOOD_LABEL } from './diagnosis-markdown.js';
+export { toDiagnosisView, titleOf } from './diagnosis-view.js';
+export { findAsset, listAssets, listAssetIds, findFaultCode, listFaultCodes, upsertAsset, upsertFaultCode } from './asset-store.js';
+export type { Asset, FaultCode, UpsertOutcome } from './asset-store.js';
+export {
+  startDiagnosis, finishDiagnosis, failDiagnosis, getDiagnosis, getDiagnosisByJobId, getDiagnosisByMessageId, recordOutcome,
+  recordDiagnosisFeedback, listDiagnosesForAsset, listLabelledDiagnoses,
+} from './diagnosis-store.js';
+export type { DiagnosisRow, DiagnosisStatus, StartDiagnosisInput, StoredPrompt } from './diagnosis-store.js';
+export { handleDiagnoseCommand, diagnoseUsage } from './diagnose-command.js';
+export type { DiagnoseCommandDeps, DiagnoseCommandInput, DiagnoseCommandResult, RejectReason } from './diagnose-command.js';
+export { importRegistryFile, parseRegistryCsv, parseRegistryYaml, registryKindOf, ASSET_COLUMNS, FAULT_CODE_COLUMNS } from './import-registry.js';
+export type { ImportSummary, RegistryIssue, RegistryKind, ParsedRegistry } from './import-registry.js';
+export { toTrainingExample, exportLabelledExamples } from './export-examples.js';
+export type { TrainingExample } from './export-examples.js';

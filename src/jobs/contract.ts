@@ -15,7 +15,7 @@ export type HistoryMessage = z.infer<typeof historyMessageSchema>;
  */
 export const inferenceJobSchema = z.object({
   v: z.literal(1),
-  kind: z.enum(['chat', 'diagnose']),
+  kind: z.enum(['chat']),
   key: conversationKeySchema,
   user: z.object({ id: z.string().min(1), name: z.string().optional() }),
   /** The question with the bot mention stripped. */
@@ -30,11 +30,37 @@ export const inferenceJobSchema = z.object({
   }),
   /** Platform-specific reply target (Slack: channel + thread_ts; Teams: conversation reference). Opaque to the core. */
   reply: z.record(z.string(), z.unknown()).default({}),
-  /** For `kind: 'diagnose'`: the diagnosis row created when the request was validated. */
-  diagnosis: z.object({ diagnosisId: z.string().min(1) }).optional(),
-}).refine((j) => j.kind !== 'diagnose' || j.diagnosis !== undefined, { message: 'a diagnose job needs diagnosis.diagnosisId', path: ['diagnosis'] });
+});
 export type InferenceJob = z.infer<typeof inferenceJobSchema>;
 export type InferenceJobInput = z.input<typeof inferenceJobSchema>;
+
+/**
+ * The diagnosis job (`/diagnose <asset> <fault code or symptom…>`), version 1. It runs on the
+ * inference queue at a higher priority than chat, so a technician at a faulted machine goes first.
+ * The asset and fault code were validated against the registry before it was enqueued.
+ */
+export const diagnosisJobSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('diagnose'),
+  key: conversationKeySchema,
+  user: z.object({ id: z.string().min(1), name: z.string().optional() }),
+  /** The request as typed after the asset id (fault code and/or symptom). */
+  text: z.string().min(1),
+  diagnosis: z.object({
+    assetId: z.string().min(1),
+    /** Catalogue code (as catalogued), or a code the model has no catalogue for; null = symptom only. */
+    faultCode: z.string().min(1).nullable(),
+    symptom: z.string(),
+  }),
+  source: z.object({ eventId: z.string().min(1), receivedAt: z.number().int().nonnegative() }),
+  reply: z.record(z.string(), z.unknown()).default({}),
+});
+export type DiagnosisJob = z.infer<typeof diagnosisJobSchema>;
+export type DiagnosisJobInput = z.input<typeof diagnosisJobSchema>;
+
+/** Anything on the inference queue, told apart by `kind`: chat answers (v1, unchanged) and diagnoses. */
+export const anyInferenceJobSchema = z.discriminatedUnion('kind', [inferenceJobSchema, diagnosisJobSchema]);
+export type AnyInferenceJob = z.infer<typeof anyInferenceJobSchema>;
 
 /** The delivery job: the answer is in the message log; the job only points at it. */
 export const deliveryJobSchema = z.object({

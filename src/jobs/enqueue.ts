@@ -1,12 +1,9 @@
 import type { Queue } from 'bullmq';
-import { inferenceJobSchema, type InferenceJob, type InferenceJobInput } from './contract.js';
+import { diagnosisJobSchema, inferenceJobSchema, type DiagnosisJob, type DiagnosisJobInput, type InferenceJob, type InferenceJobInput } from './contract.js';
 import { inferenceJobId } from './job-id.js';
-import { DEDUPE_TTL_MS, JOB_CHAT } from './names.js';
+import { DEDUPE_TTL_MS, JOB_CHAT, JOB_DIAGNOSE, JOB_PRIORITY } from './names.js';
 import { JobContractError } from '../errors.js';
 import type { FairScheduler } from '../scheduling/index.js';
-
-/** BullMQ priorities (lower runs first): a technician at a faulted machine goes before chat. */
-export const JOB_PRIORITY = { diagnose: 1, chat: 10 } as const;
 
 export interface EnqueueResult {
   jobId: string;
@@ -16,9 +13,9 @@ export interface EnqueueResult {
 
 export interface EnqueueOptions {
   attempts?: number;
-  /** BullMQ priority: lower runs first. Defaults by kind: diagnosis 1, chat 10. */
+  /** BullMQ priority: lower runs first. Defaults to the kind's {@link JOB_PRIORITY} (diagnose 1, chat 10). */
   priority?: number;
-  /** Fair scheduling across channels: adds the channel's waiting jobs to the priority. */
+  /** Fair scheduling across channels (chat only): adds the channel's waiting jobs to the priority. */
   fair?: FairScheduler;
 }
 
@@ -46,4 +43,38 @@ export async function enqueueInference(queue: Queue, input: InferenceJobInput, o
   const duplicate = added.id !== jobId;
   if (duplicate && opts.fair && opts.priority === undefined) await opts.fair.release(job.key);
   return { jobId, duplicate };
+}
+
+/**
+ * Validates and enqueues a diagnosis job on the inference queue at {@link JOB_PRIORITY}.diagnose,
+ * idempotently per platform event (Slack: the slash command's trigger id). Diagnoses bypass fair
+ * scheduling (`opts.fair` is ignored): a channel's chat backlog must never push its diagnosis
+ * behind other channels' chat.
+ */
+export async function enqueueDiagnosis(queue: Queue, input: DiagnosisJobInput, opts: EnqueueOptions = {}): Promise<EnqueueResult> {
+  const parsed = diagnosisJobSchema.safeParse(input);
+  if (!parsed.success) throw new JobContractError(`invalid diagnosis job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const job: DiagnosisJob = parsed.data;
+  const jobId = inferenceJobId(job.key.platform, job.key.tenant, job.source.eventId);
+  if (await queue.getJob(jobId)) return { jobId, duplicate: true };
+  const added = await queue.add(JOB_DIAGNOSE, job, {
+    jobId,
+    deduplication: { id: jobId, ttl: DEDUPE_TTL_MS },
+    attempts: opts.attempts ?? 3,
+    backoff: { type: 'exponential', delay: 2000 },
+    priority: opts.priority ?? JOB_PRIORITY.diagnose,
+    removeOnComplete: { age: DEDUPE_TTL_MS / 1000, count: 10_000 },
+    removeOnFail: { age: 7 * DEDUPE_TTL_MS / 1000 },
+  });
+  return { jobId, duplicate: added.id !== jobId };
+}
+
+/**
+ * How many jobs would run before a new job of this priority: the waiting ones (BullMQ's
+ * unprioritized) plus the prioritized ones at the same or a higher priority, itself included
+ * when it has not started yet. 0 = it is already running.
+ */
+export async function queuePosition(queue: Queue, priority: number): Promise<number> {
+  const counts = await queue.getCountsPerPriority(Array.from({ length: priority + 1 }, (_, i) => i));
+  return Object.values(counts).reduce((a, b) => a + b, 0);
 }

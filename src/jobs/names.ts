@@ -8,6 +8,14 @@ export const deliveryQueueName = (platform: Platform) => `delivery-${platform}`;
 /** Job names inside the queues. */
 export const JOB_CHAT = 'chat';
 export const JOB_DELIVER = 'deliver';
+export const JOB_DIAGNOSE = 'diagnose';
+
+/**
+ * BullMQ priorities on the inference queue (lower runs first). Every job gets one: BullMQ runs
+ * jobs WITHOUT a priority before all prioritized ones, so an unprioritized chat job would overtake
+ * a diagnosis. https://docs.bullmq.io/guide/jobs/prioritized
+ */
+export const JOB_PRIORITY = { diagnose: 1, chat: 10 } as const;
 
 /** How long a finished job's id stays reserved, so a platform retry of the same event is a no-op. Slack retries for ~5 min, Teams for ~15 s; keep a day. */
 export const DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;

@@ -1,58 +1,206 @@
+import { UnrecoverableError } from 'bullmq';
 import {
-  buildDiagnosisPrompt, DIAGNOSIS_GRAMMAR_SCHEMA, diagnosisToMarkdown, finishDiagnosis, getAsset, getDiagnosis, getFaultCode, modelDiagnosisSchema,
-  type DiagnosisResult,
+  diagnosisAnswerSchema, diagnosisJsonSchema, diagnosisMarkdown, diagnosisResultSchema, failDiagnosis, findAsset, findFaultCode, finishDiagnosis,
+  startDiagnosis, type DiagnosisAnswer, type DiagnosisResult,
 } from '../diagnosis/index.js';
-import type { InferenceJob } from '../jobs/index.js';
-import { channelKnowledge, toSourceRefs } from '../rag/index.js';
-import type { RetrievedChunk } from '../rag/types.js';
-import { finishMessage, type MessageRow } from '../storage/index.js';
-import type { InferenceDeps } from './process-inference.js';
+import type { GenerateResult, InferenceEngine } from '../engine/index.js';
+import { deliveryJobId, diagnosisJobSchema, JOB_DELIVER, type DiagnosisJob, type InferenceJobResult } from '../jobs/index.js';
+import type { Logger } from '../log/logger.js';
+import { withText } from '../log/logger.js';
+import type { Metrics } from '../metrics/index.js';
+import { buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, buildDiagnosisPrompt, type DiagnosisPromptInput } from '../prompts/index.js';
+import type { QueueSet } from '../queue/index.js';
+import { channelKnowledge, toSourceRefs, type RetrievedChunk, type Retriever } from '../rag/index.js';
+import { failMessage, finishMessage, startMessage, type Db } from '../storage/index.js';
+
+export interface DiagnosisSettings {
+  /** DIAGNOSIS_MAX_TOKENS: the structured (JSON) step. */
+  maxTokens: number;
+  /** DIAGNOSIS_REASONING_TOKENS: the free reasoning step before it; 0 = JSON only. */
+  reasoningTokens: number;
+  temperature: number;
+  /** DIAGNOSIS_TOP_K. */
+  topK: number;
+  /** DIAGNOSIS_CONTEXT_MAX_CHARS. */
+  contextMaxChars: number;
+  systemPrompt?: string;
+}
+
+export interface DiagnosisDeps {
+  db: Db;
+  engine: InferenceEngine;
+  queues: QueueSet;
+  metrics: Metrics;
+  log: Logger;
+  settings: DiagnosisSettings;
+  /** Searches the asset's scope and the channel's scopes. Without it the model diagnoses alone. */
+  retriever?: Retriever;
+}
+
+/** Parses a diagnosis payload against the contract; a mismatch is permanent (never retried). */
+export function parseDiagnosisJob(data: unknown): DiagnosisJob {
+  const parsed = diagnosisJobSchema.safeParse(data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid diagnosis job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+const RANK = { high: 0, medium: 1, low: 2 } as const;
+
+/** Ranks causes by likelihood (stable: the model's order within a level) and tidies citations. */
+export function normalizeAnswer(a: DiagnosisAnswer): DiagnosisAnswer {
+  const causes = a.causes
+    .map((c, i) => ({ c, i }))
+    .sort((x, y) => RANK[x.c.likelihood] - RANK[y.c.likelihood] || x.i - y.i)
+    .map(({ c }) => ({ ...c, cause: c.cause.trim(), evidence: [...new Set(c.evidence)].sort((p, q) => p - q) }));
+  return { ...a, safety: a.safety.map((s) => s.trim()), causes, checks: a.checks.map((c) => ({ step: c.step.trim(), expect: c.expect.trim() })), parts: a.parts.map((p) => p.trim()) };
+}
+
+/** The model's JSON → the answer, checked against the same zod schema the grammar came from. */
+export function parseDiagnosisAnswer(text: string, sourceCount: number): DiagnosisAnswer {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`diagnosis output is not JSON (${(e as Error).message}); was it cut off by DIAGNOSIS_MAX_TOKENS?`);
+  }
+  const res = diagnosisAnswerSchema.safeParse(json);
+  if (!res.success) throw new Error(`diagnosis output does not match the schema: ${res.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  for (const c of res.data.causes) {
+    if (c.evidence.some((n) => n > sourceCount)) throw new Error(`diagnosis cites a section that was not given (${sourceCount} sections)`);
+  }
+  return normalizeAnswer(res.data);
+}
+
+async function retrieve(deps: DiagnosisDeps, job: DiagnosisJob, scopes: string[], query: string): Promise<RetrievedChunk[]> {
+  if (!deps.retriever || scopes.length === 0) return [];
+  const t0 = performance.now();
+  const chunks = await deps.retriever.retrieve({ scopes, query, k: deps.settings.topK, maxChars: deps.settings.contextMaxChars });
+  deps.metrics.retrievalSeconds.observe((performance.now() - t0) / 1000);
+  deps.log.debug({ scopes, chunks: chunks.length, channel: job.key.channel }, 'diagnosis retrieval');
+  return chunks;
+}
 
 /**
- * A `/diagnose` job: retrieves from the asset's scope and the channel's scopes, generates under the
- * JSON-schema grammar (so the result always parses), and stores the structured result with the
- * diagnosis and its markdown in the message log.
+ * Runs one diagnosis: looks up the asset and the fault code's catalogue meaning, retrieves from the
+ * asset's scope plus the channel's scopes, lets the model reason (optional), then generates the
+ * structured answer under the JSON-schema grammar, validates it with the same zod schema, stores
+ * it (message log + diagnoses) and hands it to the platform's delivery queue.
  */
-export async function generateDiagnosis(deps: InferenceDeps, row: MessageRow, job: InferenceJob, signal?: AbortSignal) {
-  const diagnosisId = job.diagnosis!.diagnosisId;
-  const diag = await getDiagnosis(deps.db, diagnosisId);
-  const asset = diag && (await getAsset(deps.db, diag.assetId));
-  if (!diag || !asset) throw new Error(`diagnosis ${diagnosisId} or its asset no longer exists`);
-  const fault = diag.faultCode ? await getFaultCode(deps.db, asset.model, diag.faultCode) : null;
-  const scopes = new Set<string>(asset.scope ? [asset.scope] : []);
-  for (const s of (await channelKnowledge(deps.db, job.key)).scopes) scopes.add(s);
-  let chunks: RetrievedChunk[] = [];
-  if (deps.knowledge && scopes.size) {
-    const query = [asset.model, fault?.code, fault?.meaning, diag.symptom].filter(Boolean).join(' ');
-    chunks = await deps.knowledge.retriever.retrieve({ scopes: [...scopes], query, k: Math.min(deps.knowledge.k, 5), maxChars: deps.knowledge.maxChars });
+export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data: unknown, signal?: AbortSignal): Promise<InferenceJobResult> {
+  const job = parseDiagnosisJob(data);
+  const d = job.diagnosis;
+  const row = await startMessage(deps.db, { jobId, key: job.key, userId: job.user.id, kind: 'diagnose', question: `${d.assetId} ${job.text}` });
+  const diag = await startDiagnosis(deps.db, {
+    jobId, messageId: row.id, platform: job.key.platform, tenant: job.key.tenant, channel: job.key.channel,
+    assetId: d.assetId, faultCode: d.faultCode, request: job.text, requestedBy: job.user.id,
+  });
+  if (row.status !== 'generating') {
+    await enqueueDelivery(deps, row.id, job);
+    return { messageId: row.id, status: 'duplicate', completionTokens: row.completionTokens ?? 0 };
   }
+  deps.metrics.jobWaitSeconds.observe({ queue: 'diagnosis' }, Math.max(0, Date.now() - job.source.receivedAt) / 1000);
+  const asset = await findAsset(deps.db, d.assetId);
+  if (!asset) throw new UnrecoverableError(`asset ${d.assetId} is no longer in the registry`);
+  const catalogued = d.faultCode ? await findFaultCode(deps.db, asset.model, d.faultCode) : null;
+  const fault = d.faultCode ? { code: catalogued?.code ?? d.faultCode, meaning: catalogued?.meaning ?? null, severity: catalogued?.severity ?? null } : null;
+  const channel = await channelKnowledge(deps.db, job.key);
+  const scopes = [...new Set([...(asset.scope ? [asset.scope] : []), ...channel.scopes])];
+  const query = [asset.model, fault?.code, fault?.meaning, d.symptom].filter(Boolean).join(' ');
+  const chunks = await retrieve(deps, job, scopes, query);
   const sources = toSourceRefs(chunks);
-  const prompt = buildDiagnosisPrompt({ asset, fault, symptom: diag.symptom, sources: sources.map((s, i) => ({ ...s, text: chunks[i]!.text })) });
-  const res = await deps.engine.generate({
-    context: prompt.context, question: prompt.question, maxTokens: Math.max(deps.settings.maxTokens, 1024),
-    temperature: deps.settings.temperature, signal, jsonSchema: DIAGNOSIS_GRAMMAR_SCHEMA,
-  });
-  const parsed = modelDiagnosisSchema.parse(JSON.parse(res.answer));
-  const safety = [...parsed.safety];
-  if (fault && (fault.severity === 'high' || fault.severity === 'critical')) {
-    safety.unshift(`Severity ${fault.severity}: apply lock-out/tag-out and release stored pressure before opening ${asset.id}.`);
-  }
-  const result: DiagnosisResult = {
-    ...parsed,
-    safety,
-    // Citations may only point at excerpts the model was given.
-    causes: parsed.causes.map((c) => ({ ...c, sources: c.sources.filter((n) => n >= 1 && n <= sources.length) })),
-    diagnosisId,
-    asset: { id: asset.id, name: asset.name, model: asset.model, location: asset.location, oncall: asset.oncall },
-    fault: fault ? { code: fault.code, meaning: fault.meaning, severity: fault.severity } : null,
-    symptom: diag.symptom,
-    sources,
+  const input: DiagnosisPromptInput = {
+    asset, fault, symptom: d.symptom, systemPrompt: deps.settings.systemPrompt,
+    sources: sources.map((s, i) => ({ ...s, text: chunks[i]!.text })),
   };
-  await finishDiagnosis(deps.db, diagnosisId, result);
-  const modelSha256 = await deps.engine.modelSha256.catch(() => null);
-  await finishMessage(deps.db, row.id, {
-    answer: diagnosisToMarkdown(result), reasoning: res.reasoning, status: res.stopped ? 'stopped' : 'answered', modelSha256,
-    promptTokens: res.promptTokens, completionTokens: res.completionTokens, timings: { ...res.timings, batchPeak: res.batchPeak },
+  const oneStep = buildDiagnosisPrompt(input);
+  const s = deps.settings;
+  const runs: GenerateResult[] = [];
+  const generate = async (req: Parameters<InferenceEngine['generate']>[0]) => {
+    deps.metrics.sequencesInUse.set(deps.engine.pool.inUse + 1);
+    try {
+      const r = await deps.engine.generate(req);
+      runs.push(r);
+      if (r.stopped) throw new Error('diagnosis generation was stopped (shutdown or abort); it will be retried');
+      return r;
+    } finally {
+      deps.metrics.sequencesInUse.set(deps.engine.pool.inUse);
+    }
+  };
+  let prompt = oneStep;
+  let reasoning = '';
+  if (s.reasoningTokens > 0) {
+    const draftPrompt = buildDiagnosisDraftPrompt(input);
+    // The thought budget leaves a quarter of the step for the prose answer the JSON step restates.
+    const draft = await generate({
+      context: draftPrompt.context, question: draftPrompt.question, maxTokens: s.reasoningTokens, temperature: s.temperature, signal,
+      thoughtBudget: Math.max(1, Math.floor(s.reasoningTokens * 0.75)),
+    });
+    reasoning = [draft.reasoning, draft.answer].filter((t) => t.trim()).join('\n\n');
+    prompt = buildDiagnosisJsonFollowUp(draftPrompt, draft.answer || draft.reasoning);
+  }
+  const res = await generate({
+    context: prompt.context, question: prompt.question, maxTokens: s.maxTokens, temperature: s.temperature, signal,
+    jsonSchema: diagnosisJsonSchema(sources.length),
   });
-  return res;
+  const answer = parseDiagnosisAnswer(res.answer, sources.length);
+  const result: DiagnosisResult = diagnosisResultSchema.parse({
+    v: 1,
+    asset: { id: asset.id, name: asset.name, model: asset.model, location: asset.location, oncall: asset.oncall },
+    fault, symptom: d.symptom, ...answer, sources,
+  });
+  const sum = (f: (r: GenerateResult) => number) => runs.reduce((a, r) => a + f(r), 0);
+  const totalMs = sum((r) => r.timings.totalMs);
+  const modelSha256 = await deps.engine.modelSha256.catch(() => null);
+  // One transaction: a crash can never leave an answered message without its stored result.
+  await deps.db.transaction(async (tx) => {
+    await finishMessage(tx, row.id, {
+      answer: diagnosisMarkdown(result),
+      reasoning,
+      status: 'answered',
+      modelSha256,
+      promptTokens: sum((r) => r.promptTokens),
+      completionTokens: sum((r) => r.completionTokens),
+      timings: { totalMs, steps: runs.length, firstTokenMs: runs[0]?.timings.firstTokenMs ?? null, batchPeak: Math.max(...runs.map((r) => r.batchPeak)), queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - totalMs) },
+    });
+    await finishDiagnosis(tx, diag.id, result, { context: oneStep.context, question: oneStep.question });
+  });
+  const m = deps.metrics;
+  m.generationSeconds.observe(totalMs / 1000);
+  m.tokens.inc({ kind: 'prompt' }, sum((r) => r.promptTokens));
+  m.tokens.inc({ kind: 'completion' }, sum((r) => r.completionTokens));
+  m.diagnoses.inc({ outcome: 'answered' });
+  deps.log.info(withText(deps.log, { messageId: row.id, diagnosisId: diag.id, jobId, sources: sources.length, causes: result.causes.length, ms: Math.round(totalMs) }, { request: job.text }), 'diagnosis generated');
+  await enqueueDelivery(deps, row.id, job);
+  return { messageId: row.id, status: 'answered', completionTokens: sum((r) => r.completionTokens) };
+}
+
+/** After the last attempt failed: mark the diagnosis failed and tell the requester in its thread. */
+export async function handleDiagnosisFailure(deps: Pick<DiagnosisDeps, 'db' | 'queues' | 'log' | 'metrics'>, jobId: string, data: unknown, error: Error): Promise<void> {
+  let job: DiagnosisJob;
+  try {
+    job = parseDiagnosisJob(data);
+  } catch {
+    deps.log.error({ jobId, err: error.message }, 'invalid diagnosis job dropped');
+    return;
+  }
+  const d = job.diagnosis;
+  const row = await startMessage(deps.db, { jobId, key: job.key, userId: job.user.id, kind: 'diagnose', question: `${d.assetId} ${job.text}` });
+  const diag = await startDiagnosis(deps.db, {
+    jobId, messageId: row.id, platform: job.key.platform, tenant: job.key.tenant, channel: job.key.channel,
+    assetId: d.assetId, faultCode: d.faultCode, request: job.text, requestedBy: job.user.id,
+  });
+  await deps.db.transaction(async (tx) => {
+    await failMessage(tx, row.id, error.message);
+    await failDiagnosis(tx, diag.id);
+  });
+  deps.metrics.diagnoses.inc({ outcome: 'failed' });
+  await enqueueDelivery(deps, row.id, job);
+}
+
+async function enqueueDelivery(deps: Pick<DiagnosisDeps, 'queues'>, messageId: string, job: DiagnosisJob): Promise<void> {
+  await deps.queues.deliveryFor(job.key.platform).add(
+    JOB_DELIVER,
+    { v: 1, messageId, key: job.key, reply: job.reply },
+    { jobId: deliveryJobId(messageId), attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 86400 }, removeOnFail: { age: 7 * 86400 } },
+  );
 }

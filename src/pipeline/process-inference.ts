@@ -7,9 +7,7 @@ import type { Metrics } from '../metrics/index.js';
 import { buildRagPrompt } from '../prompts/index.js';
 import type { QueueSet } from '../queue/index.js';
 import { knowledgeForQuestion, stripInvalidCitations, type AnswerKnowledge, type AnswerKnowledgeDeps } from '../rag/index.js';
-import { generateDiagnosis } from './process-diagnosis.js';
 import type { CancelRegistry, createLivePublisher } from '../live/index.js';
-import { finishDiagnosis } from '../diagnosis/index.js';
 import { failMessage, finishMessage, recordMessageKnowledge, startMessage, type Db } from '../storage/index.js';
 
 export interface InferenceSettings {
@@ -63,12 +61,6 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     return { messageId: row.id, status: 'duplicate', completionTokens: row.completionTokens ?? 0 };
   }
   deps.metrics.jobWaitSeconds.observe({ queue: 'inference' }, Math.max(0, Date.now() - job.source.receivedAt) / 1000);
-  if (job.kind === 'diagnose') {
-    const res = await generateDiagnosis(deps, row, job, signal);
-    deps.metrics.tokens.inc({ kind: 'completion' }, res.completionTokens);
-    await enqueueDelivery(deps, row.id, job);
-    return { messageId: row.id, status: res.stopped ? 'stopped' : 'answered', completionTokens: res.completionTokens };
-  }
   let kn: AnswerKnowledge | undefined;
   if (deps.knowledge && job.kind === 'chat') {
     const t0 = performance.now();
@@ -143,7 +135,6 @@ export async function handleInferenceFailure(deps: Pick<InferenceDeps, 'db' | 'q
   }
   const row = await startMessage(deps.db, { jobId, key: job.key, userId: job.user.id, kind: job.kind, question: job.text });
   await failMessage(deps.db, row.id, error.message);
-  if (job.diagnosis) await finishDiagnosis(deps.db, job.diagnosis.diagnosisId, null);
   await enqueueDelivery(deps, row.id, job);
 }
 

@@ -4,6 +4,7 @@ import { teamsVars } from './teams.js';
 import { opsVars } from './ops.js';
 import { liveVars } from './live.js';
 import { ragVars } from './rag.js';
+import { diagnosisVars } from './diagnosis.js';
 
 /**
  * Every environment variable the service reads, grouped by feature. Each feature adds its own
@@ -16,6 +17,7 @@ export const envVars = {
   ...opsVars,
   ...liveVars,
   ...ragVars,
+  ...diagnosisVars,
 };
 
 export type EnvVarName = keyof typeof envVars;
