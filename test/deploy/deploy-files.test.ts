@@ -143,10 +143,6 @@ describe('deploy/nginx/r1-chatops.conf', () => {
     expect(conf).toContain('auth_request_set $user  $upstream_http_x_auth_request_user;');
   });
 
-  it('never exposes the pod-local drain endpoint', () => {
-    expect(block('/drain')).toMatch(/return 404;/);
-  });
-
   it('has balanced braces (a cheap syntax check; nginx -t needs nginx)', () => {
     const stripped = conf.replace(/#.*$/gm, '').replace(/'[^'\n]*'/g, "''").replace(/"[^"\n]*"/g, '""');
     expect(stripped.split('{').length).toBe(stripped.split('}').length);

@@ -109,16 +109,18 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
     expect(find(objs, 'PodDisruptionBudget', 'r1-adapters').spec.selector.matchLabels).toEqual(dep.spec.selector.matchLabels);
   });
 
-  it('the workers: readiness on /readyz, a preStop drain, a grace period longer than SHUTDOWN_TIMEOUT_MS, a PDB, read-only models', () => {
+  it('the workers: readiness on /readyz, a preStop pause before the SIGTERM drain, a grace period longer than SHUTDOWN_TIMEOUT_MS, a PDB, read-only models', () => {
     const dep = find(objs, 'Deployment', 'r1-worker');
     const c = containerOf(objs, 'r1-worker');
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(c.lifecycle.preStop.exec.command.join(' ')).toContain('/drain');
+    expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '10']);
     const env = containerEnv(objs, c);
     const cfg = loadConfig(env);
     expect(cfg.ROLE).toBe('worker');
-    expect(dep.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(cfg.SHUTDOWN_TIMEOUT_MS);
+    // The kubelet's grace period covers the preStop pause and then the SIGTERM drain.
+    const preStopMs = Number(c.lifecycle.preStop.exec.command[1]) * 1000;
+    expect(dep.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(preStopMs + cfg.SHUTDOWN_TIMEOUT_MS);
     expect(c.ports[0].containerPort).toBe(cfg.PORT);
     expect(c.volumeMounts.find((m: { name: string }) => m.name === 'models')).toMatchObject({ mountPath: '/models', readOnly: true });
     expect(cfg.MODEL_PATH?.startsWith('/models/')).toBe(true);
