@@ -35,3 +35,22 @@ export { createRuntime } from './runtime/index.js';
 export type { Runtime } from './runtime/index.js';
 export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu } from './doctor/index.js';
 export type { CheckResult } from './doctor/index.js';
+export {
+  createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
+  addKbAdmin, removeKbAdmin, listKbAdmins, ensureScope, listScopes, deleteScope, refreshScopeStats, assertScopeName, chunkText, extractDocument,
+  createSearxngSearch, isAllowedUrl, blendWeb, fuseRankings, normalize, embeddingText, ensureVectorIndex, hasPgvector, RagError,
+} from './rag/index.js';
+export type {
+  RetrievedChunk, RetrieveRequest, Retriever, SourceRef, Embedder, RetrieverOptions, KnowledgeRetriever, RetrievalTrace, ChannelRef,
+  ChannelKnowledge, BindingRow, ScopeInfo, IngestOptions, IngestSummary, IngestProgress, WebSearch, WebResult, FusionMethod,
+} from './rag/index.js';
+export { LlamaEmbedder } from './engine/index.js';
+export type { LlamaEmbedderOptions } from './engine/index.js';
+export { handleKbCommand, KB_USAGE, KB_REFUSAL } from './rag/index.js';
+export type { KbCommandDeps, KbCommandInput, KbCommandResult } from './rag/index.js';
+export { knowledgeForQuestion, retrievalQuery, toSourceRefs, sectionOf, stripInvalidCitations, citedNumbers } from './rag/index.js';
+export type { AnswerKnowledgeDeps, AnswerKnowledge, KnowledgeStatus } from './rag/index.js';
+export { buildRagPrompt, SOURCES_INSTRUCTION, NO_MATCH_INSTRUCTION } from './prompts/index.js';
+export type { PromptSource, KnowledgeContext } from './prompts/index.js';
+export { recordMessageKnowledge, getMessageKnowledge } from './storage/index.js';
+export type { MessageKnowledge } from './storage/index.js';

@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { InferenceEngine, QUEUE_INFERENCE, handleInferenceFailure, processInference, type Runtime, type InferenceDeps } from '../src/index.js';
+import { createKnowledge } from './knowledge.js';
 
 export interface InferenceWorkerHandle {
   engine: InferenceEngine;
@@ -29,9 +30,11 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   }, log));
   metrics.modelLoadSeconds.set(engine.loadMs / 1000);
   metrics.sequencesConfigured.set(engine.pool.size);
+  const knowledge = await createKnowledge(rt);
   const deps: InferenceDeps = {
     db: rt.db, engine, queues: rt.queues, metrics, log,
     settings: { maxTokens: cfg.LLAMA_MAX_TOKENS, temperature: cfg.LLAMA_TEMPERATURE, historyMaxChars: cfg.HISTORY_MAX_CHARS, systemPrompt: cfg.SYSTEM_PROMPT },
+    knowledge: knowledge.deps,
   };
   const worker = new Worker(
     QUEUE_INFERENCE,
@@ -77,6 +80,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
           log.warn({ active: engine.pool.inUse }, 'shutdown timeout: handing in-flight jobs back to the queue');
           await worker.close(true);
         }
+        await knowledge.close();
         if (!engineOverride) await engine.close();
       })()),
   };

@@ -3,6 +3,7 @@ import type { App as BoltApp } from '@slack/bolt';
 import type { HttpServer, Runtime } from '../../src/index.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { registerSlackListeners } from './register-listeners.js';
+import { registerKbCommand } from './register-kb-command.js';
 import { SlackReplySink } from './slack-reply-sink.js';
 
 /** Bolt's single endpoint for events, slash commands and interactivity. */
@@ -42,6 +43,7 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
     rt.log.error({ err: e.message, code: (e as { code?: string }).code }, 'slack listener error');
   });
   registerSlackListeners(app, rt);
+  registerKbCommand(app, rt);
   return {
     app,
     sink: new SlackReplySink(app.client),

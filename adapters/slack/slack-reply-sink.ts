@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { OutgoingReply, ReplyRef, ReplySink } from '../../src/index.js';
 import { splitMessage } from '../shared/split-message.js';
+import { knowledgeBlocks } from './knowledge-blocks.js';
 
 /** Slack's `markdown` block takes up to 12,000 characters; a message's text is best kept under 4,000. */
 export const SLACK_PART_MAX_CHARS = 3900;
@@ -32,7 +33,8 @@ export class SlackReplySink implements ReplySink {
         channel,
         thread_ts,
         text,
-        blocks: [{ type: 'markdown', text }],
+        // Sources (or the model-only / nothing-found note) go under the last part.
+        blocks: [{ type: 'markdown', text }, ...(i === parts.length - 1 ? knowledgeBlocks(r) : [])],
         unfurl_links: false,
         metadata: { event_type: METADATA_EVENT, event_payload: { message_id: r.messageId, part: i, parts: parts.length } },
       });

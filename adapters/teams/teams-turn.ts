@@ -1,5 +1,5 @@
 import { TurnContext, type Activity } from 'botbuilder';
-import { enqueueInference, historyFromLog, listConversation, recordFeedback, withText, type Runtime } from '../../src/index.js';
+import { enqueueInference, handleKbCommand, historyFromLog, listConversation, recordFeedback, withText, type Runtime } from '../../src/index.js';
 import { mentionsBot, teamsActivityToJob, teamsConversationKey } from './activity-to-job.js';
 
 export const TEAMS_EMPTY_QUESTION = 'Ask me something after the mention, e.g. **@R1 why does pump P-101 cavitate at low flow?**';
@@ -36,6 +36,17 @@ export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext): Promise<vo
   if (!draft.text) {
     await ctx.sendActivity(TEAMS_EMPTY_QUESTION);
     metrics.eventsAcked.inc({ platform: 'teams', kind: 'message', outcome: 'rejected' });
+    return;
+  }
+  const kb = /^kb(?:\s+([\s\S]*))?$/i.exec(draft.text);
+  if (kb) {
+    // `kb list|attach|detach …` as a bot command (Teams has no slash commands); bindings by tenant + channel id.
+    metrics.eventsReceived.inc({ platform: 'teams', kind: 'kb_command' });
+    const res = await handleKbCommand(
+      { db: rt.db, adminUsers: cfg.ADMIN_USERS, webSearchConfigured: Boolean(cfg.WEB_SEARCH_URL) },
+      { key: { platform: 'teams', tenant: key.tenant, channel: key.channel }, userId: draft.user.id, args: kb[1] ?? '' },
+    );
+    await ctx.sendActivity(res.text);
     return;
   }
   if (draft.text.length > cfg.QUESTION_MAX_CHARS) {

@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { deliveryJobSchema } from '../jobs/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
-import { beginDelivery, getMessage, markDelivered, type Db } from '../storage/index.js';
+import { beginDelivery, getMessage, getMessageKnowledge, markDelivered, type Db } from '../storage/index.js';
 import type { OutgoingReply, ReplySink } from './reply-sink.js';
 
 export interface DeliveryDeps {
@@ -30,6 +30,7 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
   if (row.status === 'generating') throw new Error(`message ${row.id} is still generating`);
   const { delivered, previousAttempts } = await beginDelivery(deps.db, row.id);
   if (delivered) return 'already_delivered';
+  const kn = await getMessageKnowledge(deps.db, row.id);
   const out: OutgoingReply = {
     messageId: row.id,
     key: row.key,
@@ -37,6 +38,10 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
     answer: row.answer ?? '',
     reasoning: row.reasoning ?? '',
     error: row.status === 'failed' ? FAILED_REPLY_TEXT : undefined,
+    // Knowledge: the numbered sources given to the model, or why there are none.
+    ...(kn.knowledge === 'cited' ? { sources: kn.sources } : {}),
+    ...(kn.knowledge === 'model_only' ? { modelOnly: true } : {}),
+    ...(kn.knowledge === 'no_match' ? { noMatch: true } : {}),
     reply: job.reply,
   };
   if (previousAttempts > 0 && deps.sink.findExisting) {

@@ -17,6 +17,8 @@ export interface OutgoingReply {
   sources?: SourceRef[];
   /** Set when the answer came from the model alone (no knowledge scope bound to the channel). */
   modelOnly?: boolean;
+  /** Set when the channel has knowledge attached but nothing relevant was found: the adapter says so. */
+  noMatch?: boolean;
   /** Structured result for kinds other than chat (e.g. a diagnosis), rendered by the adapter. */
   structured?: { kind: string; data: unknown };
   /** The platform reply target the adapter put in the job. */

@@ -5,3 +5,5 @@ export { splitThought, stripThinkTags } from './split-thought.js';
 export { fileSha256 } from './file-sha256.js';
 export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings } from './types.js';
 export { fallbackPlan } from './fallback-plan.js';
+export { LlamaEmbedder } from './llama-embedder.js';
+export type { LlamaEmbedderOptions } from './llama-embedder.js';

@@ -4,9 +4,10 @@ import { inferenceJobSchema, deliveryJobId, JOB_DELIVER, type InferenceJob, type
 import type { Logger } from '../log/logger.js';
 import { withText } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
-import { buildPrompt } from '../prompts/index.js';
+import { buildRagPrompt } from '../prompts/index.js';
 import type { QueueSet } from '../queue/index.js';
-import { failMessage, finishMessage, startMessage, type Db } from '../storage/index.js';
+import { knowledgeForQuestion, stripInvalidCitations, type AnswerKnowledge, type AnswerKnowledgeDeps } from '../rag/index.js';
+import { failMessage, finishMessage, recordMessageKnowledge, startMessage, type Db } from '../storage/index.js';
 
 export interface InferenceSettings {
   maxTokens: number;
@@ -22,6 +23,11 @@ export interface InferenceDeps {
   metrics: Metrics;
   log: Logger;
   settings: InferenceSettings;
+  /**
+   * Per-channel knowledge (RAG). When set, chat answers draw on the scopes bound to the job's
+   * channel and cite them; without it every answer is model-only and unmarked.
+   */
+  knowledge?: Omit<AnswerKnowledgeDeps, 'db'>;
 }
 
 /** Parses a job payload against the contract; a mismatch is permanent (never retried). */
@@ -44,7 +50,20 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     return { messageId: row.id, status: 'duplicate', completionTokens: row.completionTokens ?? 0 };
   }
   deps.metrics.jobWaitSeconds.observe({ queue: 'inference' }, Math.max(0, Date.now() - job.source.receivedAt) / 1000);
-  const prompt = buildPrompt({ question: job.text, history: job.history, historyMaxChars: deps.settings.historyMaxChars, systemPrompt: deps.settings.systemPrompt });
+  let kn: AnswerKnowledge | undefined;
+  if (deps.knowledge && job.kind === 'chat') {
+    const t0 = performance.now();
+    kn = await knowledgeForQuestion({ ...deps.knowledge, db: deps.db }, job.key, job.text, job.history);
+    deps.metrics.retrievalSeconds.observe((performance.now() - t0) / 1000);
+    deps.metrics.retrievals.inc({ outcome: kn.status });
+    await recordMessageKnowledge(deps.db, row.id, kn.status, kn.sources);
+  }
+  const prompt = buildRagPrompt({
+    question: job.text, history: job.history, historyMaxChars: deps.settings.historyMaxChars, systemPrompt: deps.settings.systemPrompt,
+    knowledge: kn?.status === 'cited'
+      ? { status: 'cited', sources: kn.sources.map((s, i) => ({ ...s, text: kn!.chunks[i]!.text })) }
+      : { status: kn?.status ?? 'model_only' },
+  });
   deps.metrics.sequencesInUse.set(deps.engine.pool.inUse + 1);
   let res;
   try {
@@ -60,7 +79,8 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
   }
   const modelSha256 = await deps.engine.modelSha256.catch(() => null);
   await finishMessage(deps.db, row.id, {
-    answer: res.answer,
+    // A citation that points at no source given to the model is removed, never shown.
+    answer: kn ? stripInvalidCitations(res.answer, kn.sources.length) : res.answer,
     reasoning: res.reasoning,
     status: res.stopped ? 'stopped' : 'answered',
     modelSha256,

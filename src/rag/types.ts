@@ -29,6 +29,11 @@ export interface RetrieveRequest {
   k: number;
   /** Character budget for the returned chunks' text (top-k trimmed to fit). */
   maxChars?: number;
+  /**
+   * Also search the web (when the retriever has web search) and blend: `alpha` is the weight of
+   * local documents (1 = local only). Web results have `web: true` and scope `web`.
+   */
+  web?: { alpha: number };
 }
 
 export interface Retriever {

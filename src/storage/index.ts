@@ -10,3 +10,5 @@ export {
 export type { MessageRow, MessageStatus, StartMessageInput, FinishMessageInput } from './messages.js';
 export { recordFeedback, listFeedback } from './feedback.js';
 export type { FeedbackValue } from './feedback.js';
+export { recordMessageKnowledge, getMessageKnowledge } from './message-knowledge.js';
+export type { MessageKnowledge } from './message-knowledge.js';

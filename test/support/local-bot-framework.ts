@@ -160,14 +160,14 @@ export class LocalBotFramework {
 
 let idN = 0;
 /** A Teams message activity in a channel (new post, or a reply when `rootId` is given) or a chat. */
-export function teamsMessage(bf: LocalBotFramework, o: { text: string; kind?: 'channel' | 'personal' | 'groupChat'; rootId?: string; mention?: boolean; id?: string; value?: unknown }): Record<string, unknown> {
+export function teamsMessage(bf: LocalBotFramework, o: { text: string; kind?: 'channel' | 'personal' | 'groupChat'; rootId?: string; mention?: boolean; id?: string; value?: unknown; user?: string }): Record<string, unknown> {
   const kind = o.kind ?? 'channel';
   const id = o.id ?? `17000000${String(++idN).padStart(5, '0')}`;
   const convBase = kind === 'channel' ? '19:chan@thread.tacv2' : kind === 'personal' ? 'a:personal-chat-1' : '19:group@thread.v2';
   const mention = o.mention ?? kind !== 'personal';
   return {
     type: 'message', id, timestamp: new Date().toISOString(), channelId: 'msteams', serviceUrl: bf.serviceUrl,
-    from: { id: '29:alice', name: 'Alice', aadObjectId: 'aad-alice' },
+    from: { id: `29:${o.user ?? 'alice'}`, name: o.user ?? 'Alice', aadObjectId: `aad-${o.user ?? 'alice'}` },
     recipient: { id: `28:${bf.appId}`, name: 'R1' },
     conversation: { id: kind === 'channel' && o.rootId ? `${convBase};messageid=${o.rootId}` : convBase, conversationType: kind, isGroup: kind !== 'personal', tenantId: 'tenant-1' },
     text: mention ? `<at>R1</at> ${o.text}` : o.text,

@@ -2,6 +2,7 @@ import { coreVars } from './core.js';
 import { slackVars } from './slack.js';
 import { teamsVars } from './teams.js';
 import { opsVars } from './ops.js';
+import { ragVars } from './rag.js';
 
 /**
  * Every environment variable the service reads, grouped by feature. Each feature adds its own
@@ -12,6 +13,7 @@ export const envVars = {
   ...slackVars,
   ...teamsVars,
   ...opsVars,
+  ...ragVars,
 };
 
 export type EnvVarName = keyof typeof envVars;

@@ -23,9 +23,10 @@ describe.skipIf(!hasTestModel)('Teams: botbuilder with real JWT validation → q
   beforeAll(async () => {
     bf = await new LocalBotFramework().start();
     db = await createTestPgDb();
-    svc = await startTestService(testConfig(bf.settings() as never), db);
+    svc = await startTestService(testConfig({ ...bf.settings(), ADMIN_USERS: 'teams:aad-alice' } as never), db);
     botUrl = `${svc.baseUrl}/api/messages`;
   });
+  const totalJobsFor = async (text: string) => (await svc.rt.queues.inference.getJobs(['waiting', 'active', 'completed'])).filter((j) => j.data.text === text).length;
   const totalJobs = async () => Object.values(await svc.rt.queues.inference.getJobCounts()).reduce((a, b) => a + b, 0);
   afterAll(async () => {
     await svc?.close();
@@ -123,6 +124,23 @@ describe.skipIf(!hasTestModel)('Teams: botbuilder with real JWT validation → q
     expect(bf.calls.filter((c) => c.method.endsWith('#429'))).toHaveLength(1);
     await settle(300);
     expect(bf.messagesTo('19:group@thread.v2')).toHaveLength(1);
+  });
+
+  it('`kb` bot command: admins list and attach scopes for this channel; others are refused', async () => {
+    // In-turn replies go to replyToActivity on the post itself.
+    const repliesTo = (a: Record<string, unknown>) => bf.calls.filter((c) => c.method === 'POST' && c.path === `/teams/v3/conversations/${CHANNEL}/activities/${a.id}` && c.body?.type === 'message');
+    const denied = teamsMessage(bf, { text: 'kb attach plant-a', user: 'mallory' });
+    await bf.postActivity(botUrl, denied);
+    expect(String(repliesTo(denied)[0]?.body?.text)).toMatch(/only knowledge-base admins/);
+    const attach = teamsMessage(bf, { text: 'kb attach no-such-scope' });
+    await bf.postActivity(botUrl, attach);
+    expect(String(repliesTo(attach)[0]?.body?.text)).toMatch(/There is no scope `no-such-scope`/);
+    const { rows } = await db.query('SELECT * FROM kb_bindings');
+    expect(rows).toHaveLength(0);
+    const list = teamsMessage(bf, { text: 'kb list' });
+    await bf.postActivity(botUrl, list);
+    expect(repliesTo(list)).toHaveLength(1);
+    expect(await totalJobsFor('kb list')).toBe(0); // a command, not a question
   });
 
   it('stores 👍/👎 feedback against the answer', async () => {

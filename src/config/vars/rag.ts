@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { defaultLlamaThreads } from './core.js';
+import { envVar } from './define.js';
+import { optionalString, positiveInt, url } from './shared-schemas.js';
+
+const fraction = (def: number) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(0).max(1).default(def));
+
+/** `platform:userId` entries, comma-separated (e.g. `slack:U024BE7LH,teams:29:1abc`). */
+const adminList = () =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? [] : String(v).split(',').map((s) => s.trim()).filter(Boolean)),
+    z.array(z.string().regex(/^(slack|teams|console):.+$/, 'each entry must be platform:userId (platform = slack, teams or console)')),
+  );
+
+/** Comma-separated domain names, lower-cased. */
+const domainList = () =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? [] : String(v).split(',').map((s) => s.trim().toLowerCase().replace(/^\*\./, '')).filter(Boolean)),
+    z.array(z.string().regex(/^[a-z0-9.-]+$/, 'each entry must be a domain name like docs.example.com')),
+  );
+
+export const ragVars = {
+  ADMIN_USERS: envVar(adminList(), 'Who may run `/kb attach|detach|list|web` in chat: comma-separated `platform:userId` (e.g. `slack:U024BE7LH`).'),
+  EMBEDDING_MODEL_PATH: envVar(optionalString(), 'GGUF embedding model for vector retrieval. Unset: full-text retrieval only.'),
+  EMBEDDING_THREADS: envVar(positiveInt(defaultLlamaThreads()), 'CPU threads for the embedding context (always explicit: llama.cpp\'s default oversubscribes small hosts).'),
+  EMBEDDING_CONTEXT_SIZE: envVar(positiveInt(512), 'Embedding context size in tokens; longer chunks are truncated for embedding.'),
+  RAG_TOP_K: envVar(positiveInt(5), 'Chunks retrieved per question.'),
+  RAG_CONTEXT_MAX_CHARS: envVar(positiveInt(6000), 'Character budget for retrieved text in the prompt (top-k trimmed to fit).'),
+  RAG_HYBRID_ALPHA: envVar(fraction(0.5), 'Weight of the full-text ranking against the vector ranking (1 = full-text only, 0 = vectors only).'),
+  RAG_FUSION: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.enum(['rrf', 'score']).default('rrf')), '`rrf` (weighted reciprocal rank fusion) or `score` (weighted max-normalised scores).'),
+  RAG_MIN_MATCH: envVar(fraction(0.2), 'A full-text hit must match at least this share of the question\'s term weight (IDF), else it is not relevant.'),
+  RAG_MIN_SIMILARITY: envVar(fraction(0.3), 'Vector-only hits below this cosine similarity are dropped.'),
+  RAG_CHUNK_MAX_CHARS: envVar(positiveInt(1200), 'Ingestion: maximum chunk size in characters.'),
+  RAG_CHUNK_OVERLAP_CHARS: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).default(150)), 'Ingestion: characters carried over between consecutive chunks of one section.'),
+  WEB_SEARCH_URL: envVar(url(), 'SearXNG search endpoint (e.g. http://searxng:8080/search). Unset: no web search. Enabled per channel with `/kb web on`.'),
+  WEB_SEARCH_DOMAINS: envVar(domainList(), 'Allowed result domains, comma-separated (subdomains included). Unset: all domains SearXNG returns.'),
+  WEB_SEARCH_TIMEOUT_MS: envVar(positiveInt(3000), 'Web search timeout; on timeout or error the answer uses local documents only.'),
+  WEB_HYBRID_ALPHA: envVar(fraction(0.6), 'Default weight of local documents against web results (1 = local only). Per channel: `/kb web on <alpha>`.'),
+};

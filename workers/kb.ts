@@ -1,0 +1,109 @@
+// `npm run kb -- <command>`: channel ↔ scope bindings, web search per channel, admins, scopes.
+import path from 'node:path';
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import {
+  PLATFORMS, addKbAdmin, attachScope, deleteScope, detachScope, listBindings, listKbAdmins, listScopes, migrate, openDb, removeKbAdmin,
+  setWebSearch, type ChannelRef, type Db, type Platform,
+} from '../src/index.js';
+import { loadConfigOrExit } from './load-config-or-exit.js';
+
+const USAGE = `usage: npm run kb -- <command> [options]
+  attach  --scope <name> --platform slack|teams --team <team or tenant id> --channel <channel id>
+  detach  --scope <name> --platform … --team … --channel …
+  list    [--platform …] [--team …] [--channel …]     bindings (all, or one channel's)
+  web     on|off [--alpha <0..1>] --platform … --team … --channel …
+  scopes                                             scopes with document and chunk counts
+  delete-scope --scope <name>                        a scope with its documents and bindings
+  admin   add|remove --platform … --user <user id>   who may use /kb in chat (besides ADMIN_USERS)
+  admin   list`;
+
+class UsageError extends Error {}
+
+const { values: v, positionals: pos } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        scope: { type: 'string' }, platform: { type: 'string' }, team: { type: 'string' }, channel: { type: 'string' },
+        user: { type: 'string' }, alpha: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+})();
+
+const need = (name: keyof typeof v): string => {
+  const x = v[name];
+  if (typeof x !== 'string' || !x) throw new UsageError(`--${name} is required`);
+  return x;
+};
+const platform = (): Platform => {
+  const p = need('platform');
+  if (!(PLATFORMS as readonly string[]).includes(p)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}`);
+  return p as Platform;
+};
+const channel = (): ChannelRef => ({ platform: platform(), tenant: need('team'), channel: need('channel') });
+const actor = `cli:${userInfo().username}`;
+const show = (c: ChannelRef) => `${c.platform} ${c.tenant} ${c.channel}`;
+
+async function run(db: Db, cmd: string | undefined, args: string[]): Promise<string> {
+  switch (cmd) {
+    case 'attach': {
+      const c = channel();
+      return (await attachScope(db, c, need('scope'), actor)) ? `attached ${v.scope} to ${show(c)}` : `${v.scope} was already attached to ${show(c)}`;
+    }
+    case 'detach': {
+      const c = channel();
+      return (await detachScope(db, c, need('scope'), actor)) ? `detached ${v.scope} from ${show(c)}` : `${v.scope} was not attached to ${show(c)}`;
+    }
+    case 'list': {
+      const rows = await listBindings(db, { platform: v.platform as Platform | undefined, tenant: v.team, channel: v.channel });
+      return rows.length ? rows.map((r) => `${show(r)}\t${r.scope}\t(by ${r.createdBy}, ${r.createdAt.toISOString()})`).join('\n') : 'no bindings';
+    }
+    case 'web': {
+      const mode = args[0];
+      if (mode !== 'on' && mode !== 'off') throw new UsageError('web needs on or off');
+      const c = channel();
+      const alpha = v.alpha === undefined ? undefined : Number(v.alpha);
+      if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) throw new UsageError('--alpha must be between 0 and 1');
+      await setWebSearch(db, c, mode === 'on', actor, alpha);
+      return `web search ${mode} for ${show(c)}${alpha === undefined ? '' : ` (local weight ${alpha})`}`;
+    }
+    case 'scopes': {
+      const rows = await listScopes(db);
+      return rows.length ? rows.map((s) => `${s.name}\t${s.documents} documents\t${s.chunks} chunks\tupdated ${s.updatedAt.toISOString()}`).join('\n') : 'no scopes';
+    }
+    case 'delete-scope':
+      return (await deleteScope(db, need('scope'))) ? `deleted scope ${v.scope}` : `no scope ${v.scope}`;
+    case 'admin': {
+      if (args[0] === 'list') return (await listKbAdmins(db)).map((a) => `${a.platform}:${a.userId}\t(added by ${a.addedBy})`).join('\n') || 'no admins in the database (ADMIN_USERS still applies)';
+      if (args[0] === 'add') {
+        await addKbAdmin(db, platform(), need('user'), actor);
+        return `added admin ${v.platform}:${v.user}`;
+      }
+      if (args[0] === 'remove') return (await removeKbAdmin(db, platform(), need('user'))) ? `removed admin ${v.platform}:${v.user}` : `${v.platform}:${v.user} was not an admin`;
+      throw new UsageError('admin needs add, remove or list');
+    }
+    default:
+      throw new UsageError(cmd ? `unknown command ${cmd}` : 'a command is required');
+  }
+}
+
+if (v.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const cfg = loadConfigOrExit();
+const db = await openDb({ databaseUrl: cfg.DATABASE_URL, dataDir: path.resolve(cfg.DATA_DIR) });
+try {
+  await migrate(db);
+  console.log(await run(db, pos[0], pos.slice(1)));
+} catch (e) {
+  process.stderr.write(e instanceof UsageError ? `${e.message}\n${USAGE}\n` : `kb: ${(e as Error).message}\n`);
+  process.exitCode = e instanceof UsageError ? 2 : 1;
+} finally {
+  await db.close();
+}

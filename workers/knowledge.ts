@@ -1,0 +1,28 @@
+import { createRetriever, createSearxngSearch, LlamaEmbedder, type Runtime, type AnswerKnowledgeDeps } from '../src/index.js';
+
+export interface KnowledgeHandle {
+  deps: Omit<AnswerKnowledgeDeps, 'db'>;
+  embedder?: LlamaEmbedder;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds what chat answers need for per-channel knowledge from config: the retriever (full-text
+ * always; vectors when EMBEDDING_MODEL_PATH is set; SearXNG when WEB_SEARCH_URL is set).
+ */
+export async function createKnowledge(rt: Runtime): Promise<KnowledgeHandle> {
+  const { cfg, log } = rt;
+  const embedder = cfg.EMBEDDING_MODEL_PATH
+    ? await LlamaEmbedder.create({ modelPath: cfg.EMBEDDING_MODEL_PATH, threads: cfg.EMBEDDING_THREADS, contextSize: cfg.EMBEDDING_CONTEXT_SIZE, gpu: cfg.LLAMA_GPU, log })
+    : undefined;
+  const web = cfg.WEB_SEARCH_URL ? createSearxngSearch({ url: cfg.WEB_SEARCH_URL, allowDomains: cfg.WEB_SEARCH_DOMAINS, timeoutMs: cfg.WEB_SEARCH_TIMEOUT_MS, log }) : undefined;
+  const retriever = createRetriever({
+    db: rt.db, embedder, web, log,
+    alpha: cfg.RAG_HYBRID_ALPHA, fusion: cfg.RAG_FUSION, minMatch: cfg.RAG_MIN_MATCH, minSimilarity: cfg.RAG_MIN_SIMILARITY,
+  });
+  return {
+    deps: { retriever, k: cfg.RAG_TOP_K, maxChars: cfg.RAG_CONTEXT_MAX_CHARS, webConfigured: web !== undefined, webAlpha: cfg.WEB_HYBRID_ALPHA },
+    embedder,
+    close: async () => embedder?.close(),
+  };
+}
