@@ -78,4 +78,11 @@ describe('deploy/docker-compose.yml', () => {
     expect(names.length).toBeGreaterThan(3);
     for (const n of names) expect(Object.keys(envVars)).toContain(n);
   });
+
+  it('the nginx gateway example points at the adapters service and port', () => {
+    const conf = readFileSync(path.join(REPO_ROOT, 'deploy/nginx/r1-chatops.conf'), 'utf8');
+    const [host, port] = /upstream r1_adapters \{\s*server ([\w.-]+):(\d+);/.exec(conf)!.slice(1);
+    expect(Object.keys(compose.services)).toContain(host);
+    expect(Number(port)).toBe(loadConfig(envOf(host!)).PORT);
+  });
 });
