@@ -26,6 +26,8 @@ function benchConfig(fake: FakeSlack, role: 'all' | 'adapters'): Config {
     PORT: '0', ROLE: role, LOG_LEVEL: 'silent', REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: uniqueId('r1bench'), DATA_DIR: `/tmp/${uniqueId('r1bench')}`,
     MODEL_PATH: MODEL, LLAMA_THREADS: String(THREADS), LLAMA_SEQUENCES: '8', LLAMA_CONTEXT_SIZE: '2048', LLAMA_GPU: 'false',
     LLAMA_TEMPERATURE: '0', LLAMA_MAX_TOKENS: String(MAX_TOKENS), SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl,
+    LIVE_UPDATES: 'false', // the final reply is the end point measured
+    RATE_LIMIT_USER_PER_MIN: '100000', RATE_LIMIT_CHANNEL_PER_MIN: '100000', // load generation, not abuse
   });
 }
 

@@ -59,7 +59,11 @@ CREATE TABLE IF NOT EXISTS kb_chunks (
   embedding      REAL[],
   embedding_dims INT
 );
-CREATE INDEX IF NOT EXISTS kb_chunks_tsv_idx ON kb_chunks USING gin (tsv);
+-- fastupdate off: a pending list left by a big ingestion is scanned linearly by every search.
+CREATE INDEX IF NOT EXISTS kb_chunks_tsv_idx ON kb_chunks USING gin (tsv) WITH (fastupdate = off);
+-- Keep the tsvector in the heap row (the text is moved out first): ranking reads it for every
+-- candidate, and a TOAST fetch per row made full-text retrieval several times slower.
+ALTER TABLE kb_chunks ALTER COLUMN tsv SET STORAGE MAIN;
 CREATE INDEX IF NOT EXISTS kb_chunks_scope_idx ON kb_chunks (scope_id);
 CREATE INDEX IF NOT EXISTS kb_chunks_document_idx ON kb_chunks (document_id, ord);
 

@@ -7,7 +7,7 @@ export {
 export type { Platform, ConversationKey } from './conversation/index.js';
 export {
   historyMessageSchema, inferenceJobSchema, deliveryJobSchema, inferenceJobId, deliveryJobId, QUEUE_INFERENCE, deliveryQueueName,
-  JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference,
+  JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, claimEvent,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
 export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan } from './engine/index.js';
@@ -54,3 +54,13 @@ export { buildRagPrompt, SOURCES_INSTRUCTION, NO_MATCH_INSTRUCTION } from './pro
 export type { PromptSource, KnowledgeContext } from './prompts/index.js';
 export { recordMessageKnowledge, getMessageKnowledge } from './storage/index.js';
 export type { MessageKnowledge } from './storage/index.js';
+export {
+  modelDiagnosisSchema, diagnosisResultSchema, grammarSchemaOf, DIAGNOSIS_GRAMMAR_SCHEMA, parseDiagnoseCommand, DIAGNOSE_USAGE, closestMatches,
+  upsertAsset, upsertFaultCode, getAsset, getFaultCode, createDiagnosis, finishDiagnosis, setDiagnosisOutcome, setDiagnosisFeedback, getDiagnosis,
+  diagnosisHistory, labelledExamples, validateDiagnoseRequest, buildDiagnosisPrompt, diagnosisToMarkdown, importAssetsFile,
+} from './diagnosis/index.js';
+export type { DiagnosisResult, ModelDiagnosis, Asset, FaultCode, DiagnosisRow, DiagnoseCommand, ImportReport } from './diagnosis/index.js';
+export { createFairScheduler, checkRateLimit } from './scheduling/index.js';
+export type { FairScheduler, RateLimits, RateLimitResult } from './scheduling/index.js';
+export { createLivePublisher, followLive, requestCancel, CancelRegistry, recordServiceTime, estimateWaitSeconds, queuedText, thinkingText, createThoughtBudget } from './live/index.js';
+export type { LiveEvent } from './live/index.js';

@@ -1,5 +1,8 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { InferenceEngine, QUEUE_INFERENCE, handleInferenceFailure, processInference, type Runtime, type InferenceDeps } from '../src/index.js';
+import {
+  CancelRegistry, InferenceEngine, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceFailure, processInference, recordServiceTime,
+  type Runtime, type InferenceDeps,
+} from '../src/index.js';
 import { createKnowledge } from './knowledge.js';
 
 export interface InferenceWorkerHandle {
@@ -31,14 +34,23 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   metrics.modelLoadSeconds.set(engine.loadMs / 1000);
   metrics.sequencesConfigured.set(engine.pool.size);
   const knowledge = await createKnowledge(rt);
+  const cancel = await CancelRegistry.create(rt.redis, cfg.QUEUE_PREFIX);
   const deps: InferenceDeps = {
     db: rt.db, engine, queues: rt.queues, metrics, log,
     settings: { maxTokens: cfg.LLAMA_MAX_TOKENS, temperature: cfg.LLAMA_TEMPERATURE, historyMaxChars: cfg.HISTORY_MAX_CHARS, systemPrompt: cfg.SYSTEM_PROMPT },
     knowledge: knowledge.deps,
+    live: {
+      publisher: createLivePublisher(rt.redis, cfg.QUEUE_PREFIX),
+      cancel,
+      thoughtBudgetFor: createThoughtBudget(cfg.REASONING_BUDGET_TOKENS, cfg.REASONING_BUDGET_CHANNELS),
+      onServiceTime: (s) => recordServiceTime(rt.redis, cfg.QUEUE_PREFIX, s, engine.pool.size),
+    },
   };
   const worker = new Worker(
     QUEUE_INFERENCE,
     async (job: Job, _token?: string, signal?: AbortSignal) => {
+      // The job left the waiting set: its channel's fairness count drops (first start only).
+      if (job.attemptsMade === 0 && job.data?.key) await rt.fair.release(job.data.key).catch(() => {});
       try {
         const res = await processInference(deps, job.id!, job.data, signal);
         metrics.jobs.inc({ queue: 'inference', outcome: res.status });
@@ -81,6 +93,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
           await worker.close(true);
         }
         await knowledge.close();
+        await cancel.close();
         if (!engineOverride) await engine.close();
       })()),
   };

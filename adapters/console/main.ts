@@ -59,7 +59,7 @@ rl.on('line', (line) => {
     await enqueueInference(rt.queues.inference, {
       v: 1, kind: 'chat', key: key(), user: { id: process.env.USER ?? 'console' }, text, history,
       source: { eventId: randomUUID(), receivedAt: Date.now() }, reply: {},
-    }, { attempts: cfg.JOB_ATTEMPTS });
+    }, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
     out('(thinking…)\n');
   })().catch((e) => {
     pending--;

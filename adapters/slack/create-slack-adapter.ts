@@ -4,6 +4,8 @@ import type { HttpServer, Runtime } from '../../src/index.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { registerSlackListeners } from './register-listeners.js';
 import { registerKbCommand } from './register-kb-command.js';
+import { registerDiagnoseCommand } from './register-diagnose-command.js';
+import { registerLiveActions } from './live-status.js';
 import { SlackReplySink } from './slack-reply-sink.js';
 
 /** Bolt's single endpoint for events, slash commands and interactivity. */
@@ -44,6 +46,8 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
   });
   registerSlackListeners(app, rt);
   registerKbCommand(app, rt);
+  registerDiagnoseCommand(app, rt);
+  registerLiveActions(app, rt);
   return {
     app,
     sink: new SlackReplySink(app.client),

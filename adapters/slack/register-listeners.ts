@@ -1,8 +1,9 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { enqueueInference, withText, type Runtime } from '../../src/index.js';
+import { checkRateLimit, claimEvent, enqueueInference, inferenceJobId, withText, type Runtime } from '../../src/index.js';
 import { slackEventToJob, isIgnorableMessage, type SlackMessageEvent } from './event-to-job.js';
 import { fetchThreadHistory } from './fetch-thread-history.js';
+import { followIntoSlack, postStatus } from './live-status.js';
 
 export const EMPTY_QUESTION_TEXT = 'Ask me something after the mention, e.g. `@R1 why does pump P-101 cavitate at low flow?`';
 export const tooLongText = (max: number) => `That message is too long for me (over ${max} characters). Please shorten it or split it into several questions.`;
@@ -30,6 +31,17 @@ export function registerSlackListeners(app: App, rt: Runtime): void {
       metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: 'rejected' });
       return;
     }
+    // A retry of an event already enqueued: nothing to do (and it must not count against rate limits).
+    if (!(await claimEvent(rt.redis, cfg.QUEUE_PREFIX, inferenceJobId('slack', teamId, slackEventToJob(ev, teamId, botUserId, []).source.eventId)))) {
+      metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: 'duplicate' });
+      return;
+    }
+    const rl = await checkRateLimit(rt.redis, cfg.QUEUE_PREFIX, { platform: 'slack', tenant: teamId, channel: ev.channel, thread: ev.thread_ts ?? ev.ts }, ev.user ?? 'unknown', { userPerMin: cfg.RATE_LIMIT_USER_PER_MIN, channelPerMin: cfg.RATE_LIMIT_CHANNEL_PER_MIN });
+    if (!rl.ok) {
+      await client.chat.postEphemeral({ channel: ev.channel, user: ev.user!, thread_ts: ev.thread_ts, text: rl.message }).catch(() => {});
+      metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: 'rate_limited' });
+      return;
+    }
     // Show we are working within a second, before any slower step (a retry re-adding it is harmless).
     const reacted = client.reactions.add({ channel: ev.channel, timestamp: ev.ts, name: 'eyes' }).catch(() => {});
     const history = ev.thread_ts
@@ -39,7 +51,12 @@ export function registerSlackListeners(app: App, rt: Runtime): void {
         })
       : [];
     const job = slackEventToJob(ev, teamId, botUserId, history);
-    const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS });
+    const jobId = inferenceJobId('slack', teamId, job.source.eventId);
+    // Live answers: a status message in the thread that the answer streams into and finally replaces.
+    const statusTs = cfg.LIVE_UPDATES ? await postStatus(client, ev.channel, job.key.thread, jobId).catch(() => undefined) : undefined;
+    if (statusTs) job.reply = { ...job.reply, status_ts: statusTs };
+    const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
+    if (statusTs && !res.duplicate) followIntoSlack(rt, client, ev.channel, statusTs, res.jobId);
     metrics.ackSeconds.observe({ platform: 'slack' }, (performance.now() - t0) / 1000);
     metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: res.duplicate ? 'duplicate' : 'enqueued' });
     log.info(withText(log, { ...logFields, jobId: res.jobId, duplicate: res.duplicate, historyMessages: history.length }, { text: job.text }), 'slack event enqueued');

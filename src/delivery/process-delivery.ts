@@ -3,6 +3,7 @@ import { deliveryJobSchema } from '../jobs/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
 import { beginDelivery, getMessage, getMessageKnowledge, markDelivered, type Db } from '../storage/index.js';
+import { getDiagnosis } from '../diagnosis/index.js';
 import type { OutgoingReply, ReplySink } from './reply-sink.js';
 
 export interface DeliveryDeps {
@@ -44,6 +45,11 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
     ...(kn.knowledge === 'no_match' ? { noMatch: true } : {}),
     reply: job.reply,
   };
+  const diagnosisId = (job.reply as { diagnosisId?: string }).diagnosisId;
+  if (row.kind === 'diagnose' && diagnosisId) {
+    const d = await getDiagnosis(deps.db, diagnosisId);
+    if (d?.result) out.structured = { kind: 'diagnosis', data: d.result };
+  }
   if (previousAttempts > 0 && deps.sink.findExisting) {
     const existing = await deps.sink.findExisting(out);
     if (existing) {

@@ -15,7 +15,7 @@ export type HistoryMessage = z.infer<typeof historyMessageSchema>;
  */
 export const inferenceJobSchema = z.object({
   v: z.literal(1),
-  kind: z.enum(['chat']),
+  kind: z.enum(['chat', 'diagnose']),
   key: conversationKeySchema,
   user: z.object({ id: z.string().min(1), name: z.string().optional() }),
   /** The question with the bot mention stripped. */
@@ -30,7 +30,9 @@ export const inferenceJobSchema = z.object({
   }),
   /** Platform-specific reply target (Slack: channel + thread_ts; Teams: conversation reference). Opaque to the core. */
   reply: z.record(z.string(), z.unknown()).default({}),
-});
+  /** For `kind: 'diagnose'`: the diagnosis row created when the request was validated. */
+  diagnosis: z.object({ diagnosisId: z.string().min(1) }).optional(),
+}).refine((j) => j.kind !== 'diagnose' || j.diagnosis !== undefined, { message: 'a diagnose job needs diagnosis.diagnosisId', path: ['diagnosis'] });
 export type InferenceJob = z.infer<typeof inferenceJobSchema>;
 export type InferenceJobInput = z.input<typeof inferenceJobSchema>;
 

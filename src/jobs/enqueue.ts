@@ -3,6 +3,10 @@ import { inferenceJobSchema, type InferenceJob, type InferenceJobInput } from '.
 import { inferenceJobId } from './job-id.js';
 import { DEDUPE_TTL_MS, JOB_CHAT } from './names.js';
 import { JobContractError } from '../errors.js';
+import type { FairScheduler } from '../scheduling/index.js';
+
+/** BullMQ priorities (lower runs first): a technician at a faulted machine goes before chat. */
+export const JOB_PRIORITY = { diagnose: 1, chat: 10 } as const;
 
 export interface EnqueueResult {
   jobId: string;
@@ -12,8 +16,10 @@ export interface EnqueueResult {
 
 export interface EnqueueOptions {
   attempts?: number;
-  /** BullMQ priority: lower runs first; 0/undefined = normal. */
+  /** BullMQ priority: lower runs first. Defaults by kind: diagnosis 1, chat 10. */
   priority?: number;
+  /** Fair scheduling across channels: adds the channel's waiting jobs to the priority. */
+  fair?: FairScheduler;
 }
 
 /**
@@ -26,14 +32,18 @@ export async function enqueueInference(queue: Queue, input: InferenceJobInput, o
   const job: InferenceJob = parsed.data;
   const jobId = inferenceJobId(job.key.platform, job.key.tenant, job.source.eventId);
   if (await queue.getJob(jobId)) return { jobId, duplicate: true };
+  const priority = opts.priority ?? (opts.fair ? await opts.fair.priorityFor(job.key, JOB_PRIORITY[job.kind]) : JOB_PRIORITY[job.kind]);
   const added = await queue.add(JOB_CHAT, job, {
     jobId,
     deduplication: { id: jobId, ttl: DEDUPE_TTL_MS },
     attempts: opts.attempts ?? 3,
     backoff: { type: 'exponential', delay: 2000 },
-    priority: opts.priority,
+    // Every job carries a priority so ordering applies (BullMQ serves un-prioritised jobs first).
+    priority,
     removeOnComplete: { age: DEDUPE_TTL_MS / 1000, count: 10_000 },
     removeOnFail: { age: 7 * DEDUPE_TTL_MS / 1000 },
   });
-  return { jobId, duplicate: added.id !== jobId };
+  const duplicate = added.id !== jobId;
+  if (duplicate && opts.fair && opts.priority === undefined) await opts.fair.release(job.key);
+  return { jobId, duplicate };
 }

@@ -7,6 +7,9 @@ import type { Metrics } from '../metrics/index.js';
 import { buildRagPrompt } from '../prompts/index.js';
 import type { QueueSet } from '../queue/index.js';
 import { knowledgeForQuestion, stripInvalidCitations, type AnswerKnowledge, type AnswerKnowledgeDeps } from '../rag/index.js';
+import { generateDiagnosis } from './process-diagnosis.js';
+import type { CancelRegistry, createLivePublisher } from '../live/index.js';
+import { finishDiagnosis } from '../diagnosis/index.js';
 import { failMessage, finishMessage, recordMessageKnowledge, startMessage, type Db } from '../storage/index.js';
 
 export interface InferenceSettings {
@@ -28,6 +31,16 @@ export interface InferenceDeps {
    * channel and cite them; without it every answer is model-only and unmarked.
    */
   knowledge?: Omit<AnswerKnowledgeDeps, 'db'>;
+  /** Live answers: progress events, cancellation and the reasoning budget. */
+  live?: LiveDeps;
+}
+
+export interface LiveDeps {
+  publisher: ReturnType<typeof createLivePublisher>;
+  cancel: CancelRegistry;
+  /** Thinking-token budget for a conversation's channel (undefined = none). */
+  thoughtBudgetFor: (key: InferenceJob['key']) => number | undefined;
+  onServiceTime?: (seconds: number) => Promise<void>;
 }
 
 /** Parses a job payload against the contract; a mismatch is permanent (never retried). */
@@ -50,6 +63,12 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     return { messageId: row.id, status: 'duplicate', completionTokens: row.completionTokens ?? 0 };
   }
   deps.metrics.jobWaitSeconds.observe({ queue: 'inference' }, Math.max(0, Date.now() - job.source.receivedAt) / 1000);
+  if (job.kind === 'diagnose') {
+    const res = await generateDiagnosis(deps, row, job, signal);
+    deps.metrics.tokens.inc({ kind: 'completion' }, res.completionTokens);
+    await enqueueDelivery(deps, row.id, job);
+    return { messageId: row.id, status: res.stopped ? 'stopped' : 'answered', completionTokens: res.completionTokens };
+  }
   let kn: AnswerKnowledge | undefined;
   if (deps.knowledge && job.kind === 'chat') {
     const t0 = performance.now();
@@ -65,18 +84,31 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
       : { status: kn?.status ?? 'model_only' },
   });
   deps.metrics.sequencesInUse.set(deps.engine.pool.inUse + 1);
+  // Live: a Stop button (or a deleted question) aborts through the cancel registry.
+  const tracked = deps.live ? await deps.live.cancel.track(jobId) : undefined;
+  const pub = deps.live?.publisher(jobId);
+  const signals = [signal, tracked?.signal].filter((x): x is AbortSignal => x !== undefined);
   let res;
   try {
+    await pub?.started();
     res = await deps.engine.generate({
       context: prompt.context,
       question: prompt.question,
       maxTokens: deps.settings.maxTokens,
       temperature: deps.settings.temperature,
-      signal,
+      signal: signals.length ? AbortSignal.any(signals) : undefined,
+      thoughtBudget: deps.live?.thoughtBudgetFor(job.key),
+      onChunk: pub ? (c) => pub.chunk(c.kind, c.text) : undefined,
     });
+  } catch (e) {
+    await pub?.end('failed').catch(() => {});
+    throw e;
   } finally {
+    tracked?.done();
     deps.metrics.sequencesInUse.set(deps.engine.pool.inUse);
   }
+  await pub?.end(res.stopped ? 'stopped' : 'answered');
+  await deps.live?.onServiceTime?.(res.timings.totalMs / 1000).catch(() => {});
   const modelSha256 = await deps.engine.modelSha256.catch(() => null);
   await finishMessage(deps.db, row.id, {
     // A citation that points at no source given to the model is removed, never shown.
@@ -111,6 +143,7 @@ export async function handleInferenceFailure(deps: Pick<InferenceDeps, 'db' | 'q
   }
   const row = await startMessage(deps.db, { jobId, key: job.key, userId: job.user.id, kind: job.kind, question: job.text });
   await failMessage(deps.db, row.id, error.message);
+  if (job.diagnosis) await finishDiagnosis(deps.db, job.diagnosis.diagnosisId, null);
   await enqueueDelivery(deps, row.id, job);
 }
 

@@ -81,4 +81,8 @@ export async function refreshScopeStats(db: Pick<Db, 'transaction'>, scopeId: st
       [scopeId],
     );
   });
+  // Fresh planner statistics, or a first big ingestion leaves the GIN index unused.
+  await db.transaction(async (tx) => {
+    await tx.exec('ANALYZE kb_chunks; ANALYZE kb_terms');
+  });
 }

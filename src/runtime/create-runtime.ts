@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { createRedis, QueueSet } from '../queue/index.js';
 import { openDb, migrate, type Db } from '../storage/index.js';
+import { createFairScheduler, type FairScheduler } from '../scheduling/index.js';
 
 /** Shared resources of one process, built from config, closed in reverse order. */
 export interface Runtime {
@@ -16,6 +17,8 @@ export interface Runtime {
   redis: Redis;
   connection: ConnectionOptions;
   queues: QueueSet;
+  /** Fair scheduling across channels (shared by adapters and workers through Redis). */
+  fair: FairScheduler;
   /** Registers a cleanup step; steps run in reverse order on close, each even if another threw. */
   onClose(step: () => Promise<void>): void;
   close(): Promise<void>;
@@ -62,7 +65,7 @@ export async function createRuntime(cfg: Config, opts: CreateRuntimeOptions = {}
   steps.push(() => queues.close());
   let closing: Promise<void> | undefined;
   return {
-    cfg, log, metrics, db, redis, connection: redis, queues,
+    cfg, log, metrics, db, redis, connection: redis, queues, fair: createFairScheduler(redis, cfg.QUEUE_PREFIX),
     onClose: (step) => steps.push(step),
     close: () =>
       (closing ??= (async () => {

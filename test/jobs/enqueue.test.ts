@@ -25,7 +25,8 @@ describe('enqueueInference (real Redis)', () => {
     const again = await enqueueInference(queue, job('E1'));
     expect(again.duplicate).toBe(true);
     expect(new Set(r.map((x) => x.jobId))).toEqual(new Set([inferenceJobId('slack', 'T1', 'E1')]));
-    expect(await queue.getWaitingCount()).toBe(1);
+    const c = await queue.getJobCounts('waiting', 'prioritized');
+    expect(c.waiting + c.prioritized).toBe(1);
     expect((await queue.getJob(r[0].jobId))?.data.text).toBe('hello');
   });
 

@@ -148,8 +148,14 @@ export class FakeSlack {
         this.messages.push(m);
         return { ok: true, channel: p.channel, ts, message: m };
       }
-      case 'chat.update':
+      case 'chat.update': {
+        const m = this.messages.find((x) => x.channel === p.channel && x.ts === p.ts);
+        if (m) {
+          m.text = String(p.text ?? m.text);
+          if (p.metadata) m.metadata = p.metadata;
+        }
         return { ok: true, channel: p.channel, ts: p.ts };
+      }
       case 'conversations.replies': {
         const root = String(p.ts);
         const msgs = this.messages

@@ -27,6 +27,9 @@ export function testConfig(overrides: Partial<Record<EnvVarName, string>> = {}):
     LLAMA_GPU: 'false',
     LLAMA_TEMPERATURE: '0',
     LLAMA_MAX_TOKENS: '48',
+    LIVE_UPDATES: 'false',
+    RATE_LIMIT_USER_PER_MIN: '10000',
+    RATE_LIMIT_CHANNEL_PER_MIN: '10000',
     ...overrides,
   });
 }

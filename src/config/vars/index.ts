@@ -2,6 +2,7 @@ import { coreVars } from './core.js';
 import { slackVars } from './slack.js';
 import { teamsVars } from './teams.js';
 import { opsVars } from './ops.js';
+import { liveVars } from './live.js';
 import { ragVars } from './rag.js';
 
 /**
@@ -13,6 +14,7 @@ export const envVars = {
   ...slackVars,
   ...teamsVars,
   ...opsVars,
+  ...liveVars,
   ...ragVars,
 };
 

@@ -27,7 +27,9 @@ export function cleanHeading(h: string): string {
   return h
     .replace(/<[^>]+>/g, '')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/[`*_]/g, '')
+    .replace(/[`*]/g, '')
+    // `_emphasis_` only: underscores inside identifiers (steps_per_mm) are kept.
+    .replace(/(^|\s)_([^_]+)_(?=\s|$)/g, '$1$2')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -21,13 +21,15 @@ const K1 = 1.2;
 const B = 0.75;
 /** Terms of at least this many characters also match longer words (`heat` → `heater`). */
 const PREFIX_MIN_CHARS = 4;
+/** Below this many chunks every matching term is scored (a 3-chunk scope has no stop words). */
+const STOP_TERM_MIN_CHUNKS = 200;
 
 export interface LexicalOptions {
   /** Hits wanted. */
   limit: number;
   /** Share of the question's IDF mass a hit must match (0–1). */
   minMatch: number;
-  /** Stop adding (common) terms to the candidate query once their summed document frequency passes this. Defaults to 4000. */
+  /** About how many chunks are scored: rarer terms pick candidates up to this many postings. Defaults to 1000. */
   maxCandidates?: number;
 }
 
@@ -40,6 +42,8 @@ export interface LexicalHit {
 
 interface TermRow {
   lexeme: string;
+  n: string | number | null;
+  avg_len: string | number | null;
   df: string | number;
   df_prefix: string | number;
 }
@@ -47,54 +51,74 @@ interface TermRow {
 /** tsquery text for one lexeme (quoted, so `printer.cfg` or `-214` stay one lexeme). */
 const tsqTerm = (lexeme: string, prefix: boolean) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'${prefix ? ':*' : ''}`;
 
+/**
+ * The tsquery that picks candidate chunks, sized to about `cap` postings (terms sorted rarest
+ * first). Normally an OR of the rarer terms: commoner ones then only add to the score of what
+ * those found. When even the rarest term is common, chunks must hold at least two of the three
+ * rarest terms when that fits (sizes estimated as if terms were independent), else all three;
+ * the caller bounds the candidate count in any case.
+ */
+export function candidateQuery(terms: Array<{ tsq: string; df: number }>, n: number, cap: number): string {
+  const picked: string[] = [];
+  let total = 0;
+  for (const t of terms) {
+    if (total + t.df > cap) break;
+    picked.push(t.tsq);
+    total += t.df;
+  }
+  if (picked.length > 0 || terms.length === 1) return picked.length ? picked.join(' | ') : terms[0]!.tsq;
+  const [a, b, c] = terms.map((t) => ({ ...t, p: t.df / Math.max(1, n) }));
+  if (!c) return `${a!.tsq} & ${b!.tsq}`;
+  const twoOfThree = n * (a!.p * b!.p + a!.p * c.p + b!.p * c.p);
+  if (twoOfThree <= cap) return `(${a!.tsq} & ${b!.tsq}) | (${a!.tsq} & ${c.tsq}) | (${b!.tsq} & ${c.tsq})`;
+  return `${a!.tsq} & ${b!.tsq} & ${c.tsq}`;
+}
+
 /** Ranks chunks of the given scopes for a question. An empty scope list returns nothing. */
-export async function lexicalSearch(db: Pick<Db, 'query'>, scopeIds: string[], question: string, o: LexicalOptions): Promise<LexicalHit[]> {
+export async function lexicalSearch(db: Pick<Db, 'query' | 'transaction'>, scopeIds: string[], question: string, o: LexicalOptions): Promise<LexicalHit[]> {
   if (scopeIds.length === 0 || !question.trim()) return [];
-  const [terms, stats] = await Promise.all([
-    db.query<TermRow>(
-      `SELECT q.lexeme,
-         (SELECT COALESCE(sum(t.ndoc), 0) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[]) AND t.lexeme = q.lexeme) AS df,
-         (SELECT COALESCE(sum(t.ndoc), 0) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[])
-            AND t.lexeme >= q.lexeme COLLATE "C" AND t.lexeme < (q.lexeme || chr(1114111)) COLLATE "C") AS df_prefix
-       FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', $1))) q`,
-      [question, scopeIds],
-    ),
-    db.query<{ n: string | number | null; avg_len: string | number | null }>(
-      'SELECT sum(chunk_count) AS n, sum(avg_len * chunk_count) / NULLIF(sum(chunk_count), 0) AS avg_len FROM kb_scopes WHERE id = ANY($1::bigint[])',
-      [scopeIds],
-    ),
-  ]);
-  const n = Number(stats.rows[0]?.n ?? 0);
-  const avgLen = Number(stats.rows[0]?.avg_len ?? 0) || 1;
-  if (terms.rows.length === 0) return [];
+  // One round trip: the question's lexemes with their document frequency (exact and as a
+  // prefix) in the bound scopes, and the scopes' chunk count and average length.
+  const { rows: terms } = await db.query<TermRow>(
+    `WITH s AS (SELECT sum(chunk_count) AS n, sum(avg_len * chunk_count) / NULLIF(sum(chunk_count), 0) AS avg_len FROM kb_scopes WHERE id = ANY($2::bigint[]))
+     SELECT q.lexeme, s.n, s.avg_len,
+       (SELECT COALESCE(sum(t.ndoc), 0) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[]) AND t.lexeme = q.lexeme) AS df,
+       (SELECT COALESCE(sum(t.ndoc), 0) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[])
+          AND t.lexeme >= q.lexeme COLLATE "C" AND t.lexeme < (q.lexeme || chr(1114111)) COLLATE "C") AS df_prefix
+     FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', $1))) q, s`,
+    [question, scopeIds],
+  );
+  if (terms.length === 0) return [];
+  const n = Number(terms[0]!.n ?? 0);
+  const avgLen = Number(terms[0]!.avg_len ?? 0) || 1;
   const idfOf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
-  const qterms = terms.rows.map((r) => {
+  const qterms = terms.map((r) => {
     const prefix = r.lexeme.length >= PREFIX_MIN_CHARS && Number(r.df_prefix) > Number(r.df);
     const df = Math.min(n, prefix ? Number(r.df_prefix) : Number(r.df));
     return { tsq: tsqTerm(r.lexeme, prefix), df, idf: idfOf(df) };
   });
-  const mass = qterms.reduce((s, t) => s + t.idf, 0);
-  // Candidates: rare terms first; very common ones only score the candidates the rare ones found.
-  const maxCandidates = o.maxCandidates ?? 4000;
-  const byDf = [...qterms].filter((t) => t.df > 0).sort((a, b) => a.df - b.df);
-  if (byDf.length === 0) return [];
-  const cand: string[] = [];
-  let total = 0;
-  for (const t of byDf) {
-    if (cand.length > 0 && total + t.df > maxCandidates) break;
-    cand.push(t.tsq);
-    total += t.df;
-  }
-  const { rows } = await db.query<{ id: string; score: number; matched: number }>(
-    `WITH q AS (SELECT * FROM unnest($2::tsquery[], $3::float8[]) AS q(tsq, idf)),
-     cand AS (SELECT id, len, tsv FROM kb_chunks WHERE scope_id = ANY($1::bigint[]) AND tsv @@ $4::tsquery),
-     tf AS (SELECT cand.id, cand.len, q.idf, ts_rank($5::float4[], cand.tsv, q.tsq) / $6 AS tf FROM cand CROSS JOIN q)
-     SELECT id, sum(idf * tf * ${K1 + 1} / (tf + ${K1} * (${1 - B} + ${B} * len / $7::float8))) AS score,
-            sum(CASE WHEN tf > 0 THEN idf ELSE 0 END) / $8::float8 AS matched
-     FROM tf WHERE tf > 0 GROUP BY id
-     HAVING sum(CASE WHEN tf > 0 THEN idf ELSE 0 END) / $8::float8 >= $9::float8
-     ORDER BY score DESC, id LIMIT $10`,
-    [scopeIds, qterms.map((t) => t.tsq), qterms.map((t) => t.idf), cand.join(' | '), RANK_WEIGHTS, UNIT_RANK, avgLen, mass, o.minMatch, o.limit],
-  );
+  const mass = qterms.reduce((sum, t) => sum + t.idf, 0);
+  // In a sizeable scope, terms in more than half the chunks are its stop words (idf < ln 2): not scored.
+  const scored = qterms.filter((t) => t.df > 0 && (n < STOP_TERM_MIN_CHUNKS || t.df <= n / 2));
+  if (scored.length === 0) return [];
+  const maxCandidates = o.maxCandidates ?? 1000;
+  const cand = candidateQuery([...scored].sort((a, b) => a.df - b.df), n, maxCandidates);
+  const rows = await db.transaction(async (tx) => {
+    // The planner prices `tsv @@ q` as cheap, but on a sequential scan it detoasts every chunk's
+    // tsvector: the GIN index is always the better path for an OR of rarer terms.
+    await tx.exec('SET LOCAL enable_seqscan = off');
+    // `tsv || ''` detoasts each candidate's tsvector once (the materialised CTE keeps it inline)
+    // instead of once per ts_rank call; OFFSET 0 keeps each ts_rank from being computed twice.
+    return (await tx.query<{ id: string; score: number; matched: number }>(
+      `WITH q AS (SELECT * FROM unnest($2::tsquery[], $3::float8[]) AS q(tsq, idf)),
+       cand AS MATERIALIZED (SELECT id, len, tsv || ''::tsvector AS tsv FROM kb_chunks WHERE tsv @@ $4::tsquery AND scope_id = ANY($1::bigint[]) LIMIT $11),
+       tf AS (SELECT * FROM (SELECT cand.id, cand.len, q.idf, ts_rank($5::float4[], cand.tsv, q.tsq) / $6 AS tf FROM cand CROSS JOIN q OFFSET 0) x WHERE tf > 0)
+       SELECT id, sum(idf * tf * ${K1 + 1} / (tf + ${K1} * (${1 - B} + ${B} * len / $7::float8))) AS score, sum(idf) / $8::float8 AS matched
+       FROM tf GROUP BY id
+       HAVING sum(idf) / $8::float8 >= $9::float8
+       ORDER BY score DESC, id LIMIT $10`,
+      [scopeIds, scored.map((t) => t.tsq), scored.map((t) => t.idf), cand, RANK_WEIGHTS, UNIT_RANK, avgLen, mass, o.minMatch, o.limit, maxCandidates * 4],
+    )).rows;
+  });
   return rows.map((r) => ({ id: String(r.id), score: Number(r.score), matched: Number(r.matched) }));
 }

@@ -49,5 +49,6 @@ describe('chunkText', () => {
   it('takes the title from the first level-1 heading, else the file name', () => {
     expect(titleOf('```\n# no\n```\n# Real [Title](x)\n', 'a.md')).toBe('Real Title');
     expect(titleOf('no heading', 'Bed_Mesh.md')).toBe('Bed Mesh');
+    expect(titleOf('# From `steps_per_mm` and _emphasis_ **bold**', 'x.md')).toBe('From steps_per_mm and emphasis bold');
   });
 });
