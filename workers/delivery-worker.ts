@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { deliveryQueueName, processDelivery, type ReplySink, type Runtime } from '../src/index.js';
 
 /** Consumes one platform's delivery queue and posts replies through that platform's sink. */
@@ -12,6 +12,7 @@ export async function startDeliveryWorker(rt: Runtime, sink: ReplySink, concurre
       } catch (e) {
         rt.metrics.deliveries.inc({ platform: sink.platform, outcome: 'error' });
         rt.log.warn({ jobId: job.id, attempt: job.attemptsMade + 1, err: (e as Error).message }, 'delivery attempt failed');
+        if (e instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) rt.metrics.deliveries.inc({ platform: sink.platform, outcome: 'failed' });
         throw e;
       }
     },

@@ -72,7 +72,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       loaded = await startInferenceWorker(rt, opts.engine);
       service.inference = loaded;
       const engine = loaded.engine;
-      collectVram(rt.metrics, () => engine.llama.getVramState());
+      collectVram(rt.metrics, engine.llama);
       collectGpuUtilization(rt.metrics);
       const handle = loaded;
       rt.onClose(() => handle.close(cfg.SHUTDOWN_TIMEOUT_MS));

@@ -1,138 +1,151 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Deployment } from 'kubernetes-models/apps/v1';
-import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
-import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { Secret } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { SLACK_EVENTS_PATH } from '../../adapters/slack/index.js';
+import { TEAMS_MESSAGES_PATH } from '../../adapters/teams/index.js';
 import { REPO_ROOT } from '../support/child-service.js';
+import { readYamlDocuments } from '../support/kustomize.js';
 
 const DEPLOY = path.join(REPO_ROOT, 'deploy');
-const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => {
+const walk = (dir: string): string[] => readdirSync(dir).flatMap((f) => {
   const p = path.join(dir, f);
-  return statSync(p).isDirectory() ? files(p) : [p];
+  return statSync(p).isDirectory() ? walk(p) : [p];
 });
-const read = (rel: string) => readFileSync(path.join(DEPLOY, rel), 'utf8');
-const yamlDocs = (file: string) => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => {
-  if (d.errors.length) throw new Error(`${file}: ${d.errors[0]!.message}`);
-  return d.toJS() as Record<string, any>;
+const files = walk(DEPLOY);
+const rel = (f: string) => path.relative(REPO_ROOT, f);
+
+describe('deploy/ files', () => {
+  const yamls = files.filter((f) => /\.ya?ml$/.test(f));
+  const jsons = files.filter((f) => f.endsWith('.json'));
+
+  it('finds the files it checks', () => {
+    expect(yamls.length).toBeGreaterThanOrEqual(20);
+    expect(jsons.map(rel)).toContain('deploy/grafana/dashboards/r1-chatops.json');
+  });
+
+  it.each(yamls.map(rel))('%s parses as YAML', (f) => {
+    const docs = readYamlDocuments(path.join(REPO_ROOT, f));
+    expect(docs.length).toBeGreaterThan(0);
+    for (const d of docs) expect(typeof d).toBe('object');
+  });
+
+  it.each(jsons.map(rel))('%s parses as JSON', (f) => {
+    expect(() => JSON.parse(readFileSync(path.join(REPO_ROOT, f), 'utf8'))).not.toThrow();
+  });
+
+  it('the YAML check rejects broken YAML (it can fail)', () => {
+    const tmp = path.join(tmpdir(), `r1-broken-${process.pid}.yaml`);
+    writeFileSync(tmp, 'a: [1, 2\nb: : c\n');
+    try {
+      expect(() => readYamlDocuments(tmp)).toThrow();
+    } finally {
+      rmSync(tmp);
+    }
+  });
 });
 
-// Built-in kinds validated against the Kubernetes OpenAPI schemas shipped in kubernetes-models (offline).
-const MODELS: Record<string, new (o: any) => { validate(): void }> = {
-  'apps/v1/Deployment': Deployment, 'v1/Service': Service, 'v1/ConfigMap': ConfigMap, 'v1/Namespace': Namespace, 'v1/Secret': Secret,
-  'networking.k8s.io/v1/Ingress': Ingress, 'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler, 'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
-};
+describe('deploy/Dockerfile', () => {
+  const text = readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8');
+  const stages = [...text.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)].map((m) => ({ from: m[1]!, name: m[2] }));
+  /** Instructions of one stage, from its FROM to the next. */
+  const stage = (name: string) => text.split(/^FROM\s/m).find((s) => new RegExp(`\\sAS\\s+${name}\\s*$`, 'im').test(s.split('\n')[0]!)) ?? '';
 
-describe('deploy/', () => {
-  const all = files(DEPLOY);
-
-  it('every YAML and JSON file parses', () => {
-    const data = all.filter((f) => /\.(ya?ml|json)$/.test(f));
-    expect(data.length).toBeGreaterThan(15);
-    for (const f of data) {
-      if (f.endsWith('.json')) expect(() => JSON.parse(readFileSync(f, 'utf8')), f).not.toThrow();
-      else expect(() => yamlDocs(f), f).not.toThrow();
-    }
+  it('is multi-stage with a CPU and a CUDA runtime target, CPU last (the default)', () => {
+    expect(stages.map((s) => s.name)).toEqual(expect.arrayContaining(['deps', 'cpu', 'cuda']));
+    expect(stages.at(-1)!.name).toBe('cpu');
+    expect(text).toMatch(/ARG CUDA_IMAGE=nvidia\/cuda:13[.\d]*-runtime/);
+    expect(stage('cuda')).toMatch(/^\$\{CUDA_IMAGE\}/);
   });
 
-  it('Kubernetes manifests validate against their schemas', () => {
-    const manifests = all.filter((f) => f.includes('/k8s/') && !f.endsWith('kustomization.yaml')).flatMap((f) => yamlDocs(f).map((doc) => ({ f, doc })));
-    const kinds = new Set<string>();
-    for (const { f, doc } of manifests) {
-      const id = `${doc.apiVersion}/${doc.kind}`;
-      kinds.add(id);
-      if (MODELS[id]) expect(() => new MODELS[id]!(doc).validate(), `${path.relative(DEPLOY, f)} (${id})`).not.toThrow();
-      else expect(id, `${f}: unvalidated kind`).toMatch(/^keda\.sh\/v1alpha1\/(ScaledObject|TriggerAuthentication)$/);
-    }
-    expect([...kinds]).toEqual(expect.arrayContaining(['apps/v1/Deployment', 'autoscaling/v2/HorizontalPodAutoscaler', 'policy/v1/PodDisruptionBudget', 'networking.k8s.io/v1/Ingress', 'keda.sh/v1alpha1/ScaledObject']));
+  it.each(['cpu', 'cuda'])('the %s image runs as a non-root user, with a health check and the service entry point', (name) => {
+    const s = stage(name);
+    const user = /^USER\s+(\S+)/m.exec(s)?.[1];
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^(root|0)(:|$)/);
+    expect(s).toMatch(/^HEALTHCHECK [^\n]*\\\n\s+CMD \[[^\n]*\/healthz/m);
+    expect(s).toContain('CMD ["node", "--import", "tsx", "workers/main.ts"]');
+    expect(s).toContain('COPY --from=deps');
+    expect(s).not.toMatch(/\.gguf/); // models are mounted, never baked in
   });
 
-  it('a schema violation is caught (the validator is live)', () => {
-    const bad = yamlDocs(path.join(DEPLOY, 'k8s/base/adapters-hpa.yaml'))[0]!;
-    bad.spec.minReplicas = 'two';
-    expect(() => new HorizontalPodAutoscaler(bad).validate()).toThrow();
+  it('.dockerignore keeps node_modules, git, data and models out of the build context', () => {
+    const ignore = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
+    for (const p of ['**/node_modules', '.git', 'data', '**/*.gguf', '.env']) expect(ignore).toContain(p);
   });
+});
 
-  it('the kustomization lists files that exist and never a Secret with values', () => {
-    const k = parse(read('k8s/base/kustomization.yaml'));
-    for (const r of k.resources) expect(statSync(path.join(DEPLOY, 'k8s/base', r)).isFile()).toBe(true);
-    expect(k.resources).not.toContain('secret.example.yaml');
-    for (const o of ['cpu', 'gpu']) expect(parse(read(`k8s/overlays/${o}/kustomization.yaml`)).resources).toEqual(['../../base']);
-  });
+describe('deploy/slack/manifest.yaml', () => {
+  const m = readYamlDocuments(path.join(DEPLOY, 'slack/manifest.yaml'))[0] as any; // eslint-disable-line @typescript-eslint/no-explicit-any -- asserted field by field
 
-  it('GPU worker requests a GPU, is ready on /readyz, drains before stop; adapters autoscale at 75 % CPU, 2–10', () => {
-    const w = yamlDocs(path.join(DEPLOY, 'k8s/base/worker-deployment.yaml'))[0]!;
-    const c = w.spec.template.spec.containers[0];
-    expect(c.resources.limits['nvidia.com/gpu']).toBe(1);
-    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
-    expect(c.lifecycle.preStop).toBeDefined();
-    expect(w.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(300);
-    expect(c.envFrom).toContainEqual({ secretRef: { name: 'r1-secrets' } });
-    const hpa = yamlDocs(path.join(DEPLOY, 'k8s/base/adapters-hpa.yaml'))[0]!;
-    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas, hpa.spec.metrics[0].resource.target.averageUtilization]).toEqual([2, 10, 75]);
-    const [so] = yamlDocs(path.join(DEPLOY, 'k8s/base/worker-scaledobject.yaml'));
-    expect(so!.spec.scaleTargetRef.name).toBe(w.metadata.name);
-    expect(so!.spec.triggers[0]).toMatchObject({ type: 'redis', metadata: { listName: 'r1:inference:wait' } });
-  });
-
-  it('no secret value is inlined in manifests or compose', () => {
-    for (const f of all.filter((x) => /\.(ya?ml)$/.test(x) && !x.endsWith('secret.example.yaml'))) {
-      const text = readFileSync(f, 'utf8');
-      expect(text, f).not.toMatch(/xox[bap]-[A-Za-z0-9]{6,}/);
-      expect(text, f).not.toMatch(/(PASSWORD|SECRET|TOKEN):\s+["']?[A-Za-z0-9]{8,}/);
-    }
-  });
-
-  it('compose: Redis, PostgreSQL with pgvector, adapters, and a GPU worker with limits and health checks', () => {
-    const c = parse(read('docker-compose.yml'));
-    expect(Object.keys(c.services).sort()).toEqual(['adapters', 'postgres', 'redis', 'worker']);
-    expect(c.services.postgres.image).toMatch(/^pgvector\/pgvector:pg15/);
-    const w = c.services.worker;
-    expect(w.environment.ROLE).toBe('worker');
-    expect(w.deploy.resources.limits).toMatchObject({ cpus: '8', memory: '32G' });
-    expect(w.deploy.resources.reservations.devices[0]).toMatchObject({ driver: 'nvidia', count: 1, capabilities: ['gpu'] });
-    expect(w.volumes.some((v: string) => v.endsWith(':/models:ro'))).toBe(true);
-    for (const s of Object.values<any>(c.services)) expect(s.healthcheck, JSON.stringify(s.image)).toBeDefined();
-    expect(c.services.adapters.environment.ROLE).toBe('adapters');
-  });
-
-  it('alert rules carry the seed thresholds', () => {
-    const rules = parse(read('prometheus/alerts.yml')).groups.flatMap((g: any) => g.rules);
-    const expr = (name: string) => rules.find((r: any) => r.alert === name)?.expr as string;
-    expect(expr('R1InferenceLatencyHigh')).toMatch(/r1_time_to_first_token_seconds_bucket.*> 0\.8$/);
-    expect(expr('R1GpuUtilizationHigh')).toBe('r1_gpu_utilization_ratio > 0.9');
-    expect(rules.find((r: any) => r.alert === 'R1GpuUtilizationHigh').for).toBe('5m');
-    expect(expr('R1MemoryFragmentationHigh')).toBe('r1_memory_fragmentation_ratio > 0.25');
-    expect(expr('R1QueueBacklog')).toMatch(/r1_queue_jobs/);
-    expect(expr('R1WorkerDown')).toMatch(/up\{job="r1-worker"\} == 0/);
-  });
-
-  it('every metric the alerts and dashboard use is defined in the metrics registry', () => {
-    const registry = readFileSync(path.join(REPO_ROOT, 'src/metrics/registry.ts'), 'utf8');
-    const used = new Set([...(read('prometheus/alerts.yml') + read('grafana/r1-chatops-dashboard.json')).matchAll(/\b(r1_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1]!));
-    for (const m of used) expect(registry, m).toContain(`'${m}'`);
-  });
-
-  it('nginx: oauth2 on operator paths, never on the platform webhooks', () => {
-    const conf = read('nginx/r1-chatops.conf');
-    expect(conf).toMatch(/auth_request \/oauth2\/auth;/);
-    for (const loc of ['/slack/events', '/api/messages']) {
-      const block = new RegExp(`location = ${loc.replace('/', '\\/')} \\{([^}]*)\\}`).exec(conf)?.[1];
-      expect(block, loc).toBeDefined();
-      expect(block).not.toContain('auth_request');
-    }
-    for (const h of ['X-Real-IP', 'X-Forwarded-For', 'X-Forwarded-Proto']) expect(conf).toContain(h);
-    expect(conf).toMatch(/ssl_certificate /);
-  });
-
-  it('the Slack manifest declares the commands, events and scopes the bot uses', () => {
-    const m = parse(read('slack/manifest.yaml'));
-    expect(m.features.slash_commands.map((c: any) => c.command)).toEqual(['/diagnose', '/kb']);
+  it('asks for exactly the bot scopes and events the adapter uses, in Socket Mode with interactivity', () => {
+    expect(m.features.bot_user.display_name).toBeTruthy();
+    expect([...m.oauth_config.scopes.bot].sort()).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'groups:history', 'im:history', 'reactions:write']);
     expect(m.settings.event_subscriptions.bot_events).toEqual(['app_mention', 'message.im']);
-    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['app_mentions:read', 'chat:write', 'reactions:write', 'commands', 'im:history']));
     expect(m.settings.socket_mode_enabled).toBe(true);
+    expect(m.settings.interactivity.is_enabled).toBe(true);
+    expect(m.features.app_home.messages_tab_enabled).toBe(true); // DMs (message.im) need the Messages tab
+  });
+
+  it('points slash commands, events and interactivity at the one Bolt endpoint', () => {
+    expect(m.features.slash_commands.map((c: { command: string }) => c.command)).toEqual(['/diagnose', '/kb']);
+    const urls = [...m.features.slash_commands.map((c: { url: string }) => c.url), m.settings.event_subscriptions.request_url, m.settings.interactivity.request_url];
+    for (const u of urls) expect(new URL(u).pathname).toBe(SLACK_EVENTS_PATH);
+    expect(new Set(urls).size).toBe(1);
+  });
+});
+
+describe('secrets', () => {
+  it('no secret value is written in any deploy file (the example Secret holds placeholders only)', () => {
+    for (const f of files.filter((x) => /\.(ya?ml|conf|json|example)$/.test(x) || x.endsWith('Dockerfile'))) {
+      const text = readFileSync(f, 'utf8');
+      expect(text, rel(f)).not.toMatch(/xox[bap]-(?!CHANGE-ME)[A-Za-z0-9-]{6,}/);
+      expect(text, rel(f)).not.toMatch(/(PASSWORD|SECRET|TOKEN)\s*[:=]\s*["']?(?!CHANGE-ME)[A-Za-z0-9+/]{8,}/);
+    }
+  });
+
+  it('the example Secret is a valid Secret, lists the keys the manifests reference, and is not deployed', () => {
+    const [secret] = readYamlDocuments(path.join(DEPLOY, 'k8s/base/secret.example.yaml')) as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any -- asserted below
+    expect(() => new Secret(secret).validate()).not.toThrow();
+    const kustomization = readYamlDocuments(path.join(DEPLOY, 'k8s/base/kustomization.yaml'))[0] as { resources: string[] };
+    expect(kustomization.resources).not.toContain('secret.example.yaml');
+    const keda = readYamlDocuments(path.join(DEPLOY, 'k8s/base/worker-scaledobject.yaml')) as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any -- asserted below
+    const refs = keda.find((d) => d.kind === 'TriggerAuthentication').spec.secretTargetRef.map((r: { key: string }) => r.key);
+    for (const key of [...refs, 'REDIS_URL', 'DATABASE_URL', 'SLACK_BOT_TOKEN']) expect(Object.keys(secret.stringData)).toContain(key);
+  });
+});
+
+describe('deploy/nginx/r1-chatops.conf', () => {
+  const conf = readFileSync(path.join(DEPLOY, 'nginx/r1-chatops.conf'), 'utf8');
+  /** The body of `location = PATH { … }` (no nested blocks in ours). */
+  const block = (loc: string) => new RegExp(`location = ${loc.replace(/\//g, '\\/')} \\{([^}]*)\\}`).exec(conf)?.[1];
+
+  it('terminates TLS and passes the real client address on', () => {
+    expect(conf).toMatch(/listen 443 ssl;/);
+    expect(conf).toMatch(/ssl_certificate\s+\S+;/);
+    expect(conf).toMatch(/ssl_certificate_key\s+\S+;/);
+    for (const h of ['X-Real-IP', 'X-Forwarded-For', 'X-Forwarded-Proto']) expect(conf).toContain(`proxy_set_header ${h}`);
+    expect(conf).toMatch(/real_ip_header\s+X-Forwarded-For;/);
+  });
+
+  it('puts oauth2-proxy (auth_request) in front of everything but the platform webhooks', () => {
+    expect(/location \/ \{([^}]*)\}/.exec(conf)?.[1]).toMatch(/auth_request \/oauth2\/auth;/);
+    expect(block('/oauth2/auth')).toContain('internal;');
+    for (const loc of [SLACK_EVENTS_PATH, TEAMS_MESSAGES_PATH]) {
+      expect(block(loc), loc).toContain('proxy_pass http://r1_adapters;');
+      expect(block(loc), loc).not.toContain('auth_request');
+    }
+  });
+
+  it('passes the signed-in user on from oauth2-proxy', () => {
+    expect(conf).toContain('auth_request_set $email $upstream_http_x_auth_request_email;');
+    expect(conf).toContain('auth_request_set $user  $upstream_http_x_auth_request_user;');
+  });
+
+  it('has balanced braces (a cheap syntax check; nginx -t needs nginx)', () => {
+    const stripped = conf.replace(/#.*$/gm, '').replace(/'[^'\n]*'/g, "''").replace(/"[^"\n]*"/g, '""');
+    expect(stripped.split('{').length).toBe(stripped.split('}').length);
+    for (const line of stripped.split('\n').map((l) => l.trim()).filter(Boolean)) expect(line, line).toMatch(/[;{}]$/);
   });
 });

@@ -47,10 +47,15 @@ describe.skipIf(!hasTestModel)('/metrics after real requests', () => {
       'r1_events_received_total', 'r1_events_acked_total', 'r1_ack_seconds_bucket', 'r1_queue_jobs', 'r1_job_wait_seconds_bucket',
       'r1_time_to_first_token_seconds_bucket', 'r1_generation_tokens_per_second_bucket', 'r1_generation_tokens_total', 'r1_sequences_in_use',
       'r1_sequences_configured', 'r1_model_load_seconds', 'r1_vram_bytes', 'r1_memory_fragmentation_ratio', 'r1_deliveries_total',
-      'r1_jobs_total', 'r1_http_requests_total', 'r1_batch_size_bucket', 'r1_process_resident_memory_bytes',
+      'r1_jobs_total', 'r1_http_requests_total', 'r1_batch_size_bucket', 'r1_process_resident_memory_bytes', 'r1_ram_bytes', 'r1_llama_memory_bytes',
     ]) expect(s.has(family), family).toBe(true);
     expect(text).toMatch(/r1_queue_jobs\{queue="inference",state="waiting"\} \d+/);
     expect(text).toMatch(/r1_generation_tokens_total\{kind="completion"\} [1-9]/);
+    expect(text).toMatch(/r1_generation_tokens_total\{kind="prompt"\} [1-9]/);
+    // The real llama.cpp state of the test model: some CPU memory held, none on a GPU here.
+    expect(text).toMatch(/r1_llama_memory_bytes\{device="cpu"\} [1-9]\d*/);
+    expect(text).toMatch(/r1_ram_bytes\{kind="total"\} [1-9]\d*/);
+    expect(text).toMatch(/r1_sequences_configured 4/);
     expect(text).toMatch(/r1_events_received_total\{platform="slack",kind="app_mention"\} 12/);
     const allLabels = [...s.values()].flat().join(' ');
     for (const ev of evs) {
