@@ -78,5 +78,9 @@ export {
 export type { DiagnosisDeps, DiagnosisSettings, InferenceJobDeps } from './pipeline/index.js';
 export { createFairScheduler, checkRateLimit } from './scheduling/index.js';
 export type { FairScheduler, RateLimits, RateLimitResult } from './scheduling/index.js';
-export { createLivePublisher, followLive, requestCancel, CancelRegistry, recordServiceTime, estimateWaitSeconds, queuedText, thinkingText, createThoughtBudget } from './live/index.js';
-export type { LiveEvent } from './live/index.js';
+export {
+  createLivePublisher, followLive, requestCancel, CancelRegistry, recordServiceTime, estimateWaitSeconds, queuedText, thinkingText, createThoughtBudget,
+  emptyView, liveStateStore, markLiveDone, isLiveDone, liveRelayJobSchema, liveQueueName, liveRelayJobId, enqueueLiveRelay, JOB_LIVE, runLiveRelay,
+  queuePositionOf, settleLive,
+} from './live/index.js';
+export type { LiveEvent, LivePhase, LiveView, LiveSurface, LiveSurfaceFactory, LiveStateStore, LiveRelayJob, RelayDeps, RelayOutcome } from './live/index.js';

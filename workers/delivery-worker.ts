@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { deliveryQueueName, processDelivery, type ReplySink, type Runtime } from '../src/index.js';
+import { deliveryQueueName, processDelivery, settleLive, type ReplySink, type Runtime } from '../src/index.js';
 
 /** Consumes one platform's delivery queue and posts replies through that platform's sink. */
 export async function startDeliveryWorker(rt: Runtime, sink: ReplySink, concurrency = 8): Promise<Worker> {
@@ -8,7 +8,8 @@ export async function startDeliveryWorker(rt: Runtime, sink: ReplySink, concurre
     async (job: Job) => {
       if (job.attemptsMade > 0) rt.metrics.deliveryRetries.inc({ platform: sink.platform });
       try {
-        return await processDelivery({ db: rt.db, sink, metrics: rt.metrics, log: rt.log }, job.data);
+        const settle = (jobId: string) => settleLive(rt.redis, rt.cfg.QUEUE_PREFIX, rt.queues.liveFor(sink.platform), jobId);
+        return await processDelivery({ db: rt.db, sink, metrics: rt.metrics, log: rt.log, settleLive: settle }, job.data);
       } catch (e) {
         rt.metrics.deliveries.inc({ platform: sink.platform, outcome: 'error' });
         rt.log.warn({ jobId: job.id, attempt: job.attemptsMade + 1, err: (e as Error).message }, 'delivery attempt failed');

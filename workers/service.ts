@@ -6,6 +6,7 @@ import type { CreateRuntimeOptions } from '../src/runtime/index.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
 import { createTeamsAdapter, type TeamsAdapter } from '../adapters/teams/index.js';
 import { startDeliveryWorker } from './delivery-worker.js';
+import { startLiveRelayWorker } from './live-relay-worker.js';
 import { startInferenceWorker, type InferenceWorkerHandle } from './inference-worker.js';
 
 export interface Service {
@@ -57,6 +58,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       service.slack = slack;
       rt.queues.deliveryFor('slack');
       await startDeliveryWorker(rt, slack.sink);
+      if (cfg.LIVE_UPDATES) await startLiveRelayWorker(rt, 'slack', slack.liveSurface);
       await slack.start();
       rt.onClose(() => slack.stop());
     }
@@ -65,6 +67,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       service.teams = teams;
       rt.queues.deliveryFor('teams');
       await startDeliveryWorker(rt, teams.sink);
+      if (cfg.LIVE_UPDATES && teams.liveSurface) await startLiveRelayWorker(rt, 'teams', teams.liveSurface);
     }
     if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR) rt.log.warn('neither SLACK_BOT_TOKEN nor MicrosoftAppId is set: no platform adapter is on');
     service.port = await http.listen(cfg.PORT, opts.host);

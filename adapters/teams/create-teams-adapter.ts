@@ -1,5 +1,5 @@
 import { CloudAdapter } from 'botbuilder';
-import type { HttpServer, Runtime } from '../../src/index.js';
+import type { HttpServer, LiveSurfaceFactory, Runtime } from '../../src/index.js';
 import { handleTeamsTurn } from './teams-turn.js';
 import { TeamsReplySink } from './teams-reply-sink.js';
 import { createTeamsAuthentication } from './teams-auth.js';
@@ -11,6 +11,8 @@ export const TEAMS_MESSAGES_PATH = '/api/messages';
 export interface TeamsAdapter {
   adapter: CloudAdapter;
   sink: TeamsReplySink;
+  /** Live answers (queue position, thinking, streaming); undefined until Teams has a live surface. */
+  liveSurface?: LiveSurfaceFactory;
 }
 
 /**

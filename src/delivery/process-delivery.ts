@@ -12,6 +12,11 @@ export interface DeliveryDeps {
   sink: ReplySink;
   metrics: Metrics;
   log: Logger;
+  /**
+   * Live answers: waits for the job's relay to finish and returns what it posted (see
+   * `settleLive`); throws while the relay still runs, so the delivery retries.
+   */
+  settleLive?: (inferenceJobId: string) => Promise<Record<string, unknown> | null>;
 }
 
 export type DeliveryOutcome = 'delivered' | 'already_delivered' | 'found_existing';
@@ -30,6 +35,8 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
   const row = await getMessage(deps.db, job.messageId);
   if (!row) throw new UnrecoverableError(`delivery job for unknown message ${job.messageId}`);
   if (row.status === 'generating') throw new Error(`message ${row.id} is still generating`);
+  // Before claiming: a relay still editing the live message must finish first (this throws to retry).
+  const live = deps.settleLive ? await deps.settleLive(row.jobId) : null;
   const { delivered, previousAttempts } = await beginDelivery(deps.db, row.id);
   if (delivered) return 'already_delivered';
   const kn = await getMessageKnowledge(deps.db, row.id);
@@ -45,6 +52,7 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
     ...(kn.knowledge === 'model_only' ? { modelOnly: true } : {}),
     ...(kn.knowledge === 'no_match' ? { noMatch: true } : {}),
     reply: job.reply,
+    live,
     previousAttempts,
   };
   if (row.kind === 'diagnose') {

@@ -26,6 +26,11 @@ export interface OutgoingReply {
    * posted part of this reply (adapters that post in several steps look for those first).
    */
   previousAttempts?: number;
+  /**
+   * What the live relay posted while the answer streamed (the platform surface's own state), or
+   * null: the sink replaces that live text with the final answer instead of posting a copy.
+   */
+  live?: Record<string, unknown> | null;
   /** The platform reply target the adapter put in the job. */
   reply: Record<string, unknown>;
 }

@@ -41,6 +41,7 @@ export function createMetrics() {
     sequencesInUse: new Gauge({ name: 'r1_sequences_in_use', help: 'Context sequences generating now', ...r }),
     sequencesConfigured: new Gauge({ name: 'r1_sequences_configured', help: 'Context sequences configured (LLAMA_SEQUENCES)', ...r }),
     modelLoadSeconds: new Gauge({ name: 'r1_model_load_seconds', help: 'Time taken to load the model and create the context', ...r }),
+    liveRelays: new Counter({ name: 'r1_live_relays_total', help: 'Live answers shown, by platform and how the relay ended', labelNames: ['platform', 'outcome'] as const, ...r }),
     deliveries: new Counter({ name: 'r1_deliveries_total', help: 'Replies delivered, by platform and outcome', labelNames: ['platform', 'outcome'] as const, ...r }),
     queueJobs: new Gauge({ name: 'r1_queue_jobs', help: 'Jobs in a queue by state (waiting, active, delayed, failed, prioritized)', labelNames: ['queue', 'state'] as const, ...r, collect: collectOnce }),
     vramBytes: new Gauge({ name: 'r1_vram_bytes', help: 'GPU memory (node-llama-cpp VRAM state) by kind: used, total', labelNames: ['kind'] as const, ...r, collect: collectOnce }),

@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Platform } from '../conversation/index.js';
 import { QUEUE_INFERENCE, deliveryQueueName } from '../jobs/index.js';
+import { liveQueueName } from '../live/relay-job.js';
 
 export interface QueueSetOptions {
   connection: ConnectionOptions;
@@ -15,6 +16,7 @@ const quiet = (q: Queue): Queue => q.on('error', () => {});
 export class QueueSet {
   readonly inference: Queue;
   private readonly delivery = new Map<Platform, Queue>();
+  private readonly live = new Map<Platform, Queue>();
 
   constructor(private readonly opts: QueueSetOptions) {
     this.inference = quiet(new Queue(QUEUE_INFERENCE, { connection: opts.connection, prefix: opts.prefix }));
@@ -29,8 +31,18 @@ export class QueueSet {
     return q;
   }
 
+  /** The live-answer relay queue of one platform (consumed where its credentials are). */
+  liveFor(platform: Platform): Queue {
+    let q = this.live.get(platform);
+    if (!q) {
+      q = quiet(new Queue(liveQueueName(platform), { connection: this.opts.connection, prefix: this.opts.prefix }));
+      this.live.set(platform, q);
+    }
+    return q;
+  }
+
   all(): Queue[] {
-    return [this.inference, ...this.delivery.values()];
+    return [this.inference, ...this.delivery.values(), ...this.live.values()];
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,44 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import {
+  liveQueueName, liveRelayJobSchema, liveStateStore, runLiveRelay, type LiveSurfaceFactory, type Platform, type Runtime,
+} from '../src/index.js';
+
+/**
+ * Consumes one platform's live-relay queue: each job follows one answer's events and shows them.
+ * On shutdown the relays are handed back unfinished (they fail with attempts left and a short
+ * backoff), and another adapter process resumes each from its stored state.
+ */
+export async function startLiveRelayWorker(rt: Runtime, platform: Platform, surfaceFor: LiveSurfaceFactory): Promise<Worker> {
+  const running = new Set<AbortController>();
+  const worker = new Worker(
+    liveQueueName(platform),
+    async (job: Job, _token?: string, signal?: AbortSignal) => {
+      const parsed = liveRelayJobSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`invalid live relay job: ${parsed.error.issues[0]?.message}`);
+      const ac = new AbortController();
+      running.add(ac);
+      signal?.addEventListener('abort', () => ac.abort(), { once: true });
+      const follow = rt.redis.duplicate();
+      follow.on('error', () => {});
+      try {
+        const surface = surfaceFor(parsed.data, liveStateStore(rt.redis, rt.cfg.QUEUE_PREFIX, parsed.data.jobId));
+        const outcome = await runLiveRelay({ redis: rt.redis, follow, prefix: rt.cfg.QUEUE_PREFIX, log: rt.log }, parsed.data.jobId, surface, ac.signal);
+        if (outcome === 'aborted') throw new Error('live relay handed back (shutdown)');
+        rt.metrics.liveRelays.inc({ platform, outcome });
+        return outcome;
+      } finally {
+        running.delete(ac);
+        follow.disconnect();
+      }
+    },
+    { connection: rt.connection, prefix: rt.cfg.QUEUE_PREFIX, concurrency: rt.cfg.LIVE_RELAY_CONCURRENCY, lockDuration: rt.cfg.JOB_LOCK_MS, maxStalledCount: 10 },
+  );
+  worker.on('error', (e) => rt.log.error({ err: e.message }, 'live relay worker error'));
+  await worker.waitUntilReady();
+  rt.onClose(async () => {
+    const closed = worker.close();
+    for (const ac of running) ac.abort();
+    await closed;
+  });
+  return worker;
+}
