@@ -1,6 +1,7 @@
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { App as BoltApp } from '@slack/bolt';
-import type { HttpServer, Runtime } from '../../src/index.js';
+import type { HttpServer, LiveSurfaceFactory, Runtime } from '../../src/index.js';
+import { createSlackLiveSurface } from './live/create-slack-live-surface.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { registerSlackListeners } from './register-listeners.js';
 import { registerKbCommand } from './register-kb-command.js';
@@ -15,6 +16,8 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 export interface SlackAdapter {
   app: BoltApp;
   sink: SlackReplySink;
+  /** Live answers: position, thinking, and the answer streamed or edited into the thread. */
+  liveSurface: LiveSurfaceFactory;
   mode: 'http' | 'socket';
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -53,6 +56,7 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
   return {
     app,
     sink: new SlackReplySink(app.client),
+    liveSurface: createSlackLiveSurface(app.client, { streaming: cfg.SLACK_STREAMING, maxStreamMs: cfg.SLACK_STREAM_MAX_S * 1000, log: rt.log }),
     mode,
     start: async () => {
       if (mode === 'socket') await app.start();

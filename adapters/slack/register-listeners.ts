@@ -1,9 +1,9 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { checkRateLimit, claimEvent, enqueueInference, inferenceJobId, withText, type Runtime } from '../../src/index.js';
+import { checkRateLimit, claimEvent, enqueueInference, enqueueLiveRelay, inferenceJobId, withText, type Runtime } from '../../src/index.js';
 import { slackEventToJob, isIgnorableMessage, type SlackMessageEvent } from './event-to-job.js';
 import { fetchThreadHistory } from './fetch-thread-history.js';
-import { followIntoSlack, postStatus } from './live-status.js';
+import { postStatus } from './live-status.js';
 
 export const EMPTY_QUESTION_TEXT = 'Ask me something after the mention, e.g. `@R1 why does pump P-101 cavitate at low flow?`';
 export const tooLongText = (max: number) => `That message is too long for me (over ${max} characters). Please shorten it or split it into several questions.`;
@@ -56,7 +56,8 @@ export function registerSlackListeners(app: App, rt: Runtime): void {
     const statusTs = cfg.LIVE_UPDATES ? await postStatus(client, ev.channel, job.key.thread, jobId).catch(() => undefined) : undefined;
     if (statusTs) job.reply = { ...job.reply, status_ts: statusTs };
     const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
-    if (statusTs && !res.duplicate) followIntoSlack(rt, client, ev.channel, statusTs, res.jobId);
+    // The relay (delivery role, any adapter replica) shows progress and streams the answer into the thread.
+    if (statusTs && !res.duplicate) await enqueueLiveRelay(rt.queues.liveFor('slack'), { v: 1, jobId: res.jobId, key: job.key, user: { id: job.user.id }, reply: job.reply ?? {} });
     metrics.ackSeconds.observe({ platform: 'slack' }, (performance.now() - t0) / 1000);
     metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: res.duplicate ? 'duplicate' : 'enqueued' });
     log.info(withText(log, { ...logFields, jobId: res.jobId, duplicate: res.duplicate, historyMessages: history.length }, { text: job.text }), 'slack event enqueued');

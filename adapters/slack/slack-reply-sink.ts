@@ -3,16 +3,19 @@ import { diagnosisViewSchema, STRUCTURED_DIAGNOSIS, type DiagnosisView, type Out
 import { deliverDiagnosis, findExistingDiagnosis } from './diagnosis/deliver-diagnosis.js';
 import { splitMessage } from '../shared/split-message.js';
 import { knowledgeBlocks } from './knowledge-blocks.js';
+import { partsAlongSegments } from './live/final-parts.js';
+import { isSlackLiveState } from './live/slack-live-state.js';
 
 /** Slack's `markdown` block takes up to 12,000 characters; a message's text is best kept under 4,000. */
 export const SLACK_PART_MAX_CHARS = 3900;
 const METADATA_EVENT = 'r1_reply';
 
-function partsOf(r: OutgoingReply): string[] {
+/** The final text in parts; a live answer keeps the boundaries of the messages it streamed into. */
+function partsOf(r: OutgoingReply, liveStarts: number[]): string[] {
   if (r.status === 'failed') return [r.error ?? 'Sorry, something went wrong.'];
-  const body = r.answer.trim() || '_(the model returned an empty answer)_';
+  const body = r.answer.trimEnd() || '_(the model returned an empty answer)_';
   const text = r.status === 'stopped' ? `${body}\n\n_(stopped)_` : body;
-  return splitMessage(text, SLACK_PART_MAX_CHARS);
+  return liveStarts.length ? partsAlongSegments(text, liveStarts, SLACK_PART_MAX_CHARS) : splitMessage(text, SLACK_PART_MAX_CHARS);
 }
 
 /**
@@ -29,7 +32,12 @@ export class SlackReplySink implements ReplySink {
     if (diagnosis) return deliverDiagnosis(this.client, r, diagnosis);
     const channel = String(r.reply.channel);
     const thread_ts = String(r.reply.thread_ts);
-    const parts = partsOf(r);
+    const live = isSlackLiveState(r.live) ? r.live : null;
+    // Messages that already hold (part of) this answer are edited, never posted again: the live
+    // segments, else the status message; after a crashed attempt, the parts it posted.
+    const targets: string[] = live?.segments.length ? live.segments.map((s) => s.ts) : r.reply.status_ts ? [String(r.reply.status_ts)] : [];
+    const parts = partsOf(r, live?.segments.map((s) => s.start) ?? []);
+    const posted = r.previousAttempts ? await this.postedParts(r) : new Map<number, string>();
     const ts: string[] = [];
     for (const [i, text] of parts.entries()) {
       const msg = {
@@ -39,29 +47,45 @@ export class SlackReplySink implements ReplySink {
         blocks: [{ type: 'markdown', text }, ...(i === parts.length - 1 ? knowledgeBlocks(r) : [])],
         metadata: { event_type: METADATA_EVENT, event_payload: { message_id: r.messageId, part: i, parts: parts.length } },
       };
-      // The live status message (streamed into while generating) becomes the first part: no second copy.
-      const res = i === 0 && r.reply.status_ts
-        ? await this.client.chat.update({ ...msg, ts: String(r.reply.status_ts) })
+      const existing = targets[i] ?? posted.get(i);
+      const res = existing
+        ? await this.client.chat.update({ ...msg, ts: existing })
         : await this.client.chat.postMessage({ ...msg, thread_ts, unfurl_links: false });
       ts.push(String(res.ts));
     }
+    // Live messages the final text no longer needs (it got shorter), and a streamed answer's status message.
+    const surplus = [...targets.slice(parts.length), ...(live?.segments.length && live.statusTs !== targets[0] ? [live.statusTs] : [])];
+    for (const extra of surplus) await this.client.chat.delete({ channel, ts: extra }).catch(() => {});
     if (r.reply.message_ts) {
       await this.client.reactions.remove({ channel, timestamp: String(r.reply.message_ts), name: 'eyes' }).catch(() => {});
     }
     return { channel, thread_ts, ts };
   }
 
+  /** A crashed attempt's reply counts as delivered only when every one of its parts is there. */
   async findExisting(r: OutgoingReply): Promise<ReplyRef | null> {
     if (diagnosisOf(r)) return findExistingDiagnosis(this.client, r);
-    const channel = String(r.reply.channel);
-    const thread_ts = String(r.reply.thread_ts);
-    const res = await this.client.conversations.replies({ channel, ts: thread_ts, include_all_metadata: true, limit: 200 });
-    const mine = (res.messages ?? []).filter((m) => {
+    const { byPart, total } = await this.postedPartsOf(r);
+    if (byPart.size === 0 || byPart.size < total) return null;
+    return { channel: String(r.reply.channel), thread_ts: String(r.reply.thread_ts), ts: [...byPart.entries()].sort((x, y) => x[0] - y[0]).map(([, t]) => t), recovered: true };
+  }
+
+  private async postedParts(r: OutgoingReply): Promise<Map<number, string>> {
+    return (await this.postedPartsOf(r)).byPart;
+  }
+
+  /** This message's parts already in the thread (tagged by a previous attempt), by part index. */
+  private async postedPartsOf(r: OutgoingReply): Promise<{ byPart: Map<number, string>; total: number }> {
+    const res = await this.client.conversations.replies({ channel: String(r.reply.channel), ts: String(r.reply.thread_ts), include_all_metadata: true, limit: 200 });
+    const byPart = new Map<number, string>();
+    let total = 0;
+    for (const m of res.messages ?? []) {
       const md = m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
-      return md?.event_type === METADATA_EVENT && String(md.event_payload?.message_id) === r.messageId;
-    });
-    if (mine.length === 0) return null;
-    return { channel, thread_ts, ts: mine.map((m) => String(m.ts)), recovered: true };
+      if (md?.event_type !== METADATA_EVENT || String(md.event_payload?.message_id) !== r.messageId) continue;
+      byPart.set(Number(md.event_payload?.part ?? 0), String(m.ts));
+      total = Math.max(total, Number(md.event_payload?.parts ?? 1));
+    }
+    return { byPart, total };
   }
 }
 

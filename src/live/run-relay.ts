@@ -39,6 +39,7 @@ export async function runLiveRelay(deps: RelayDeps, jobId: string, surface: Live
   signal.addEventListener('abort', onAbort, { once: true });
   let startedAt = 0;
   let thought = '';
+  let rawAnswer = '';
   let dirty = true;
   let lastShow = 0;
   let showing: Promise<void> | null = null;
@@ -81,13 +82,16 @@ export async function runLiveRelay(deps: RelayDeps, jobId: string, surface: Live
       view.attempt += 1;
       startedAt = e.at;
       thought = '';
+      rawAnswer = '';
       Object.assign(view, { phase: 'thinking', thinkingS: 0, lastThought: '', answer: '', position: null });
     } else if (e.type === 'thought') {
       thought += e.text;
       view.lastThought = thought.trim().split('\n').at(-1) ?? '';
     } else if (e.type === 'answer') {
-      view.phase = 'answering';
-      view.answer += e.text;
+      rawAnswer += e.text;
+      // The stored answer is trimmed: leading whitespace never counts, so offsets agree with it.
+      view.answer = rawAnswer.trimStart();
+      if (view.answer) view.phase = 'answering';
     } else {
       view.phase = 'ended';
       view.status = e.status;

@@ -1,0 +1,38 @@
+/**
+ * What a Slack live answer has posted, kept in the job's live state store so a resumed relay
+ * continues and the final delivery replaces instead of copying. `segments` are the messages that
+ * hold answer text, in order, each from character `start` of the answer.
+ */
+export interface SlackLiveState {
+  mode: 'edit' | 'stream';
+  /** The status message (queue position, thinking); in edit mode also the first segment. */
+  statusTs: string;
+  segments: Array<{ ts: string; start: number }>;
+  /** Answer characters shown so far. */
+  committed: number;
+  /** Stream mode: the last segment is an open Slack stream, started at `streamStartedAt`. */
+  streamOpen: boolean;
+  streamStartedAt?: number;
+  /** What the status message shows now, to skip identical edits. */
+  statusShown?: string;
+  /** Set when a crashed worker restarted the answer: live text stops, the final delivery rewrites it. */
+  frozen?: boolean;
+  attempt: number;
+}
+
+export const isSlackLiveState = (v: unknown): v is SlackLiveState =>
+  typeof v === 'object' && v !== null && Array.isArray((v as SlackLiveState).segments) && typeof (v as SlackLiveState).statusTs === 'string';
+
+/**
+ * Where to cut `text` so the first piece fits `max` characters: after the last newline, else the
+ * last space, in the second half of the window; else hard at `max`.
+ */
+export function cutPoint(text: string, max: number): number {
+  if (text.length <= max) return text.length;
+  const window = text.slice(0, max);
+  const nl = window.lastIndexOf('\n');
+  if (nl >= max / 2) return nl + 1;
+  const sp = window.lastIndexOf(' ');
+  if (sp >= max / 2) return sp + 1;
+  return max;
+}
