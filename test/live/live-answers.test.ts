@@ -29,7 +29,7 @@ describe.skipIf(!hasTestModel)('live answers in Slack', () => {
     fake = await new FakeSlack().start();
     db = await createTestPgliteDb();
     svc = await startTestService(testConfig({
-      SLACK_BOT_TOKEN: 'xoxb-l', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, LIVE_UPDATES: 'true',
+      SLACK_BOT_TOKEN: 'xoxb-l', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, LIVE_UPDATES: 'true', SLACK_STREAMING: 'edit',
       LLAMA_SEQUENCES: '1', LLAMA_CONTEXT_SIZE: '2048', LLAMA_MAX_TOKENS: '1600',
     }), db);
   });

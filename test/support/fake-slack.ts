@@ -39,6 +39,10 @@ export class FakeSlack {
   private tsCounter = 1;
   private waiters: Array<{ pred: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }> = [];
   readonly socketAcks: Array<{ envelope_id: string; payload?: unknown }> = [];
+  /** Native streams by message ts: every chunk Slack accepted, and whether it still streams. */
+  readonly streams = new Map<string, { thread_ts?: string; chunks: string[]; open: boolean; appends: number }>();
+  /** Forces Slack's stream expiry: after this many appends a stream answers `message_not_in_streaming_state`. */
+  streamExpiresAfterAppends = Infinity;
 
   /** Base URL for `slackApiUrl` / SLACK_API_URL (trailing slash included). */
   get apiUrl(): string {
@@ -85,6 +89,11 @@ export class FakeSlack {
       if (Date.now() - t0 > ms) throw new Error('no Socket Mode connection');
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  /** The native streams started in a thread, oldest first. */
+  streamsIn(thread_ts: string): string[] {
+    return [...this.streams.entries()].filter(([, s]) => s.thread_ts === thread_ts).map(([ts]) => ts);
   }
 
   callsTo(method: string): SlackCall[] {
@@ -164,10 +173,41 @@ export class FakeSlack {
           .map((m) => (p.include_all_metadata ? m : { ...m, metadata: undefined }));
         return { ok: true, messages: msgs, has_more: false };
       }
-      case 'chat.startStream':
-        return { ok: true, channel: p.channel, ts: this.nextTs() };
-      case 'reactions.add': case 'reactions.remove': case 'chat.postEphemeral': case 'chat.appendStream': case 'chat.stopStream':
-      case 'assistant.threads.setStatus': case 'chat.delete':
+      case 'chat.startStream': {
+        // Like Slack: a channel stream must name its recipient.
+        if (String(p.channel).startsWith('C') && (!p.recipient_user_id || !p.recipient_team_id)) return { ok: false, error: 'invalid_arguments' };
+        const ts = this.nextTs();
+        const text = String(p.markdown_text ?? '');
+        this.messages.push({ channel: String(p.channel), ts, thread_ts: p.thread_ts as string | undefined, text, user: 'UBOT', bot_id: 'BBOT' });
+        this.streams.set(ts, { thread_ts: p.thread_ts as string | undefined, chunks: [text], open: true, appends: 0 });
+        return { ok: true, channel: p.channel, ts };
+      }
+      case 'chat.appendStream': {
+        const st = this.streams.get(String(p.ts));
+        if (!st) return { ok: false, error: 'message_not_found' };
+        if (st.open && st.appends >= this.streamExpiresAfterAppends) st.open = false;
+        if (!st.open) return { ok: false, error: 'message_not_in_streaming_state' };
+        st.appends++;
+        st.chunks.push(String(p.markdown_text ?? ''));
+        const m = this.messages.find((x) => x.ts === p.ts);
+        if (m) m.text += String(p.markdown_text ?? '');
+        return { ok: true, channel: p.channel, ts: p.ts };
+      }
+      case 'chat.stopStream': {
+        const st = this.streams.get(String(p.ts));
+        if (!st) return { ok: false, error: 'message_not_found' };
+        if (!st.open) return { ok: false, error: 'message_not_in_streaming_state' };
+        st.open = false;
+        return { ok: true, channel: p.channel, ts: p.ts };
+      }
+      case 'chat.delete': {
+        const i = this.messages.findIndex((x) => x.channel === p.channel && x.ts === p.ts);
+        if (i < 0) return { ok: false, error: 'message_not_found' };
+        this.messages.splice(i, 1);
+        return { ok: true, channel: p.channel, ts: p.ts };
+      }
+      case 'reactions.add': case 'reactions.remove': case 'chat.postEphemeral':
+      case 'assistant.threads.setStatus':
         return { ok: true, channel: p.channel, ts: p.ts ?? this.nextTs() };
       default:
         return method.startsWith('response_url:') ? { ok: true } : { ok: false, error: 'unknown_method' };
