@@ -13,8 +13,8 @@ const METADATA_EVENT = 'r1_reply';
 /** The final text in parts; a live answer keeps the boundaries of the messages it streamed into. */
 function partsOf(r: OutgoingReply, liveStarts: number[]): string[] {
   if (r.status === 'failed') return [r.error ?? 'Sorry, something went wrong.'];
-  const body = r.answer.trimEnd() || '_(the model returned an empty answer)_';
-  const text = r.status === 'stopped' ? `${body}\n\n_(stopped)_` : body;
+  const body = r.answer.trimEnd();
+  const text = r.status === 'stopped' ? (body ? `${body}\n\n_(stopped)_` : '⏹ _(stopped before answering)_') : body || '_(the model returned an empty answer)_';
   return liveStarts.length ? partsAlongSegments(text, liveStarts, SLACK_PART_MAX_CHARS) : splitMessage(text, SLACK_PART_MAX_CHARS);
 }
 

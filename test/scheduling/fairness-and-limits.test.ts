@@ -45,6 +45,23 @@ describe('fair scheduling across channels (real BullMQ)', () => {
   });
 });
 
+describe('fair priorities keep each channel in arrival order', () => {
+  const redis = createRedis(TEST_REDIS_URL);
+  afterAll(async () => redis.quit());
+  it('a channel\'s new job never overtakes its own older waiting jobs; an idle channel starts at the base', async () => {
+    const fair = createFairScheduler(redis, uniqueId('r1fairo'));
+    const a = key('A', 't');
+    const first = [];
+    for (let i = 0; i < 10; i++) first.push(await fair.priorityFor(a, 10));
+    expect(first).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    for (let i = 0; i < 8; i++) await fair.release(a); // eight of them started; 18 and 19 still wait
+    expect(await fair.priorityFor(a, 10)).toBe(19);
+    expect(await fair.priorityFor(key('B', 't'), 10)).toBe(10);
+    for (let i = 0; i < 3; i++) await fair.release(a);
+    expect(await fair.priorityFor(a, 10)).toBe(10); // drained: back to the base
+  });
+});
+
 describe('rate limits', () => {
   const redis = createRedis(TEST_REDIS_URL);
   afterAll(async () => redis.quit());
