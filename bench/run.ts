@@ -2,8 +2,10 @@
 import { runSpineBench } from './spine.js';
 import { runThreadsBench } from './threads.js';
 import { runRagBench } from './rag.js';
+import { runLiveBench } from './live.js';
 
 await runThreadsBench();
 await runSpineBench();
+await runLiveBench();
 await runRagBench();
 process.exit(0);
