@@ -23,20 +23,19 @@ export class QueueSet {
   }
 
   deliveryFor(platform: Platform): Queue {
-    let q = this.delivery.get(platform);
-    if (!q) {
-      q = quiet(new Queue(deliveryQueueName(platform), { connection: this.opts.connection, prefix: this.opts.prefix }));
-      this.delivery.set(platform, q);
-    }
-    return q;
+    return this.cached(this.delivery, platform, deliveryQueueName(platform));
   }
 
   /** The live-answer relay queue of one platform (consumed where its credentials are). */
   liveFor(platform: Platform): Queue {
-    let q = this.live.get(platform);
+    return this.cached(this.live, platform, liveQueueName(platform));
+  }
+
+  private cached(map: Map<Platform, Queue>, platform: Platform, name: string): Queue {
+    let q = map.get(platform);
     if (!q) {
-      q = quiet(new Queue(liveQueueName(platform), { connection: this.opts.connection, prefix: this.opts.prefix }));
-      this.live.set(platform, q);
+      q = quiet(new Queue(name, { connection: this.opts.connection, prefix: this.opts.prefix }));
+      map.set(platform, q);
     }
     return q;
   }
