@@ -92,9 +92,6 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
       thoughtBudget: deps.live?.thoughtBudgetFor(job.key),
       onChunk: pub ? (c) => pub.chunk(c.kind, c.text) : undefined,
     });
-  } catch (e) {
-    await pub?.end('failed').catch(() => {});
-    throw e;
   } finally {
     tracked?.done();
     deps.metrics.sequencesInUse.set(deps.engine.pool.inUse);
@@ -125,7 +122,9 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
 }
 
 /** After the last attempt failed: mark the message failed and tell the user, so nothing is silently lost. */
-export async function handleInferenceFailure(deps: Pick<InferenceDeps, 'db' | 'queues' | 'log'>, jobId: string, data: unknown, error: Error): Promise<void> {
+export async function handleInferenceFailure(deps: Pick<InferenceDeps, 'db' | 'queues' | 'log' | 'live'>, jobId: string, data: unknown, error: Error): Promise<void> {
+  // A live answer ends here (an attempt that fails but will be retried keeps its relay waiting).
+  await deps.live?.publisher(jobId).end('failed').catch(() => {});
   let job: InferenceJob;
   try {
     job = parseInferenceJob(data);
