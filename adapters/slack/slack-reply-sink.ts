@@ -3,7 +3,7 @@ import { diagnosisViewSchema, STRUCTURED_DIAGNOSIS, type DiagnosisView, type Out
 import { deliverDiagnosis, findExistingDiagnosis } from './diagnosis/deliver-diagnosis.js';
 import { splitMessage } from '../shared/split-message.js';
 import { knowledgeBlocks } from './knowledge-blocks.js';
-import { partsAlongSegments } from './live/final-parts.js';
+import { partsAlongSegments } from '../shared/segment-parts.js';
 import { isSlackLiveState } from './live/slack-live-state.js';
 
 /** Slack's `markdown` block takes up to 12,000 characters; a message's text is best kept under 4,000. */

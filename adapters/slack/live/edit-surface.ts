@@ -1,7 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { queuedText, thinkingText, type LiveView } from '../../../src/index.js';
 import { liveBlocks } from '../live-status.js';
-import { cutPoint, type SlackLiveState } from './slack-live-state.js';
+import { cutPoint } from '../../shared/segment-parts.js';
+import type { SlackLiveState } from './slack-live-state.js';
 
 export const CURSOR = ' ▍';
 

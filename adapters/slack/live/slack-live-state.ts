@@ -22,17 +22,3 @@ export interface SlackLiveState {
 
 export const isSlackLiveState = (v: unknown): v is SlackLiveState =>
   typeof v === 'object' && v !== null && Array.isArray((v as SlackLiveState).segments) && typeof (v as SlackLiveState).statusTs === 'string';
-
-/**
- * Where to cut `text` so the first piece fits `max` characters: after the last newline, else the
- * last space, in the second half of the window; else hard at `max`.
- */
-export function cutPoint(text: string, max: number): number {
-  if (text.length <= max) return text.length;
-  const window = text.slice(0, max);
-  const nl = window.lastIndexOf('\n');
-  if (nl >= max / 2) return nl + 1;
-  const sp = window.lastIndexOf(' ');
-  if (sp >= max / 2) return sp + 1;
-  return max;
-}

@@ -1,6 +1,7 @@
 import type { LiveView } from '../../../src/index.js';
 import { showStatus, statusText, type SlackTarget } from './edit-surface.js';
-import { cutPoint, type SlackLiveState } from './slack-live-state.js';
+import { cutPoint } from '../../shared/segment-parts.js';
+import type { SlackLiveState } from './slack-live-state.js';
 
 /** Errors that mean this workspace, token or channel cannot stream: answer by editing instead. */
 export const STREAM_UNSUPPORTED = new Set(['unknown_method', 'not_allowed_token_type', 'missing_scope', 'method_deprecated', 'feature_not_enabled', 'not_implemented', 'invalid_arguments']);

@@ -1,9 +1,8 @@
-import { splitMessage } from '../../shared/split-message.js';
-import { cutPoint } from './slack-live-state.js';
+import { splitMessage } from './split-message.js';
 
 /**
  * Splits the final answer along the segments the live answer already used (so each message keeps
- * the text it showed while streaming), each part at most `max` characters; the last segment's
+ * the text it showed while streaming, on any platform), each part at most `max` characters; the last segment's
  * text continues in further parts when it is longer. Falls back to a plain split when the final
  * text no longer fits those boundaries (or a part would be blank, which Slack refuses). Except in that
  * fallback, the parts concatenate to `text` exactly.
@@ -25,4 +24,18 @@ export function partsAlongSegments(text: string, starts: number[], max: number):
     rest = rest.slice(cut);
   } while (rest.length > 0);
   return parts.some((p) => p.trim() === '') ? splitMessage(text, max) : parts;
+}
+
+/**
+ * Where to cut `text` so the first piece fits `max` characters: after the last newline, else the
+ * last space, in the second half of the window; else hard at `max`.
+ */
+export function cutPoint(text: string, max: number): number {
+  if (text.length <= max) return text.length;
+  const window = text.slice(0, max);
+  const nl = window.lastIndexOf('\n');
+  if (nl >= max / 2) return nl + 1;
+  const sp = window.lastIndexOf(' ');
+  if (sp >= max / 2) return sp + 1;
+  return max;
 }
