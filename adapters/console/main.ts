@@ -3,10 +3,12 @@
 // database is the embedded one, which one process owns), it starts one in this process.
 import { randomUUID } from 'node:crypto';
 import readline from 'node:readline';
-import { createRuntime, enqueueInference, historyFromLog, listConversation, type HistoryMessage, type Runtime } from '../../src/index.js';
+import { createRuntime, enqueueInference, enqueueLiveRelay, historyFromLog, listConversation, type HistoryMessage, type Runtime } from '../../src/index.js';
 import { loadConfigOrExit } from '../../workers/load-config-or-exit.js';
 import { startDeliveryWorker } from '../../workers/delivery-worker.js';
 import { startInferenceWorker } from '../../workers/inference-worker.js';
+import { startLiveRelayWorker } from '../../workers/live-relay-worker.js';
+import { createConsoleLiveSurface } from './console-live-surface.js';
 import { ConsoleReplySink } from './console-reply-sink.js';
 
 const cfg = loadConfigOrExit();
@@ -26,6 +28,8 @@ await startDeliveryWorker(rt, new ConsoleReplySink(out, () => {
   rl.prompt();
   maybeExit();
 }), 1);
+// Live answers: the answer prints as it streams (the relay queue of this platform, in this process).
+if (cfg.LIVE_UPDATES) await startLiveRelayWorker(rt, 'console', createConsoleLiveSurface(out));
 
 const workers = await rt.queues.inference.getWorkers();
 if (workers.length === 0 || !cfg.DATABASE_URL) {
@@ -56,11 +60,12 @@ rl.on('line', (line) => {
   pending++;
   void (async () => {
     const history = await historyFor();
-    await enqueueInference(rt.queues.inference, {
-      v: 1, kind: 'chat', key: key(), user: { id: process.env.USER ?? 'console' }, text, history,
-      source: { eventId: randomUUID(), receivedAt: Date.now() }, reply: {},
+    const user = { id: process.env.USER ?? 'console' };
+    const res = await enqueueInference(rt.queues.inference, {
+      v: 1, kind: 'chat', key: key(), user, text, history, source: { eventId: randomUUID(), receivedAt: Date.now() }, reply: {},
     }, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
-    out('(thinking…)\n');
+    if (cfg.LIVE_UPDATES) await enqueueLiveRelay(rt.queues.liveFor('console'), { v: 1, jobId: res.jobId, key: key(), user, reply: {} });
+    else out('(thinking…)\n');
   })().catch((e) => {
     pending--;
     out(`(error: ${(e as Error).message})\n`);

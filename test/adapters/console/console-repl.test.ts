@@ -25,5 +25,10 @@ describe.skipIf(!hasTestModel)('npm run chat (console adapter)', () => {
     await db.close();
     expect(rows.map((r) => r.question)).toEqual(['Once upon a time there was a pump', 'what happened next?']);
     expect(rows.every((r) => r.status === 'delivered')).toBe(true);
+    // Live answers (the default): each answer streamed into the terminal and was printed exactly once.
+    for (const r of rows) {
+      const shown = `r1> ${r.answer!.replace(/\n/g, '\nr1> ')}\n`;
+      expect(c.output().split(shown).length - 1).toBe(1);
+    }
   }, 120_000);
 });
