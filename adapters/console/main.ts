@@ -3,7 +3,7 @@
 // database is the embedded one, which one process owns), it starts one in this process.
 import { randomUUID } from 'node:crypto';
 import readline from 'node:readline';
-import { createRuntime, enqueueInference, enqueueLiveRelay, historyFromLog, listConversation, type HistoryMessage, type Runtime } from '../../src/index.js';
+import { createRuntime, enqueueInference, enqueueLiveRelay, inferenceJobId, historyFromLog, listConversation, type HistoryMessage, type Runtime } from '../../src/index.js';
 import { loadConfigOrExit } from '../../workers/load-config-or-exit.js';
 import { startDeliveryWorker } from '../../workers/delivery-worker.js';
 import { startInferenceWorker } from '../../workers/inference-worker.js';
@@ -61,11 +61,13 @@ rl.on('line', (line) => {
   void (async () => {
     const history = await historyFor();
     const user = { id: process.env.USER ?? 'console' };
-    const res = await enqueueInference(rt.queues.inference, {
-      v: 1, kind: 'chat', key: key(), user, text, history, source: { eventId: randomUUID(), receivedAt: Date.now() }, reply: {},
-    }, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
-    if (cfg.LIVE_UPDATES) await enqueueLiveRelay(rt.queues.liveFor('console'), { v: 1, jobId: res.jobId, key: key(), user, reply: {} });
+    const eventId = randomUUID();
+    // The relay first, so the final delivery always finds it (and waits for it).
+    if (cfg.LIVE_UPDATES) await enqueueLiveRelay(rt.queues.liveFor('console'), { v: 1, jobId: inferenceJobId('console', 'local', eventId), key: key(), user, reply: {} });
     else out('(thinking…)\n');
+    await enqueueInference(rt.queues.inference, {
+      v: 1, kind: 'chat', key: key(), user, text, history, source: { eventId, receivedAt: Date.now() }, reply: {},
+    }, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
   })().catch((e) => {
     pending--;
     out(`(error: ${(e as Error).message})\n`);

@@ -55,9 +55,10 @@ export function registerSlackListeners(app: App, rt: Runtime): void {
     // Live answers: a status message in the thread that the answer streams into and finally replaces.
     const statusTs = cfg.LIVE_UPDATES ? await postStatus(client, ev.channel, job.key.thread, jobId).catch(() => undefined) : undefined;
     if (statusTs) job.reply = { ...job.reply, status_ts: statusTs };
+    // The relay (adapters role, any replica) shows progress and streams the answer into the thread.
+    // Enqueued first, so the final delivery always finds it (and waits for it) however fast the answer.
+    if (statusTs) await enqueueLiveRelay(rt.queues.liveFor('slack'), { v: 1, jobId, key: job.key, user: { id: job.user.id }, reply: job.reply ?? {} });
     const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
-    // The relay (delivery role, any adapter replica) shows progress and streams the answer into the thread.
-    if (statusTs && !res.duplicate) await enqueueLiveRelay(rt.queues.liveFor('slack'), { v: 1, jobId: res.jobId, key: job.key, user: { id: job.user.id }, reply: job.reply ?? {} });
     metrics.ackSeconds.observe({ platform: 'slack' }, (performance.now() - t0) / 1000);
     metrics.eventsAcked.inc({ platform: 'slack', kind, outcome: res.duplicate ? 'duplicate' : 'enqueued' });
     log.info(withText(log, { ...logFields, jobId: res.jobId, duplicate: res.duplicate, historyMessages: history.length }, { text: job.text }), 'slack event enqueued');
