@@ -1,9 +1,11 @@
 import { CloudAdapter } from 'botbuilder';
-import type { HttpServer, LiveSurfaceFactory, Runtime } from '../../src/index.js';
+import { liveStateStore, requestCancel, type HttpServer, type LiveSurfaceFactory, type Runtime } from '../../src/index.js';
 import { handleTeamsTurn } from './teams-turn.js';
 import { TeamsReplySink } from './teams-reply-sink.js';
 import { createTeamsAuthentication } from './teams-auth.js';
 import { allowAiLabelEntityFields } from './ai-label-serialization.js';
+import { createTeamsLiveSurface } from './live/create-teams-live-surface.js';
+import { allowStreamInfoEntityFields } from './live/stream-entity-serialization.js';
 
 /** Bot Framework's messaging endpoint. */
 export const TEAMS_MESSAGES_PATH = '/api/messages';
@@ -11,7 +13,7 @@ export const TEAMS_MESSAGES_PATH = '/api/messages';
 export interface TeamsAdapter {
   adapter: CloudAdapter;
   sink: TeamsReplySink;
-  /** Live answers (queue position, thinking, streaming); undefined until Teams has a live surface. */
+  /** Live answers: queue position, thinking, then the answer streaming (1:1 chats) or in an updated card. */
   liveSurface?: LiveSurfaceFactory;
 }
 
@@ -25,6 +27,7 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
     log.warn('TEAMS_EMULATOR: MicrosoftAppId is not set — inbound Teams activities are NOT authenticated. Use this only with the local Bot Framework Emulator.');
   }
   allowAiLabelEntityFields();
+  allowStreamInfoEntityFields();
   const adapter = new CloudAdapter(createTeamsAuthentication(cfg));
   adapter.onTurnError = async (_ctx, err) => {
     metrics.errors.inc({ kind: 'teams' });
@@ -67,5 +70,14 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
     if (status === 401) metrics.eventsAcked.inc({ platform: 'teams', kind: 'activity', outcome: 'unauthorized' });
     return reply.code(status).send(body ?? '');
   });
-  return { adapter, sink: new TeamsReplySink(adapter, cfg.MicrosoftAppId ?? '') };
+  const appId = cfg.MicrosoftAppId ?? '';
+  const liveStore = (jobId: string) => liveStateStore(rt.redis, cfg.QUEUE_PREFIX, jobId);
+  const liveSurface = createTeamsLiveSurface({
+    adapter, appId, log, maxStreamMs: cfg.TEAMS_STREAM_MAX_S * 1000,
+    cancel: async (jobId) => {
+      metrics.eventsReceived.inc({ platform: 'teams', kind: 'stop' });
+      await requestCancel(rt.redis, cfg.QUEUE_PREFIX, jobId);
+    },
+  });
+  return { adapter, sink: new TeamsReplySink(adapter, appId, liveStore), liveSurface };
 }

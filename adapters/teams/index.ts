@@ -7,4 +7,9 @@ export { teamsConversationKey, teamsActivityToJob, mentionsBot, replyReference }
 export type { TeamsReplyTarget } from './activity-to-job.js';
 export { botFrameworkSettings, createTeamsAuthentication } from './teams-auth.js';
 export { withConnectorRetry } from './connector-retry.js';
+export { createTeamsLiveSurface } from './live/create-teams-live-surface.js';
+export type { TeamsLiveOptions } from './live/create-teams-live-surface.js';
+export { isTeamsLiveState } from './live/teams-live-state.js';
+export type { TeamsLiveState } from './live/teams-live-state.js';
+export { STOP_SUBMIT_KIND, liveCard } from './live/live-card.js';
 // teams-turn is internal to the adapter.

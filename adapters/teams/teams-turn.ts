@@ -1,9 +1,11 @@
 import { TurnContext, type Activity } from 'botbuilder';
 import {
-  checkRateLimit, claimEvent, enqueueInference, findAsset, getDiagnosis, handleDiagnoseCommand, inferenceJobId, handleKbCommand, historyFromLog, listConversation,
+  checkRateLimit, claimEvent, enqueueInference, enqueueLiveRelay, findAsset, getDiagnosis, handleDiagnoseCommand, inferenceJobId, handleKbCommand, historyFromLog, listConversation,
   recordDiagnosisFeedback, recordFeedback, recordOutcome, withText, type Runtime,
 } from '../../src/index.js';
 import { mentionsBot, teamsActivityToJob, teamsConversationKey } from './activity-to-job.js';
+import { handleStopSubmit } from './live/stop-action.js';
+import { STOP_SUBMIT_KIND } from './live/live-card.js';
 
 export const TEAMS_EMPTY_QUESTION = 'Ask me something after the mention, e.g. **@R1 why does pump P-101 cavitate at low flow?**';
 export const teamsTooLong = (max: number) => `That message is too long for me (over ${max} characters). Please shorten it.`;
@@ -14,6 +16,7 @@ interface FeedbackValue {
   value?: string;
   diagnosisId?: string;
   action?: string;
+  jobId?: string;
 }
 
 /**
@@ -28,6 +31,10 @@ export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext): Promise<vo
   if (fb?.r1 === 'feedback' && fb.messageId && (fb.value === 'up' || fb.value === 'down')) {
     metrics.eventsReceived.inc({ platform: 'teams', kind: 'feedback' });
     await recordFeedback(rt.db, { messageId: String(fb.messageId), platform: 'teams', userId: a.from?.aadObjectId ?? a.from?.id ?? 'unknown', value: fb.value });
+    return;
+  }
+  if (fb?.r1 === STOP_SUBMIT_KIND && fb.jobId) {
+    await handleStopSubmit(rt, ctx, String(fb.jobId));
     return;
   }
   if (fb?.r1 === 'diagnosis' && fb.diagnosisId) {
@@ -82,6 +89,12 @@ export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext): Promise<vo
   // Teams gives bots no history API: the reply chain's earlier turns come from the message log.
   const history = historyFromLog(await listConversation(rt.db, key, cfg.HISTORY_MAX_MESSAGES));
   const job = teamsActivityToJob(a, ref, history);
+  // Live answers: the relay (any adapter replica) shows progress and streams the answer. Enqueued
+  // first, so the final delivery always finds it (and waits for it) however fast the answer.
+  if (cfg.LIVE_UPDATES) {
+    const jobId = inferenceJobId('teams', key.tenant, job.source.eventId);
+    await enqueueLiveRelay(rt.queues.liveFor('teams'), { v: 1, jobId, key: job.key, user: { id: job.user.id }, reply: job.reply ?? {} });
+  }
   const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
   metrics.ackSeconds.observe({ platform: 'teams' }, (performance.now() - t0) / 1000);
   metrics.eventsAcked.inc({ platform: 'teams', kind: 'message', outcome: res.duplicate ? 'duplicate' : 'enqueued' });

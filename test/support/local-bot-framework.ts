@@ -8,11 +8,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 
+/** One Teams stream the bot opened (streaming protocol: informative/streaming typing updates, then a final message). */
+export interface LocalStream {
+  id: string;
+  conversationId: string;
+  /** Every accepted post, in order. */
+  posts: Array<{ type: string; streamType: string; seq?: number; text: string }>;
+  state: 'open' | 'final' | 'expired' | 'cancelled';
+  /** Index in `calls` of the post that opened it. */
+  firstCall: number;
+  /** The text the stream shows (cumulative). */
+  text: string;
+}
+
+interface StreamInfoEntity {
+  type: string;
+  streamId?: string;
+  streamType?: string;
+  streamSequence?: number;
+}
+
 export interface ConnectorCall {
   method: string;
   path: string;
   auth?: string;
   body: Record<string, unknown> | undefined;
+  /** When it arrived (ms). */
+  at?: number;
 }
 
 /**
@@ -36,6 +58,14 @@ export class LocalBotFramework {
   aadUrl = '';
   caFile = '';
   private activityN = 0;
+  /** Streams by id. */
+  readonly streams = new Map<string, LocalStream>();
+  /** Refuse a stream's post after this many accepted `streaming` updates, as Teams does after 2 minutes. */
+  expireStreamsAfter?: number;
+  /** Refuse every new stream, as Teams does where streaming is off for the user or bot. */
+  refuseStreams = false;
+  /** Answer a stream's post after this many accepted `streaming` updates as if the user pressed Teams' Stop. */
+  cancelStreamsAfter?: number;
 
   get issuer(): string {
     return `${this.base}/issuer`;
@@ -57,7 +87,7 @@ export class LocalBotFramework {
         };
         if (url === '/.well-known/openid-configuration') return send(200, { issuer: this.issuer, jwks_uri: `${this.base}/keys`, id_token_signing_alg_values_supported: ['RS256'] });
         if (url === '/keys') return send(200, { keys: [jwk] });
-        const call = { method: req.method!, path: decodeURIComponent(url), auth: req.headers.authorization, body: raw ? JSON.parse(raw) : undefined };
+        const call = { method: req.method!, path: decodeURIComponent(url), auth: req.headers.authorization, body: raw ? JSON.parse(raw) : undefined, at: Date.now() };
         // Injected failures hit message posts only (not typing indicators).
         const inj = url.includes('/v3/conversations') && call.body?.type === 'message' ? this.injected.shift() : undefined;
         if (inj) {
@@ -65,6 +95,17 @@ export class LocalBotFramework {
           return send(inj.status, { error: { code: 'Throttled', message: 'slow down' } }, inj.headers);
         }
         this.calls.push(call);
+        const m = /\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(decodeURIComponent(url));
+        if (m && req.method === 'POST') {
+          const info = (call.body?.entities as StreamInfoEntity[] | undefined)?.find((e) => e.type === 'streaminfo');
+          if (info) {
+            const r = this.streamPost(m[1]!, info, call.body!);
+            if (r.status !== 200) call.method = `POST#${r.status}`;
+            return send(r.status, r.body);
+          }
+        }
+        if (m && req.method === 'PUT') return send(200, { id: m[2] });
+        if (m && req.method === 'DELETE') return send(200, {});
         if (url.includes('/v3/conversations')) return send(200, { id: `act-${++this.activityN}` });
         send(404, {});
       });
@@ -73,6 +114,63 @@ export class LocalBotFramework {
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     await this.startAad();
     return this;
+  }
+
+  /** The streaming protocol's rules as Teams states them (sequence, cumulative text, final, 2-minute expiry, user stop). */
+  private streamPost(conversationId: string, info: StreamInfoEntity, body: Record<string, unknown>): { status: number; body: unknown } {
+    const refuse = (message: string) => ({ status: 403, body: { error: { code: 'ContentStreamNotAllowed', message } } });
+    const bad = (code: string, message: string) => ({ status: 400, body: { error: { code, message } } });
+    const type = String(body.type);
+    const text = String(body.text ?? '');
+    const streamType = String(info.streamType);
+    if (!info.streamId) {
+      if (this.refuseStreams) return refuse('Content stream is not allowed');
+      if (streamType === 'final') return bad('BadArgument', 'Final streaming activity must have a streamId');
+      if (info.streamSequence !== 1) return bad('ContentStreamSequenceOrderPreConditionFailed', 'First streaming activity must have streamSequence 1');
+      const id = `stream-${++this.activityN}`;
+      this.streams.set(id, { id, conversationId, posts: [{ type, streamType, seq: 1, text }], state: 'open', text: streamType === 'streaming' ? text : '', firstCall: this.calls.length - 1 });
+      return { status: 200, body: { id } };
+    }
+    const st = this.streams.get(info.streamId);
+    if (!st || st.conversationId !== conversationId) return bad('BadArgument', 'Unknown streamId');
+    if (st.state === 'final') return refuse('Content stream is not allowed on an already completed streamed message');
+    if (st.state === 'expired') return refuse('Content stream finished due to exceeded streaming time.');
+    if (st.state === 'cancelled') return refuse('Content stream was cancelled by user.');
+    const updates = st.posts.filter((p) => p.streamType === 'streaming').length;
+    if (this.cancelStreamsAfter !== undefined && updates >= this.cancelStreamsAfter) {
+      st.state = 'cancelled';
+      return refuse('Content stream was cancelled by user.');
+    }
+    if (this.expireStreamsAfter !== undefined && updates >= this.expireStreamsAfter) {
+      st.state = 'expired';
+      return refuse('Content stream finished due to exceeded streaming time.');
+    }
+    if (streamType === 'final') {
+      if (type !== 'message' || info.streamSequence !== undefined) return bad('BadArgument', 'A final streaming message is a message without streamSequence');
+      if (!text.startsWith(st.text)) return bad('BadArgument', 'Final message must contain the streamed content');
+      st.posts.push({ type, streamType, text });
+      st.state = 'final';
+      st.text = text;
+      return { status: 200, body: { id: st.id } };
+    }
+    const last = st.posts.at(-1)!.seq ?? 0;
+    if (info.streamSequence !== last + 1) return bad('ContentStreamSequenceOrderPreConditionFailed', `streamSequence ${info.streamSequence} after ${last}`);
+    if (type !== 'typing') return bad('BadArgument', 'Streaming updates are typing activities');
+    if (streamType === 'informative' && st.text) return bad('BadArgument', 'Informative updates only before streaming text');
+    if (streamType === 'streaming' && !text.startsWith(st.text)) return bad('BadArgument', 'Streaming content must contain the previous content');
+    st.posts.push({ type, streamType, seq: info.streamSequence, text });
+    if (streamType === 'streaming') st.text = text;
+    return { status: 200, body: { id: st.id } };
+  }
+
+  /** PUT updates of one activity, in order. */
+  updatesOf(activityId: string): ConnectorCall[] {
+    return this.calls.filter((c) => c.method === 'PUT' && c.path.endsWith(`/activities/${activityId}`));
+  }
+
+  /** Streams opened in a conversation, in order. */
+  streamsIn(conversationId: string): LocalStream[] {
+    return [...this.streams.values()].filter((s) => s.conversationId === conversationId);
   }
 
   /** Local HTTPS "login.microsoftonline.com" with a throwaway self-signed certificate (made now, never committed). */
