@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import {
   createLogger, createPgDb, createPgliteDb, createRetriever, ingestPaths, LlamaEmbedder, migrate, normalize, type Db, type Embedder,
 } from '../src/index.js';
-import { andBaseline, checkLabels, evaluate, loadQuestions, orBaseline, retrieverRanker, type QualityResult } from './rag-quality.js';
+import { andBaseline, checkLabels, evaluate, loadQuestions, orBaseline, QUESTIONS_FILE, retrieverRanker, type QualityResult } from './rag-quality.js';
 import { loadSyntheticCorpus, randomUnit, rng } from './rag-synthetic.js';
 
 const SHARED = process.env.R1_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../shared');
@@ -110,6 +110,10 @@ async function latency(backend: 'pg' | 'pglite', o: Required<Pick<RagBenchOption
 async function quality(out: (l: string) => void, vectors: boolean): Promise<QualityResult[]> {
   if (!existsSync(KLIPPER_DIR)) {
     out(`  quality skipped: ${KLIPPER_DIR} not found (set R1_SHARED_DIR)`);
+    return [];
+  }
+  if (!existsSync(QUESTIONS_FILE)) {
+    out(`  quality skipped: ${QUESTIONS_FILE} not found`);
     return [];
   }
   const set = await loadQuestions();

@@ -108,6 +108,8 @@ export async function runLiveRelay(deps: RelayDeps, jobId: string, surface: Live
     await showing;
   }
   if (view.phase !== 'ended') return signal.aborted ? 'aborted' : (await markLiveDone(deps.redis, deps.prefix, jobId), 'timeout');
+  // The last update keeps the platform's pace too (the final delivery's edit follows it).
+  await sleep(Math.max(0, lastShow + surface.minIntervalMs - Date.now()), new AbortController().signal);
   await surface.finish({ ...view }).catch((e) => log.warn({ jobId, err: (e as Error).message }, 'closing the live answer failed'));
   await markLiveDone(deps.redis, deps.prefix, jobId);
   return 'ended';
