@@ -81,6 +81,6 @@ export type { FairScheduler, RateLimits, RateLimitResult } from './scheduling/in
 export {
   createLivePublisher, followLive, requestCancel, CancelRegistry, recordServiceTime, estimateWaitSeconds, queuedText, thinkingText, createThoughtBudget,
   emptyView, liveStateStore, markLiveDone, isLiveDone, liveRelayJobSchema, liveQueueName, liveRelayJobId, enqueueLiveRelay, JOB_LIVE, runLiveRelay,
-  queuePositionOf, settleLive,
+  queuePositionOf, settleLive, LIVE_CURSOR, liveStatusText, trackAttempt,
 } from './live/index.js';
-export type { LiveEvent, LivePhase, LiveView, LiveSurface, LiveSurfaceFactory, LiveStateStore, LiveRelayJob, RelayDeps, RelayOutcome } from './live/index.js';
+export type { LiveEvent, LivePhase, LiveView, LiveSurface, LiveSurfaceFactory, LiveStateStore, LiveRelayJob, RelayDeps, RelayOutcome, RestartAware } from './live/index.js';

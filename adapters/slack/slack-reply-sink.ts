@@ -37,7 +37,7 @@ export class SlackReplySink implements ReplySink {
     // segments, else the status message; after a crashed attempt, the parts it posted.
     const targets: string[] = live?.segments.length ? live.segments.map((s) => s.ts) : r.reply.status_ts ? [String(r.reply.status_ts)] : [];
     const parts = partsOf(r, live?.segments.map((s) => s.start) ?? []);
-    const posted = r.previousAttempts ? await this.postedParts(r) : new Map<number, string>();
+    const posted = r.previousAttempts ? (await this.postedPartsOf(r)).byPart : new Map<number, string>();
     const ts: string[] = [];
     for (const [i, text] of parts.entries()) {
       const msg = {
@@ -68,10 +68,6 @@ export class SlackReplySink implements ReplySink {
     const { byPart, total } = await this.postedPartsOf(r);
     if (byPart.size === 0 || byPart.size < total) return null;
     return { channel: String(r.reply.channel), thread_ts: String(r.reply.thread_ts), ts: [...byPart.entries()].sort((x, y) => x[0] - y[0]).map(([, t]) => t), recovered: true };
-  }
-
-  private async postedParts(r: OutgoingReply): Promise<Map<number, string>> {
-    return (await this.postedPartsOf(r)).byPart;
   }
 
   /** This message's parts already in the thread (tagged by a previous attempt), by part index. */

@@ -12,4 +12,6 @@ export type { LiveRelayJob } from './relay-job.js';
 export { runLiveRelay } from './run-relay.js';
 export type { RelayDeps, RelayOutcome } from './run-relay.js';
 export { queuePositionOf } from './queue-position.js';
+export { LIVE_CURSOR, liveStatusText, trackAttempt } from './live-text.js';
+export type { RestartAware } from './live-text.js';
 export { settleLive } from './settle-live.js';

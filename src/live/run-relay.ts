@@ -109,7 +109,7 @@ export async function runLiveRelay(deps: RelayDeps, jobId: string, surface: Live
   }
   if (view.phase !== 'ended') return signal.aborted ? 'aborted' : (await markLiveDone(deps.redis, deps.prefix, jobId), 'timeout');
   // The last update keeps the platform's pace too (the final delivery's edit follows it).
-  await sleep(Math.max(0, lastShow + surface.minIntervalMs - Date.now()), new AbortController().signal);
+  await new Promise((r) => setTimeout(r, Math.max(0, lastShow + surface.minIntervalMs - Date.now())));
   await surface.finish({ ...view }).catch((e) => log.warn({ jobId, err: (e as Error).message }, 'closing the live answer failed'));
   await markLiveDone(deps.redis, deps.prefix, jobId);
   return 'ended';

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { LiveRelayJob, LiveStateStore, LiveSurface, LiveSurfaceFactory, LiveView, Logger } from '../../../src/index.js';
+import { trackAttempt, type LiveRelayJob, type LiveStateStore, type LiveSurface, type LiveSurfaceFactory, type LiveView, type Logger } from '../../../src/index.js';
 import { SLACK_PART_MAX_CHARS } from '../slack-reply-sink.js';
 import { postStatus } from '../live-status.js';
 import { showByEditing, type SlackTarget } from './edit-surface.js';
@@ -43,9 +43,7 @@ export function createSlackLiveSurface(client: WebClient, opts: SlackLiveOptions
     };
     const step = async (view: LiveView, finishing: boolean) => {
       const s = await load();
-      if (view.attempt > 1 && s.attempt >= 1 && view.attempt !== s.attempt && s.committed > 0) s.frozen = true;
-      s.attempt = view.attempt;
-      if (s.frozen) return save();
+      if (!trackAttempt(s, view)) return save();
       if (s.mode === 'stream') {
         try {
           await (finishing ? finishStreaming(target, s, view) : showByStreaming(target, s, view));

@@ -1,10 +1,8 @@
 import type { WebClient } from '@slack/web-api';
-import { queuedText, thinkingText, type LiveView } from '../../../src/index.js';
+import { LIVE_CURSOR as CURSOR, liveStatusText, type LiveView } from '../../../src/index.js';
 import { liveBlocks } from '../live-status.js';
 import { cutPoint } from '../../shared/segment-parts.js';
 import type { SlackLiveState } from './slack-live-state.js';
-
-export const CURSOR = ' ▍';
 
 export interface SlackTarget {
   client: WebClient;
@@ -15,12 +13,6 @@ export interface SlackTarget {
   maxChars: number;
   /** Persists the live state; called right after every post, so a resumed relay never posts again. */
   save(): Promise<void>;
-}
-
-/** The status line for a view that has no answer text yet. */
-export function statusText(view: LiveView): string {
-  if (view.phase === 'queued') return view.position === null ? '⏳ Queued' : queuedText(view.position, view.etaS);
-  return thinkingText(view.thinkingS, view.lastThought || undefined);
 }
 
 /** Edits the status message to `text` (with the Stop button) unless it already shows it. */
@@ -36,7 +28,7 @@ export async function showStatus(t: SlackTarget, st: SlackLiveState, text: strin
  * message, which is edited from then on.
  */
 export async function showByEditing(t: SlackTarget, st: SlackLiveState, view: LiveView): Promise<void> {
-  if (!view.answer) return showStatus(t, st, statusText(view));
+  if (!view.answer) return showStatus(t, st, liveStatusText(view));
   if (st.segments.length === 0) st.segments.push({ ts: st.statusTs, start: 0 });
   for (;;) {
     const seg = st.segments.at(-1)!;

@@ -1,5 +1,5 @@
-import type { LiveView } from '../../../src/index.js';
-import { showStatus, statusText, type SlackTarget } from './edit-surface.js';
+import { liveStatusText, type LiveView } from '../../../src/index.js';
+import { showStatus, type SlackTarget } from './edit-surface.js';
 import { cutPoint } from '../../shared/segment-parts.js';
 import type { SlackLiveState } from './slack-live-state.js';
 
@@ -24,7 +24,7 @@ export interface StreamTarget extends SlackTarget {
  * what was appended stays, nothing is sent twice.
  */
 export async function showByStreaming(t: StreamTarget, st: SlackLiveState, view: LiveView): Promise<void> {
-  if (!view.answer) return showStatus(t, st, statusText(view));
+  if (!view.answer) return showStatus(t, st, liveStatusText(view));
   await showStatus(t, st, '✍️ Answering…');
   await appendPending(t, st, view.answer);
 }

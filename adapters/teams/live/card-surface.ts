@@ -1,7 +1,7 @@
-import type { LiveView } from '../../../src/index.js';
+import { LIVE_CURSOR as CURSOR, liveStatusText, type LiveView } from '../../../src/index.js';
 import type { TeamsConnector } from './connector.js';
 import { cutPoint } from '../../shared/segment-parts.js';
-import { cardActivity, CURSOR, liveCard, statusText } from './live-card.js';
+import { cardActivity, liveCard } from './live-card.js';
 import type { TeamsLiveState } from './teams-live-state.js';
 
 /** Teams allows a bot a few updates a second per conversation; one card is updated at most every 1.5 s. */
@@ -37,7 +37,7 @@ async function showStatus(t: CardTarget, st: TeamsLiveState, text: string): Prom
  */
 export async function showByCard(t: CardTarget, st: TeamsLiveState, view: LiveView, finishing: boolean): Promise<void> {
   if (!view.answer) {
-    if (!finishing) await showStatus(t, st, statusText(view));
+    if (!finishing) await showStatus(t, st, liveStatusText(view));
     return;
   }
   if (!st.cardId) await showStatus(t, st, '✍️ Answering…');

@@ -1,5 +1,5 @@
 import type { CloudAdapter, ConversationReference } from 'botbuilder';
-import type { LiveRelayJob, LiveStateStore, LiveSurface, LiveSurfaceFactory, LiveView, Logger } from '../../../src/index.js';
+import { trackAttempt, type LiveRelayJob, type LiveStateStore, type LiveSurface, type LiveSurfaceFactory, type LiveView, type Logger } from '../../../src/index.js';
 import { TEAMS_PART_MAX_CHARS } from '../teams-reply-sink.js';
 import { showByCard, TEAMS_CARD_INTERVAL_MS } from './card-surface.js';
 import { teamsConnector } from './connector.js';
@@ -52,13 +52,10 @@ export function createTeamsLiveSurface(o: TeamsLiveOptions): LiveSurfaceFactory 
         await save();
       },
     };
-    const step = async (raw: LiveView, finishing: boolean) => {
-      // Offsets count from the first visible character, as in the stored (trimmed) answer.
-      const view = { ...raw, answer: raw.answer.trimStart() };
+    // The relay's view already starts at the first visible character, as the stored (trimmed) answer does.
+    const step = async (view: LiveView, finishing: boolean) => {
       const s = await load();
-      if (view.attempt > 1 && s.attempt >= 1 && view.attempt !== s.attempt && s.committed > 0) s.frozen = true;
-      s.attempt = view.attempt;
-      if (!s.frozen) {
+      if (trackAttempt(s, view)) {
         if (s.mode === 'stream') await showByStreaming(stream, s, view, finishing);
         // A stream refused before any text falls back to the card, in the same step.
         if (s.mode === 'card') await showByCard(card, s, view, finishing);

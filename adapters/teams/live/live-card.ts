@@ -1,16 +1,7 @@
-import { queuedText, thinkingText, type LiveView } from '../../../src/index.js';
 import { CARD_VERSION } from '../answer-card.js';
 
 /** `data.r1` of the live card's Stop button (an Action.Submit that comes back as a message activity). */
 export const STOP_SUBMIT_KIND = 'stop';
-/** Shown after the streaming text while the answer is still being written. */
-export const CURSOR = ' ▍';
-
-/** The status line for a view that has no answer text yet. */
-export function statusText(view: LiveView): string {
-  if (view.phase === 'queued') return view.position === null ? '⏳ Queued' : queuedText(view.position, view.etaS);
-  return thinkingText(view.thinkingS, view.lastThought || undefined);
-}
 
 /** The live Adaptive Card: the status or the answer so far, with a Stop button while it runs. */
 export function liveCard(text: string, jobId?: string): Record<string, unknown> {

@@ -1,8 +1,7 @@
-import type { LiveView } from '../../../src/index.js';
+import { liveStatusText, type LiveView } from '../../../src/index.js';
 import { AI_GENERATED_ENTITY } from '../answer-card.js';
 import { streamRefusal, type StreamRefusal, type TeamsConnector } from './connector.js';
 import { cutPoint } from '../../shared/segment-parts.js';
-import { statusText } from './live-card.js';
 import type { TeamsLiveState } from './teams-live-state.js';
 
 /** Teams throttles streaming to about one request a second. */
@@ -42,7 +41,7 @@ export const finalStreamMessage = (streamId: string, text: string, extra: Record
 export async function showByStreaming(t: StreamTarget, st: TeamsLiveState, view: LiveView, finishing: boolean): Promise<void> {
   if (st.cancelled) return;
   if (!view.answer) {
-    if (!finishing) await informative(t, st, statusText(view).slice(0, INFORMATIVE_MAX));
+    if (!finishing) await informative(t, st, liveStatusText(view).slice(0, INFORMATIVE_MAX));
     return;
   }
   let refusals = 0;

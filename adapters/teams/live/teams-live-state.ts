@@ -26,8 +26,6 @@ export interface TeamsLiveState {
   cardId?: string;
   /** What was last shown as status, to skip identical updates. */
   statusShown?: string;
-  /** When the last card update went out (card updates are kept ≥1.5 s apart). */
-  lastUpdateAt?: number;
   /** The user stopped the stream with Teams' own Stop button. */
   cancelled?: boolean;
   /** A crashed worker restarted the answer: live text stops, the final delivery rewrites it. */
