@@ -23,6 +23,7 @@ export { createMetrics, collectQueueDepth, collectVram, collectGpuUtilization, c
 export type { Metrics } from './metrics/index.js';
 export { createLogger, withText } from './log/logger.js';
 export type { Logger } from './log/logger.js';
+export { sanitizeText, needsSanitizing } from './text/index.js';
 export { R1Error, ConfigError, ModelUnavailableError, InputError, JobContractError } from './errors.js';
 export { createRedis, QueueSet } from './queue/index.js';
 export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';

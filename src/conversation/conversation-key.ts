@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
-export const PLATFORMS = ['slack', 'teams', 'console'] as const;
+export const PLATFORMS = ['slack', 'teams', 'console', 'api', 'web'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 /**
@@ -11,6 +11,8 @@ export type Platform = (typeof PLATFORMS)[number];
  * - slack: tenant = team id, channel = channel id, thread = thread root ts
  * - teams: tenant = AAD tenant id, channel = conversation id without `;messageid=`, thread = root message id (or channel for 1:1)
  * - console: tenant = 'local', channel = 'console', thread = session id
+ * - api: tenant = 'api', channel = the client (token azp/client_id/sub, or API key name), thread = request id
+ * - web: tenant = the identity provider's issuer, channel = the web group, thread = the chat id
  */
 export const conversationKeySchema = z.object({
   platform: z.enum(PLATFORMS),

@@ -1,0 +1,1 @@
+export { sanitizeText, needsSanitizing } from './sanitize-text.js';
