@@ -5,7 +5,8 @@ export type ErrorCode =
   | 'input_invalid'
   | 'job_invalid'
   | 'platform_error'
-  | 'storage_error';
+  | 'storage_error'
+  | 'intake_unavailable';
 
 export class R1Error extends Error {
   readonly code: ErrorCode;
@@ -41,6 +42,16 @@ export class InputError extends R1Error {
 export class JobContractError extends R1Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super('job_invalid', message, options);
+  }
+}
+
+/**
+ * A question could not be queued durably in time (Redis down or slow). The surface must answer
+ * the platform with a non-2xx so it retries: never acknowledge what is not queued.
+ */
+export class IntakeUnavailableError extends R1Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('intake_unavailable', message, options);
   }
 }
 

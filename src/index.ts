@@ -7,7 +7,7 @@ export {
 export type { Platform, ConversationKey } from './conversation/index.js';
 export {
   historyMessageSchema, inferenceJobSchema, deliveryJobSchema, inferenceJobId, deliveryJobId, QUEUE_INFERENCE, deliveryQueueName,
-  JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, claimEvent,
+  JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, intakeQueueName, JOB_INTAKE,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
 export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan } from './engine/index.js';
@@ -24,7 +24,9 @@ export type { Metrics } from './metrics/index.js';
 export { createLogger, withText } from './log/logger.js';
 export type { Logger } from './log/logger.js';
 export { sanitizeText, needsSanitizing } from './text/index.js';
-export { R1Error, ConfigError, ModelUnavailableError, InputError, JobContractError } from './errors.js';
+export { admitQuestion, processIntake, notifyInBackground, DEFAULT_INTAKE_TEXTS, questionSchema, intakeJobSchema } from './intake/index.js';
+export type { AdmitResult, IntakeRuntime, IntakeOutcome, ChatPlatform, IntakeTexts, Question, QuestionInput, IntakeJob } from './intake/index.js';
+export { R1Error, ConfigError, ModelUnavailableError, InputError, JobContractError, IntakeUnavailableError } from './errors.js';
 export { createRedis, QueueSet } from './queue/index.js';
 export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';
 export type { ReplySink, OutgoingReply, ReplyRef, DeliveryDeps } from './delivery/index.js';

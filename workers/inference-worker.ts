@@ -59,9 +59,11 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   const worker = new Worker(
     QUEUE_INFERENCE,
     async (job: Job, _token?: string, signal?: AbortSignal) => {
-      // The job left the waiting set: its channel's fairness count drops (first start only).
-      // Diagnoses bypass fair scheduling (see enqueueDiagnosis), so they never held a count.
-      if (job.attemptsMade === 0 && job.data?.key && job.data.kind !== 'diagnose') await rt.fair.release(job.data.key).catch(() => {});
+      // The job left the waiting set: its channel's fairness place is freed (idempotent, by job id;
+      // jobs removed before they start are pruned by the scheduler itself). Diagnoses hold none.
+      if (job.data?.key && job.data.kind !== 'diagnose') {
+        await rt.fair.release(job.data.key, job.id!).catch((e: Error) => log.warn({ jobId: job.id, err: e.message }, 'fair scheduler release failed; pruned at the next enqueue'));
+      }
       try {
         const res = await runInferenceJob(jobDeps, job.id!, job.data, signal);
         metrics.jobs.inc({ queue: 'inference', outcome: res.status });

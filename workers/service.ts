@@ -5,8 +5,7 @@ import {
 import type { CreateRuntimeOptions } from '../src/runtime/index.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
 import { createTeamsAdapter, type TeamsAdapter } from '../adapters/teams/index.js';
-import { startDeliveryWorker } from './delivery-worker.js';
-import { startLiveRelayWorker } from './live-relay-worker.js';
+import { startPlatformWorkers } from './platform-workers.js';
 import { startInferenceWorker, type InferenceWorkerHandle } from './inference-worker.js';
 
 export interface Service {
@@ -56,18 +55,14 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
     if (adapters && cfg.SLACK_BOT_TOKEN) {
       const slack = createSlackAdapter(rt, http);
       service.slack = slack;
-      rt.queues.deliveryFor('slack');
-      await startDeliveryWorker(rt, slack.sink);
-      if (cfg.LIVE_UPDATES) await startLiveRelayWorker(rt, 'slack', slack.liveSurface);
+      await startPlatformWorkers(rt, slack.platform);
       await slack.start();
       rt.onClose(() => slack.stop());
     }
     if (adapters && (cfg.MicrosoftAppId || cfg.TEAMS_EMULATOR)) {
       const teams = createTeamsAdapter(rt, http);
       service.teams = teams;
-      rt.queues.deliveryFor('teams');
-      await startDeliveryWorker(rt, teams.sink);
-      if (cfg.LIVE_UPDATES && teams.liveSurface) await startLiveRelayWorker(rt, 'teams', teams.liveSurface);
+      await startPlatformWorkers(rt, teams.platform);
     }
     if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR) rt.log.warn('neither SLACK_BOT_TOKEN nor MicrosoftAppId is set: no platform adapter is on');
     service.port = await http.listen(cfg.PORT, opts.host);

@@ -1,6 +1,6 @@
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { App as BoltApp } from '@slack/bolt';
-import type { HttpServer, LiveSurfaceFactory, Runtime } from '../../src/index.js';
+import type { ChatPlatform, HttpServer, LiveSurfaceFactory, Runtime } from '../../src/index.js';
 import { createSlackLiveSurface } from './live/create-slack-live-surface.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { registerSlackListeners } from './register-listeners.js';
@@ -9,6 +9,7 @@ import { registerDiagnoseCommand } from './diagnosis/register-diagnose-command.j
 import { registerDiagnosisActions } from './diagnosis/register-diagnosis-actions.js';
 import { registerLiveActions } from './live-status.js';
 import { SlackReplySink } from './slack-reply-sink.js';
+import { createSlackPlatform } from './slack-platform.js';
 
 /** Bolt's single endpoint for events, slash commands and interactivity. */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -18,6 +19,8 @@ export interface SlackAdapter {
   sink: SlackReplySink;
   /** Live answers: position, thinking, and the answer streamed or edited into the thread. */
   liveSurface: LiveSurfaceFactory;
+  /** Slack as the core's admission path and workers see it. */
+  platform: ChatPlatform;
   mode: 'http' | 'socket';
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -39,24 +42,34 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
     app = new App({ token: cfg.SLACK_BOT_TOKEN, appToken: cfg.SLACK_APP_TOKEN, socketMode: true, logger, clientOptions });
   } else {
     mode = 'http';
-    const receiver = new HTTPReceiver({ signingSecret: cfg.SLACK_SIGNING_SECRET!, endpoints: SLACK_EVENTS_PATH, processBeforeResponse: false, logger });
+    // processBeforeResponse: the 200 goes out after the listeners finish, i.e. after the question is
+    // durably queued (admission takes milliseconds; listeners never do slow work before returning).
+    // Socket Mode has no such choice: Bolt acks the envelope before listeners run (see README, Guarantees).
+    const receiver = new HTTPReceiver({ signingSecret: cfg.SLACK_SIGNING_SECRET!, endpoints: SLACK_EVENTS_PATH, processBeforeResponse: true, logger });
     app = new App({ token: cfg.SLACK_BOT_TOKEN, receiver, logger, clientOptions });
     if (!http) throw new Error('createSlackAdapter: HTTP mode needs the HTTP server');
     http.mountRaw(SLACK_EVENTS_PATH, receiver.requestListener);
   }
   app.error(async (e) => {
     rt.metrics.errors.inc({ kind: 'slack' });
-    rt.log.error({ err: e.message, code: (e as { code?: string }).code }, 'slack listener error');
+    const code = (e as { code?: string }).code;
+    rt.log.error({ err: e.message, code }, 'slack listener error');
+    // Not queued: rethrown, so the HTTP receiver answers 500 and Slack retries the event.
+    if (code === 'intake_unavailable') throw e;
   });
-  registerSlackListeners(app, rt);
+  const sink = new SlackReplySink(app.client);
+  const liveSurface = createSlackLiveSurface(app.client, { streaming: cfg.SLACK_STREAMING, maxStreamMs: cfg.SLACK_STREAM_MAX_S * 1000, log: rt.log });
+  const platform = createSlackPlatform({ client: app.client, sink, liveSurface, historyMaxMessages: cfg.HISTORY_MAX_MESSAGES });
+  registerSlackListeners(app, rt, platform);
   registerKbCommand(app, rt);
   registerDiagnoseCommand(app, rt);
   registerDiagnosisActions(app, rt);
   registerLiveActions(app, rt);
   return {
     app,
-    sink: new SlackReplySink(app.client),
-    liveSurface: createSlackLiveSurface(app.client, { streaming: cfg.SLACK_STREAMING, maxStreamMs: cfg.SLACK_STREAM_MAX_S * 1000, log: rt.log }),
+    sink,
+    liveSurface,
+    platform,
     mode,
     start: async () => {
       if (mode === 'socket') await app.start();

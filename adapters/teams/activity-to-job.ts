@@ -1,5 +1,5 @@
 import type { Activity, ConversationReference } from 'botbuilder';
-import type { ConversationKey, HistoryMessage, InferenceJobInput } from '../../src/index.js';
+import type { ConversationKey, HistoryMessage, InferenceJobInput, QuestionInput } from '../../src/index.js';
 import { stripTeamsMentions } from '../shared/strip-mention.js';
 
 const MESSAGE_ID = /;messageid=(\d+)/;
@@ -52,4 +52,10 @@ export function teamsActivityToJob(a: Partial<Activity>, ref: Partial<Conversati
     source: { eventId: `${a.conversation?.id ?? ''}/${a.id ?? ''}`, receivedAt: Date.now() },
     reply,
   };
+}
+
+/** The question for the core's admission path; the id of the activity in its conversation is the idempotency key. */
+export function teamsActivityToQuestion(a: Partial<Activity>, ref: Partial<ConversationReference>): QuestionInput {
+  const job = teamsActivityToJob(a, ref, []);
+  return { v: 1, key: job.key, user: job.user, text: job.text, eventId: job.source.eventId, receivedAt: job.source.receivedAt, reply: job.reply ?? {} };
 }

@@ -1,7 +1,8 @@
 import { CloudAdapter } from 'botbuilder';
-import { liveStateStore, requestCancel, type HttpServer, type LiveSurfaceFactory, type Runtime } from '../../src/index.js';
+import { liveStateStore, requestCancel, type ChatPlatform, type HttpServer, type LiveSurfaceFactory, type Runtime } from '../../src/index.js';
 import { handleTeamsTurn } from './teams-turn.js';
 import { TeamsReplySink } from './teams-reply-sink.js';
+import { createTeamsPlatform } from './teams-platform.js';
 import { createTeamsAuthentication } from './teams-auth.js';
 import { allowAiLabelEntityFields } from './ai-label-serialization.js';
 import { createTeamsLiveSurface } from './live/create-teams-live-surface.js';
@@ -15,6 +16,8 @@ export interface TeamsAdapter {
   sink: TeamsReplySink;
   /** Live answers: queue position, thinking, then the answer streaming (1:1 chats) or in an updated card. */
   liveSurface?: LiveSurfaceFactory;
+  /** Teams as the core's admission path and workers see it. */
+  platform: ChatPlatform;
 }
 
 /**
@@ -29,6 +32,9 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
   allowAiLabelEntityFields();
   allowStreamInfoEntityFields();
   const adapter = new CloudAdapter(createTeamsAuthentication(cfg));
+  const appId = cfg.MicrosoftAppId ?? '';
+  // Declared before the route: the turn handler admits questions through it.
+  let platform!: ChatPlatform;
   adapter.onTurnError = async (_ctx, err) => {
     metrics.errors.inc({ kind: 'teams' });
     log.error({ err: (err as Error).message }, 'teams turn failed');
@@ -58,7 +64,7 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
         res,
         async (ctx) => {
           logicRan = true;
-          await handleTeamsTurn(rt, ctx);
+          await handleTeamsTurn(rt, ctx, platform);
         },
       );
     } catch (e) {
@@ -70,7 +76,6 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
     if (status === 401) metrics.eventsAcked.inc({ platform: 'teams', kind: 'activity', outcome: 'unauthorized' });
     return reply.code(status).send(body ?? '');
   });
-  const appId = cfg.MicrosoftAppId ?? '';
   const liveStore = (jobId: string) => liveStateStore(rt.redis, cfg.QUEUE_PREFIX, jobId);
   const liveSurface = createTeamsLiveSurface({
     adapter, appId, log, maxStreamMs: cfg.TEAMS_STREAM_MAX_S * 1000,
@@ -79,5 +84,7 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
       await requestCancel(rt.redis, cfg.QUEUE_PREFIX, jobId);
     },
   });
-  return { adapter, sink: new TeamsReplySink(adapter, appId, liveStore), liveSurface };
+  const sink = new TeamsReplySink(adapter, appId, liveStore);
+  platform = createTeamsPlatform({ adapter, appId, sink, liveSurface });
+  return { adapter, sink, liveSurface, platform };
 }

@@ -1,14 +1,12 @@
 import { TurnContext, type Activity } from 'botbuilder';
 import {
-  checkRateLimit, claimEvent, enqueueInference, enqueueLiveRelay, findAsset, getDiagnosis, handleDiagnoseCommand, inferenceJobId, handleKbCommand, historyFromLog, listConversation,
-  recordDiagnosisFeedback, recordFeedback, recordOutcome, withText, type Runtime,
+  admitQuestion, findAsset, getDiagnosis, handleDiagnoseCommand, handleKbCommand, recordDiagnosisFeedback, recordFeedback, recordOutcome,
+  type ChatPlatform, type Runtime,
 } from '../../src/index.js';
-import { mentionsBot, teamsActivityToJob, teamsConversationKey } from './activity-to-job.js';
+import { mentionsBot, teamsActivityToJob, teamsActivityToQuestion, teamsConversationKey } from './activity-to-job.js';
 import { handleStopSubmit } from './live/stop-action.js';
 import { STOP_SUBMIT_KIND } from './live/live-card.js';
 
-export const TEAMS_EMPTY_QUESTION = 'Ask me something after the mention, e.g. **@R1 why does pump P-101 cavitate at low flow?**';
-export const teamsTooLong = (max: number) => `That message is too long for me (over ${max} characters). Please shorten it.`;
 
 interface FeedbackValue {
   r1?: string;
@@ -20,12 +18,13 @@ interface FeedbackValue {
 }
 
 /**
- * One Teams turn: feedback submissions are stored; messages addressed to the bot become jobs.
- * The turn only enqueues — the answer is posted later, proactively, by the delivery worker.
+ * One Teams turn: feedback submissions are stored; messages addressed to the bot become questions
+ * on the core's one admission path. The turn ends once the question is durably queued (a failure
+ * throws: botbuilder answers 500 and the channel retries); the answer is posted later, proactively.
  */
-export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext): Promise<void> {
+export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext, platform: ChatPlatform): Promise<void> {
   const a = ctx.activity as Activity;
-  const { cfg, log, metrics } = rt;
+  const { cfg, metrics } = rt;
   if (a.type !== 'message') return;
   const fb = a.value as FeedbackValue | undefined;
   if (fb?.r1 === 'feedback' && fb.messageId && (fb.value === 'up' || fb.value === 'down')) {
@@ -44,61 +43,27 @@ export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext): Promise<vo
   const type = a.conversation?.conversationType;
   // In channels and group chats the bot answers only when @mentioned; in a personal chat, always.
   if (type !== 'personal' && !mentionsBot(a)) return;
-  const t0 = performance.now();
-  metrics.eventsReceived.inc({ platform: 'teams', kind: type ?? 'message' });
   const key = teamsConversationKey(a);
   const ref = TurnContext.getConversationReference(a);
-  const draft = teamsActivityToJob(a, ref, []);
-  if (!draft.text) {
-    await ctx.sendActivity(TEAMS_EMPTY_QUESTION);
-    metrics.eventsAcked.inc({ platform: 'teams', kind: 'message', outcome: 'rejected' });
-    return;
-  }
-  const diag = /^diagnose(?:\s+([\s\S]*))?$/i.exec(draft.text);
+  const question = teamsActivityToQuestion(a, ref);
+  const text = question.text.trim();
+  const diag = /^diagnose(?:\s+([\s\S]*))?$/i.exec(text);
   if (diag) {
-    await handleDiagnose(rt, ctx, key, draft.user.id, diag[1] ?? '');
+    await handleDiagnose(rt, ctx, key, question.user.id, diag[1] ?? '');
     return;
   }
-  const kb = /^kb(?:\s+([\s\S]*))?$/i.exec(draft.text);
+  const kb = /^kb(?:\s+([\s\S]*))?$/i.exec(text);
   if (kb) {
     // `kb list|attach|detach …` as a bot command (Teams has no slash commands); bindings by tenant + channel id.
     metrics.eventsReceived.inc({ platform: 'teams', kind: 'kb_command' });
     const res = await handleKbCommand(
       { db: rt.db, adminUsers: cfg.ADMIN_USERS, webSearchConfigured: Boolean(cfg.WEB_SEARCH_URL) },
-      { key: { platform: 'teams', tenant: key.tenant, channel: key.channel }, userId: draft.user.id, args: kb[1] ?? '' },
+      { key: { platform: 'teams', tenant: key.tenant, channel: key.channel }, userId: question.user.id, args: kb[1] ?? '' },
     );
     await ctx.sendActivity(res.text);
     return;
   }
-  if (draft.text.length > cfg.QUESTION_MAX_CHARS) {
-    await ctx.sendActivity(teamsTooLong(cfg.QUESTION_MAX_CHARS));
-    metrics.eventsAcked.inc({ platform: 'teams', kind: 'message', outcome: 'rejected' });
-    return;
-  }
-  if (!(await claimEvent(rt.redis, cfg.QUEUE_PREFIX, inferenceJobId('teams', key.tenant, draft.source.eventId)))) {
-    metrics.eventsAcked.inc({ platform: 'teams', kind: 'message', outcome: 'duplicate' });
-    return;
-  }
-  const rl = await checkRateLimit(rt.redis, cfg.QUEUE_PREFIX, key, draft.user.id, { userPerMin: cfg.RATE_LIMIT_USER_PER_MIN, channelPerMin: cfg.RATE_LIMIT_CHANNEL_PER_MIN });
-  if (!rl.ok) {
-    await ctx.sendActivity(rl.message);
-    metrics.eventsAcked.inc({ platform: 'teams', kind: 'message', outcome: 'rate_limited' });
-    return;
-  }
-  await ctx.sendActivity({ type: 'typing' }).catch(() => {});
-  // Teams gives bots no history API: the reply chain's earlier turns come from the message log.
-  const history = historyFromLog(await listConversation(rt.db, key, cfg.HISTORY_MAX_MESSAGES));
-  const job = teamsActivityToJob(a, ref, history);
-  // Live answers: the relay (any adapter replica) shows progress and streams the answer. Enqueued
-  // first, so the final delivery always finds it (and waits for it) however fast the answer.
-  if (cfg.LIVE_UPDATES) {
-    const jobId = inferenceJobId('teams', key.tenant, job.source.eventId);
-    await enqueueLiveRelay(rt.queues.liveFor('teams'), { v: 1, jobId, key: job.key, user: { id: job.user.id }, reply: job.reply ?? {} });
-  }
-  const res = await enqueueInference(rt.queues.inference, job, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
-  metrics.ackSeconds.observe({ platform: 'teams' }, (performance.now() - t0) / 1000);
-  metrics.eventsAcked.inc({ platform: 'teams', kind: 'message', outcome: res.duplicate ? 'duplicate' : 'enqueued' });
-  log.info(withText(log, { jobId: res.jobId, duplicate: res.duplicate, conversationType: type }, { text: job.text }), 'teams activity enqueued');
+  await admitQuestion(rt, platform, question);
 }
 
 /**

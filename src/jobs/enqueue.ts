@@ -29,7 +29,8 @@ export async function enqueueInference(queue: Queue, input: InferenceJobInput, o
   const job: InferenceJob = parsed.data;
   const jobId = inferenceJobId(job.key.platform, job.key.tenant, job.source.eventId);
   if (await queue.getJob(jobId)) return { jobId, duplicate: true };
-  const priority = opts.priority ?? (opts.fair ? await opts.fair.priorityFor(job.key, JOB_PRIORITY[job.kind]) : JOB_PRIORITY[job.kind]);
+  // The fair scheduler reserves the place under the job's own id: a retried enqueue keeps it.
+  const priority = opts.priority ?? (opts.fair ? await opts.fair.priorityFor(job.key, jobId, JOB_PRIORITY[job.kind]) : JOB_PRIORITY[job.kind]);
   const added = await queue.add(JOB_CHAT, job, {
     jobId,
     deduplication: { id: jobId, ttl: DEDUPE_TTL_MS },
@@ -40,9 +41,7 @@ export async function enqueueInference(queue: Queue, input: InferenceJobInput, o
     removeOnComplete: { age: DEDUPE_TTL_MS / 1000, count: 10_000 },
     removeOnFail: { age: 7 * DEDUPE_TTL_MS / 1000 },
   });
-  const duplicate = added.id !== jobId;
-  if (duplicate && opts.fair && opts.priority === undefined) await opts.fair.release(job.key);
-  return { jobId, duplicate };
+  return { jobId, duplicate: added.id !== jobId };
 }
 
 /**

@@ -5,10 +5,18 @@ export const QUEUE_INFERENCE = 'inference';
 /** One delivery queue per platform, consumed by the process that holds that platform's credentials. */
 export const deliveryQueueName = (platform: Platform) => `delivery-${platform}`;
 
+/**
+ * One intake queue per platform: admission puts the question here (durably, before the platform
+ * is told "received"); the adapters role of that platform prepares it (limits, history, live
+ * answer) and enqueues the inference job.
+ */
+export const intakeQueueName = (platform: Platform) => `intake-${platform}`;
+
 /** Job names inside the queues. */
 export const JOB_CHAT = 'chat';
 export const JOB_DELIVER = 'deliver';
 export const JOB_DIAGNOSE = 'diagnose';
+export const JOB_INTAKE = 'question';
 
 /**
  * BullMQ priorities on the inference queue (lower runs first). Every job gets one: BullMQ runs

@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Platform } from '../conversation/index.js';
-import { QUEUE_INFERENCE, deliveryQueueName } from '../jobs/index.js';
+import { QUEUE_INFERENCE, deliveryQueueName, intakeQueueName } from '../jobs/index.js';
 import { liveQueueName } from '../live/relay-job.js';
 
 export interface QueueSetOptions {
@@ -16,6 +16,7 @@ const quiet = (q: Queue): Queue => q.on('error', () => {});
 export class QueueSet {
   readonly inference: Queue;
   private readonly delivery = new Map<Platform, Queue>();
+  private readonly intake = new Map<Platform, Queue>();
   private readonly live = new Map<Platform, Queue>();
 
   constructor(private readonly opts: QueueSetOptions) {
@@ -24,6 +25,11 @@ export class QueueSet {
 
   deliveryFor(platform: Platform): Queue {
     return this.cached(this.delivery, platform, deliveryQueueName(platform));
+  }
+
+  /** Admitted questions of one platform, waiting to be prepared and enqueued for inference. */
+  intakeFor(platform: Platform): Queue {
+    return this.cached(this.intake, platform, intakeQueueName(platform));
   }
 
   /** The live-answer relay queue of one platform (consumed where its credentials are). */
@@ -41,7 +47,7 @@ export class QueueSet {
   }
 
   all(): Queue[] {
-    return [this.inference, ...this.delivery.values(), ...this.live.values()];
+    return [this.inference, ...this.intake.values(), ...this.delivery.values(), ...this.live.values()];
   }
 
   async close(): Promise<void> {

@@ -32,7 +32,7 @@ describe('fair scheduling across channels (real BullMQ)', () => {
     const finished = new Promise<void>((r) => (done = r));
     // One sequence: each job is one service time.
     const worker = new Worker(QUEUE_INFERENCE, async (j) => {
-      await fair.release(j.data.key);
+      await fair.release(j.data.key, j.id!);
       order.push(j.data.text);
       if (order.length === 51) done();
     }, { connection: createRedis(TEST_REDIS_URL), prefix, concurrency: 1 });
@@ -52,13 +52,53 @@ describe('fair priorities keep each channel in arrival order', () => {
     const fair = createFairScheduler(redis, uniqueId('r1fairo'));
     const a = key('A', 't');
     const first = [];
-    for (let i = 0; i < 10; i++) first.push(await fair.priorityFor(a, 10));
+    for (let i = 0; i < 10; i++) first.push(await fair.priorityFor(a, `a${i}`, 10));
     expect(first).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-    for (let i = 0; i < 8; i++) await fair.release(a); // eight of them started; 18 and 19 still wait
-    expect(await fair.priorityFor(a, 10)).toBe(19);
-    expect(await fair.priorityFor(key('B', 't'), 10)).toBe(10);
-    for (let i = 0; i < 3; i++) await fair.release(a);
-    expect(await fair.priorityFor(a, 10)).toBe(10); // drained: back to the base
+    // A retried enqueue of the same job keeps its place and reserves nothing new.
+    expect(await fair.priorityFor(a, 'a3', 10)).toBe(19);
+    expect(await fair.pending(a)).toBe(10);
+    for (let i = 0; i < 8; i++) await fair.release(a, `a${i}`); // eight of them started; a8 and a9 still wait
+    await fair.release(a, 'a0'); // a second release of the same job changes nothing
+    expect(await fair.priorityFor(a, 'a10', 10)).toBe(19);
+    expect(await fair.priorityFor(key('B', 't'), 'b0', 10)).toBe(10);
+    for (const id of ['a8', 'a9', 'a10']) await fair.release(a, id);
+    expect(await fair.priorityFor(a, 'a11', 10)).toBe(10); // drained: back to the base
+  });
+});
+
+describe('the fairness count cannot leak (real BullMQ)', () => {
+  const redis = createRedis(TEST_REDIS_URL);
+  const prefix = uniqueId('r1fairleak');
+  const queue = new Queue(QUEUE_INFERENCE, { connection: redis, prefix });
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await redis.quit();
+  });
+
+  it('a job removed or failed before it starts stops counting once the reservation grace has passed', async () => {
+    let now = 1_000_000;
+    const fair = createFairScheduler(redis, prefix, { now: () => now });
+    const job = (i: number) => ({ v: 1 as const, kind: 'chat' as const, key: key('A', `t${i}`), user: { id: 'U' }, text: `A${i}`, source: { eventId: `A-${i}`, receivedAt: 0 } });
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await enqueueInference(queue, job(i), { fair })).jobId);
+    expect(await fair.pending(key('A', 'x'))).toBe(3);
+    // Removed while waiting (a user deleted the question / an admin cleaned the queue) — no release call.
+    await queue.remove(ids[0]!);
+    await (await queue.getJob(ids[1]!))!.remove();
+    // Inside the grace period a reservation is kept (its add may still be on the way)…
+    expect(await fair.pending(key('A', 'x'))).toBe(3);
+    now += 11_000;
+    // …after it, only the job still waiting counts, and the channel's next job is right behind it.
+    expect(await fair.pending(key('A', 'x'))).toBe(1);
+    const next = await enqueueInference(queue, job(3), { fair });
+    expect((await queue.getJob(next.jobId))!.opts.priority).toBe(12); // never below the channel's last (monotone)
+    expect(await fair.pending(key('A', 'x'))).toBe(2);
+    // Everything gone: an idle channel starts at the base again.
+    await queue.obliterate({ force: true });
+    now += 11_000;
+    expect(await fair.pending(key('A', 'x'))).toBe(0);
+    expect(await fair.priorityFor(key('A', 'x'), 'fresh', 10)).toBe(10);
   });
 });
 

@@ -47,13 +47,17 @@ export function registerDiagnoseCommand(app: App, rt: Runtime): void {
     clearTimeout(timer);
     if (res === 'late') {
       await ack({ response_type: 'ephemeral', text: DIAGNOSE_HOLDING_TEXT });
-      const final = await work.catch((e: Error) => {
-        metrics.errors.inc({ kind: 'diagnose_command' });
-        log.error({ err: e.message, channel: command.channel_id }, 'diagnose command failed');
-        return null;
-      });
-      await respond({ response_type: 'ephemeral', replace_original: false, text: final?.text ?? DIAGNOSE_FAILED_TEXT }).catch(() => {});
-      if (final) record(final);
+      // Not awaited: with processBeforeResponse the HTTP response waits for the listener to return.
+      void (async () => {
+        const final = await work.catch((e: Error) => {
+          metrics.errors.inc({ kind: 'diagnose_command' });
+          log.error({ err: e.message, channel: command.channel_id }, 'diagnose command failed');
+          return null;
+        });
+        await respond({ response_type: 'ephemeral', replace_original: false, text: final?.text ?? DIAGNOSE_FAILED_TEXT })
+          .catch((e: Error) => log.warn({ err: e.message, channel: command.channel_id }, 'could not send the late /diagnose answer'));
+        if (final) record(final);
+      })();
       return;
     }
     await ack({ response_type: 'ephemeral', text: res.text });

@@ -30,6 +30,7 @@ export const coreVars = {
   HISTORY_MAX_CHARS: envVar(positiveInt(12000), 'Character budget for thread history in the prompt (oldest dropped first).'),
   QUESTION_MAX_CHARS: envVar(positiveInt(8000), 'Longer questions get a clear error instead of a job.'),
   JOB_LOCK_MS: envVar(positiveInt(30000), 'BullMQ job lock; a crashed worker\'s job is retried after about this long.'),
+  INTAKE_TIMEOUT_MS: envVar(positiveInt(2000), 'Longest admission may take to queue a question durably; past it (Redis down) the platform gets a 503 and retries. Keep under Slack\'s 3 s.'),
   JOB_ATTEMPTS: envVar(positiveInt(3), 'Attempts per job before it is marked failed and the user told.'),
   SYSTEM_PROMPT: envVar(optionalString(), 'Replaces the default system prompt.'),
 };

@@ -1,5 +1,6 @@
-import type { HistoryMessage, InferenceJobInput } from '../../src/index.js';
+import type { QuestionInput } from '../../src/index.js';
 import { stripSlackMentions } from '../shared/strip-mention.js';
+import type { SlackReplyTarget } from './slack-platform.js';
 
 /** The fields of a Slack `app_mention` or `message` event the bot uses. */
 export interface SlackMessageEvent {
@@ -15,31 +16,21 @@ export interface SlackMessageEvent {
   team?: string;
 }
 
-/** Slack reply target carried in the job (opaque to the core). */
-export interface SlackReplyTarget {
-  channel: string;
-  thread_ts: string;
-  /** The question's ts, for the "working" reaction. */
-  message_ts: string;
-  [k: string]: unknown;
-}
-
 /**
- * Turns a Slack message event into an inference job. The thread root is the event's `thread_ts`
- * if present, else its `ts`. The idempotency key is the message itself (channel + ts), so the
+ * Turns a Slack message event into a question. The thread root is the event's `thread_ts` if
+ * present, else its `ts`. The idempotency key is the message itself (channel + ts), so the
  * `app_mention` and `message.im` events for one message, and Slack's retries, are one job.
  */
-export function slackEventToJob(ev: SlackMessageEvent, teamId: string, botUserId: string | undefined, history: HistoryMessage[]): InferenceJobInput {
+export function slackEventToQuestion(ev: SlackMessageEvent, teamId: string, botUserId?: string, botId?: string): QuestionInput {
   const thread = ev.thread_ts ?? ev.ts;
-  const reply: SlackReplyTarget = { channel: ev.channel, thread_ts: thread, message_ts: ev.ts };
+  const reply: SlackReplyTarget = { channel: ev.channel, thread_ts: thread, message_ts: ev.ts, bot_user_id: botUserId, bot_id: botId };
   return {
     v: 1,
-    kind: 'chat',
     key: { platform: 'slack', tenant: teamId, channel: ev.channel, thread },
     user: { id: ev.user ?? 'unknown' },
     text: stripSlackMentions(ev.text ?? '', botUserId),
-    history,
-    source: { eventId: `${ev.channel}/${ev.ts}`, receivedAt: Date.now() },
+    eventId: `${ev.channel}/${ev.ts}`,
+    receivedAt: Date.now(),
     reply,
   };
 }

@@ -1,0 +1,60 @@
+import type { WebClient } from '@slack/web-api';
+import type { ChatPlatform, HistoryMessage, LiveSurfaceFactory, Question } from '../../src/index.js';
+import { fetchThreadHistory } from './fetch-thread-history.js';
+import { postStatus } from './live-status.js';
+import type { SlackReplySink } from './slack-reply-sink.js';
+
+/** The Slack reply target carried in a question (opaque to the core). */
+export interface SlackReplyTarget {
+  channel: string;
+  thread_ts: string;
+  /** The question's ts, for the "working" reaction. */
+  message_ts: string;
+  /** The bot's own user / bot ids, to tell its turns apart in the thread history. */
+  bot_user_id?: string;
+  bot_id?: string;
+  /** The live status message the answer streams into (set by `startLive`). */
+  status_ts?: string;
+  [k: string]: unknown;
+}
+
+export const SLACK_EMPTY_QUESTION = 'Ask me something after the mention, e.g. `@R1 why does pump P-101 cavitate at low flow?`';
+
+export interface SlackPlatformOptions {
+  client: WebClient;
+  sink: SlackReplySink;
+  liveSurface: LiveSurfaceFactory;
+  /** HISTORY_MAX_MESSAGES. */
+  historyMaxMessages: number;
+}
+
+const target = (q: Question) => q.reply as SlackReplyTarget;
+
+/** Slack as the core sees it: ephemeral notices in the thread, 👀, thread history, a live status message. */
+export function createSlackPlatform(o: SlackPlatformOptions): ChatPlatform {
+  const { client } = o;
+  return {
+    platform: 'slack',
+    sink: o.sink,
+    liveSurface: o.liveSurface,
+    texts: { empty: SLACK_EMPTY_QUESTION },
+    async notify(q, text) {
+      const t = target(q);
+      await client.chat.postEphemeral({ channel: t.channel, user: q.user.id, thread_ts: t.thread_ts !== t.message_ts ? t.thread_ts : undefined, text });
+    },
+    async fetchHistory(q): Promise<HistoryMessage[]> {
+      const t = target(q);
+      // A new thread has no earlier turns; only replies fetch the thread.
+      if (t.thread_ts === t.message_ts) return [];
+      return fetchThreadHistory(client, { channel: t.channel, threadTs: t.thread_ts, currentTs: t.message_ts, botUserId: t.bot_user_id, botId: t.bot_id, maxMessages: o.historyMaxMessages });
+    },
+    async showWorking(q) {
+      const t = target(q);
+      await client.reactions.add({ channel: t.channel, timestamp: t.message_ts, name: 'eyes' });
+    },
+    async startLive(q, jobId) {
+      const t = target(q);
+      return { status_ts: await postStatus(client, t.channel, t.thread_ts, jobId) };
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { Platform } from '../conversation/index.js';
+import type { ReplySink } from '../delivery/reply-sink.js';
+import type { HistoryMessage } from '../jobs/contract.js';
+import type { LiveSurfaceFactory } from '../live/index.js';
+import type { Question } from './question.js';
+
+/**
+ * What the core needs from a surface (Slack, Teams, the console, the HTTP API, a web chat). The
+ * surface translates its events into {@link Question}s and calls `admitQuestion`; everything else
+ * — limits, dedupe, history, live answers, queueing, failure replies — happens once, in the core,
+ * through these operations. Modelled on vercel/chat's `Adapter`: the core declares, adapters implement.
+ */
+export interface ChatPlatform {
+  readonly platform: Platform;
+  /**
+   * Tells the asker something privately: a refusal (empty, too long, rate limited) or a failure.
+   * Slack: an ephemeral message in the thread; Teams: a reply in the conversation; console: a line;
+   * the HTTP API: nothing (its response carries the error).
+   */
+  notify(q: Question, text: string): Promise<void>;
+  /** Earlier turns of the question's thread, oldest first. Absent: the message log's turns are used. */
+  fetchHistory?(q: Question): Promise<HistoryMessage[]>;
+  /** "Working on it", right after admission (Slack: 👀 reaction; Teams: typing). Best effort. */
+  showWorking?(q: Question): Promise<void>;
+  /**
+   * Live answers: prepares the reply target before the relay starts (Slack posts the status message
+   * the answer streams into) and returns fields to add to the reply target. Called at most once
+   * per question (the result is stored with the intake job before anything else happens).
+   */
+  startLive?(q: Question, jobId: string): Promise<Record<string, unknown>>;
+  /** Whether this question gets a live answer (platform setting and surface support). */
+  wantsLive?(q: Question): boolean;
+  /** Posts final answers (the delivery queue of this platform). Absent: the surface delivers itself (the HTTP API). */
+  readonly sink?: ReplySink;
+  /** Shows live answers (the relay queue of this platform). */
+  readonly liveSurface?: LiveSurfaceFactory;
+  /** Overrides of the core's user-facing texts, in the platform's markup. */
+  readonly texts?: Partial<IntakeTexts>;
+}
+
+/** User-facing texts of the admission path. */
+export interface IntakeTexts {
+  empty: string;
+  tooLong: (maxChars: number) => string;
+}
+
+export const DEFAULT_INTAKE_TEXTS: IntakeTexts = {
+  empty: 'Ask me something after the mention, e.g. “@R1 why does pump P-101 cavitate at low flow?”',
+  tooLong: (max) => `That message is too long for me (over ${max} characters). Please shorten it or split it into several questions.`,
+};

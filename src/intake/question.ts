@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { conversationKeySchema } from '../conversation/index.js';
+import { historyMessageSchema } from '../jobs/contract.js';
+
+/**
+ * A question as a surface hands it to the core: who asked, where, the text with the bot mention
+ * stripped, the platform's idempotency id, and the opaque reply target. The same shape is the
+ * payload of the durable intake job, so what was acknowledged is exactly what gets answered.
+ */
+export const questionSchema = z.object({
+  v: z.literal(1),
+  key: conversationKeySchema,
+  user: z.object({ id: z.string().min(1), name: z.string().optional() }),
+  /** The question, mention stripped (sanitised by admission). */
+  text: z.string(),
+  /** Platform event / activity / request id: the idempotency key (Slack: channel/ts). */
+  eventId: z.string().min(1),
+  /** When the surface received it (ms since epoch), for queue-wait metrics. */
+  receivedAt: z.number().int().nonnegative(),
+  /** Platform-specific reply target, opaque to the core. */
+  reply: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * Earlier turns the surface already has (an API request's messages). When absent the platform's
+   * `fetchHistory` (Slack: the thread) or the message log (Teams, console) supplies them.
+   */
+  history: z.array(historyMessageSchema).max(200).optional(),
+});
+export type Question = z.infer<typeof questionSchema>;
+export type QuestionInput = z.input<typeof questionSchema>;
+
+/** The intake job: the question plus the job id admission derived for it (once, here). */
+export const intakeJobSchema = questionSchema.extend({ jobId: z.string().min(1) });
+export type IntakeJob = z.infer<typeof intakeJobSchema>;

@@ -1,0 +1,37 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { intakeQueueName, notifyInBackground, processIntake, type ChatPlatform, type IntakeJob, type Runtime } from '../src/index.js';
+
+/** Told to the asker when an admitted question could not be prepared after every attempt. */
+export const INTAKE_FAILED_TEXT = 'Sorry, I received your question but could not queue it for an answer. Please ask again in a moment.';
+
+/** Questions of one platform prepared at once (I/O bound: Redis, the platform's Web API, the database). */
+export const INTAKE_CONCURRENCY = 50;
+
+/**
+ * Consumes one platform's intake queue (the adapters role, or the console in-process): each job is
+ * an acknowledged question; `processIntake` checks limits, shows 👀, fetches history, starts the
+ * live answer and enqueues inference. A question whose last attempt fails is told so — an
+ * acknowledged question always gets an answer or an error reply.
+ */
+export async function startIntakeWorker(rt: Runtime, platform: ChatPlatform): Promise<Worker> {
+  const worker = new Worker(
+    intakeQueueName(platform.platform),
+    async (job: Job) => {
+      try {
+        return await processIntake(rt, platform, job);
+      } catch (e) {
+        const err = e as Error;
+        const last = e instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        rt.metrics.jobs.inc({ queue: 'intake', outcome: last ? 'failed' : 'retry' });
+        rt.log.warn({ platform: platform.platform, jobId: job.id, attempt: job.attemptsMade + 1, err: err.message }, 'intake attempt failed');
+        if (last && job.data?.key) notifyInBackground(rt, platform, job.data as IntakeJob, INTAKE_FAILED_TEXT);
+        throw e;
+      }
+    },
+    { connection: rt.connection, prefix: rt.cfg.QUEUE_PREFIX, concurrency: INTAKE_CONCURRENCY, lockDuration: rt.cfg.JOB_LOCK_MS, stalledInterval: Math.max(1000, Math.floor(rt.cfg.JOB_LOCK_MS / 2)) },
+  );
+  worker.on('error', (e) => rt.log.error({ err: e.message }, 'intake worker error'));
+  await worker.waitUntilReady();
+  rt.onClose(() => worker.close());
+  return worker;
+}
