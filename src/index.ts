@@ -25,7 +25,7 @@ export { createLogger, withText } from './log/logger.js';
 export type { Logger } from './log/logger.js';
 export { sanitizeText, needsSanitizing } from './text/index.js';
 export { admitQuestion, processIntake, notifyInBackground, DEFAULT_INTAKE_TEXTS, questionSchema, intakeJobSchema } from './intake/index.js';
-export type { AdmitResult, IntakeRuntime, IntakeOutcome, ChatPlatform, IntakeTexts, Question, QuestionInput, IntakeJob } from './intake/index.js';
+export type { AdmitResult, IntakeRuntime, IntakeOutcome, ChatPlatform, IntakeTexts, NoticeInfo, Question, QuestionInput, IntakeJob } from './intake/index.js';
 export { R1Error, ConfigError, ModelUnavailableError, InputError, JobContractError, IntakeUnavailableError } from './errors.js';
 export { createRedis, QueueSet } from './queue/index.js';
 export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';
@@ -56,6 +56,8 @@ export type { AnswerKnowledgeDeps, AnswerKnowledge, KnowledgeStatus } from './ra
 export { buildRagPrompt, SOURCES_INSTRUCTION, NO_MATCH_INSTRUCTION } from './prompts/index.js';
 export type { PromptSource, KnowledgeContext } from './prompts/index.js';
 export { recordMessageKnowledge, getMessageKnowledge } from './storage/index.js';
+export { MODEL_ONLY_NOTE, NO_MATCH_NOTE, sourceMarkdown, knowledgeMarkdown } from './rag/index.js';
+export type { KnowledgeOutcome } from './rag/index.js';
 export type { MessageKnowledge } from './storage/index.js';
 export {
   diagnosisJobSchema, anyInferenceJobSchema, enqueueDiagnosis, queuePosition, JOB_DIAGNOSE,

@@ -6,6 +6,7 @@ import type { CreateRuntimeOptions } from '../src/runtime/index.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
 import { createTeamsAdapter, type TeamsAdapter } from '../adapters/teams/index.js';
 import { startPlatformWorkers } from './platform-workers.js';
+import { createConsolePlatform } from '../adapters/console/console-platform.js';
 import { startInferenceWorker, type InferenceWorkerHandle } from './inference-worker.js';
 
 export interface Service {
@@ -64,6 +65,8 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       service.teams = teams;
       await startPlatformWorkers(rt, teams.platform);
     }
+    // Console sessions (`npm run chat` next to this service) are served here: they need only Redis.
+    if (adapters) await startPlatformWorkers(rt, createConsolePlatform(rt.redis, cfg.QUEUE_PREFIX));
     if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR) rt.log.warn('neither SLACK_BOT_TOKEN nor MicrosoftAppId is set: no platform adapter is on');
     service.port = await http.listen(cfg.PORT, opts.host);
     if (worker) {

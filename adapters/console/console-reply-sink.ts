@@ -1,18 +1,23 @@
-import type { OutgoingReply, ReplyRef, ReplySink } from '../../src/index.js';
-import { consolePrefix } from './console-live-surface.js';
+import type { Redis } from 'ioredis';
+import { knowledgeMarkdown, type OutgoingReply, type ReplyRef, type ReplySink } from '../../src/index.js';
+import { publishToConsole } from './console-channel.js';
 
-/** Prints replies to a terminal. `onReply` lets the REPL re-draw its prompt afterwards. */
+/**
+ * Final answers for console sessions: the text as the terminal shows it (answer, "(stopped)",
+ * the failure text) and, under it, the sources or the model-only / nothing-found note in the words
+ * Slack uses, published to the session's stream. The console process prints it, minus what the
+ * live answer already printed.
+ */
 export class ConsoleReplySink implements ReplySink {
   readonly platform = 'console' as const;
-  constructor(private readonly write: (s: string) => void, private readonly onReply: (r: OutgoingReply) => void = () => {}) {}
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
   async deliver(r: OutgoingReply): Promise<ReplyRef> {
-    const body = r.status === 'failed' ? r.error ?? 'failed' : r.status === 'stopped' ? `${r.answer}\n(stopped)` : r.answer || '(empty answer)';
-    // A live answer already printed its text: print only the rest.
-    const printed = Number((r.live as { printed?: number } | null | undefined)?.printed ?? 0);
-    if (printed > 0 && r.status !== 'failed' && printed <= r.answer.length) this.write(`${consolePrefix(body.slice(printed))}\n`);
-    else this.write(`\nr1> ${consolePrefix(body)}\n`);
-    this.onReply(r);
-    return { printed: true, thread: r.key.thread };
+    const body = r.status === 'failed' ? r.error ?? 'Sorry, something went wrong.' : r.status === 'stopped' ? `${r.answer}\n(stopped)` : r.answer || '(the model returned an empty answer)';
+    const knowledge = r.status === 'failed' ? '' : knowledgeMarkdown(r);
+    const id = await publishToConsole(this.redis, this.prefix, r.key.thread, {
+      kind: 'reply', messageId: r.messageId, status: r.status, body, answerChars: r.status === 'failed' ? 0 : r.answer.length, knowledge,
+    });
+    return { stream: id, session: r.key.thread };
   }
 }

@@ -1,11 +1,10 @@
 import type { types as SlackTypes } from '@slack/bolt';
-import type { OutgoingReply, SourceRef } from '../../src/index.js';
+import { MODEL_ONLY_NOTE, NO_MATCH_NOTE, type OutgoingReply, type SourceRef } from '../../src/index.js';
 
 /** Slack limits a section's text to 3,000 characters. */
 const SECTION_MAX_CHARS = 3000;
 
-export const MODEL_ONLY_NOTE = 'Model-only answer: no knowledge scope is attached to this channel, so nothing here is cited.';
-export const NO_MATCH_NOTE = 'Nothing relevant was found in the documents attached to this channel; this answer cites no source.';
+export { MODEL_ONLY_NOTE, NO_MATCH_NOTE };
 
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -36,13 +36,17 @@ export async function admitQuestion(rt: IntakeRuntime, platform: ChatPlatform, i
   const text = sanitizeText(input.text).trim();
   const texts = { ...DEFAULT_INTAKE_TEXTS, ...platform.texts };
   const jobId = inferenceJobId(input.key.platform, input.key.tenant, input.eventId);
-  const job: IntakeJob = intakeJobSchema.parse({ ...input, text, jobId, history: input.history?.map((h) => ({ ...h, text: sanitizeText(h.text) })) });
+  const job: IntakeJob = intakeJobSchema.parse({
+    ...input, text, jobId,
+    history: input.history?.map((h) => ({ ...h, text: sanitizeText(h.text) })),
+    command: input.command ? { name: input.command.name, args: sanitizeText(input.command.args) } : undefined,
+  });
   const reject = (reason: 'empty' | 'too_long', message: string): AdmitResult => {
     metrics.eventsAcked.inc({ platform: platform.platform, kind, outcome: 'rejected' });
     notifyInBackground(rt, platform, job, message);
     return { kind: 'rejected', reason, text: message };
   };
-  if (!text) return reject('empty', texts.empty);
+  if (!text && !job.command) return reject('empty', texts.empty);
   if (text.length > cfg.QUESTION_MAX_CHARS) return reject('too_long', texts.tooLong(cfg.QUESTION_MAX_CHARS));
 
   const queue = rt.queues.intakeFor(platform.platform);

@@ -17,7 +17,7 @@ export interface ChatPlatform {
    * Slack: an ephemeral message in the thread; Teams: a reply in the conversation; console: a line;
    * the HTTP API: nothing (its response carries the error).
    */
-  notify(q: Question, text: string): Promise<void>;
+  notify(q: Question, text: string, info?: NoticeInfo): Promise<void>;
   /** Earlier turns of the question's thread, oldest first. Absent: the message log's turns are used. */
   fetchHistory?(q: Question): Promise<HistoryMessage[]>;
   /** "Working on it", right after admission (Slack: 👀 reaction; Teams: typing). Best effort. */
@@ -34,8 +34,19 @@ export interface ChatPlatform {
   readonly sink?: ReplySink;
   /** Shows live answers (the relay queue of this platform). */
   readonly liveSurface?: LiveSurfaceFactory;
+  /**
+   * The asker is the operator of this installation (the console: whoever can run it can already
+   * run `npm run kb`), so admin commands are allowed without ADMIN_USERS.
+   */
+  readonly operatorSurface?: boolean;
   /** Overrides of the core's user-facing texts, in the platform's markup. */
   readonly texts?: Partial<IntakeTexts>;
+}
+
+/** What a notice means for what comes next. */
+export interface NoticeInfo {
+  /** An answer will follow in this thread (a `/diagnose` was queued). */
+  followsUp?: boolean;
 }
 
 /** User-facing texts of the admission path. */

@@ -1,6 +1,8 @@
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
+import { handleDiagnoseCommand } from '../diagnosis/index.js';
 import { enqueueInference, type HistoryMessage } from '../jobs/index.js';
+import { handleKbCommand } from '../rag/index.js';
 import { enqueueLiveRelay } from '../live/index.js';
 import { withText } from '../log/logger.js';
 import { historyFromLog } from '../prompts/index.js';
@@ -11,7 +13,7 @@ import type { ChatPlatform } from './chat-platform.js';
 import { notifyInBackground } from './admit-question.js';
 import { intakeJobSchema, type IntakeJob } from './question.js';
 
-export type IntakeOutcome = 'enqueued' | 'duplicate' | 'rate_limited';
+export type IntakeOutcome = 'enqueued' | 'duplicate' | 'rate_limited' | 'command';
 
 /**
  * After the acknowledgement: everything admission left out of the ack path, for one intake job.
@@ -26,6 +28,10 @@ export async function processIntake(rt: Runtime, platform: ChatPlatform, job: Jo
   let q: IntakeJob = parsed.data;
   const logFields = { platform: platform.platform, jobId: q.jobId, attempt: job.attemptsMade + 1 };
 
+  if (q.command) {
+    await runCommand(rt, platform, q, q.command);
+    return 'command';
+  }
   if (job.attemptsMade === 0) {
     const rl = await checkRateLimit(rt.redis, cfg.QUEUE_PREFIX, q.key, q.user.id, { userPerMin: cfg.RATE_LIMIT_USER_PER_MIN, channelPerMin: cfg.RATE_LIMIT_CHANNEL_PER_MIN });
     if (!rl.ok) {
@@ -67,4 +73,27 @@ async function historyOf(rt: Runtime, platform: ChatPlatform, q: IntakeJob): Pro
   if (platform.fetchHistory) return platform.fetchHistory(q);
   // No history API (Teams, console): the thread's earlier turns come from the message log.
   return historyFromLog(await listConversation(rt.db, q.key, rt.cfg.HISTORY_MAX_MESSAGES));
+}
+
+/** `/kb …` and `/diagnose …` through the platform-neutral handlers; the answer goes to the asker. */
+async function runCommand(rt: Runtime, platform: ChatPlatform, q: IntakeJob, command: NonNullable<IntakeJob['command']>): Promise<void> {
+  const { cfg } = rt;
+  rt.metrics.eventsReceived.inc({ platform: platform.platform, kind: `${command.name}_command` });
+  let text: string;
+  let followsUp = false;
+  if (command.name === 'kb') {
+    const res = await handleKbCommand(
+      { db: rt.db, adminUsers: platform.operatorSurface ? [...cfg.ADMIN_USERS, `${q.key.platform}:${q.user.id}`] : cfg.ADMIN_USERS, webSearchConfigured: Boolean(cfg.WEB_SEARCH_URL) },
+      { key: { platform: q.key.platform, tenant: q.key.tenant, channel: q.key.channel }, userId: q.user.id, args: command.args },
+    );
+    text = res.text;
+  } else {
+    const res = await handleDiagnoseCommand(
+      { db: rt.db, queue: rt.queues.inference, maxChars: cfg.DIAGNOSIS_MAX_CHARS, historyLimit: cfg.DIAGNOSIS_HISTORY_LIMIT, attempts: cfg.JOB_ATTEMPTS, command: '/diagnose', resultWhere: 'The result will follow here.' },
+      { key: q.key, userId: q.user.id, text: command.args, eventId: q.eventId, receivedAt: q.receivedAt, reply: q.reply },
+    );
+    text = res.text;
+    followsUp = res.kind === 'queued';
+  }
+  await platform.notify(q, text, { followsUp });
 }

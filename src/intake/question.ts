@@ -24,6 +24,12 @@ export const questionSchema = z.object({
    * `fetchHistory` (Slack: the thread) or the message log (Teams, console) supplies them.
    */
   history: z.array(historyMessageSchema).max(200).optional(),
+  /**
+   * A command instead of a question (`/kb …`, `/diagnose …` typed in the console): handled by the
+   * intake worker, which has the database, with the platform-neutral handlers; the result is told
+   * through `notify`. Lets a surface without a database (the console next to a running service) use them.
+   */
+  command: z.object({ name: z.enum(['kb', 'diagnose']), args: z.string() }).optional(),
 });
 export type Question = z.infer<typeof questionSchema>;
 export type QuestionInput = z.input<typeof questionSchema>;

@@ -31,3 +31,5 @@ export type { KbCommandDeps, KbCommandInput, KbCommandResult } from './kb-comman
 export { knowledgeForQuestion, retrievalQuery } from './answer-knowledge.js';
 export type { AnswerKnowledgeDeps, AnswerKnowledge, KnowledgeStatus } from './answer-knowledge.js';
 export { toSourceRefs, sectionOf, stripInvalidCitations, citedNumbers } from './citations.js';
+export { MODEL_ONLY_NOTE, NO_MATCH_NOTE, sourceMarkdown, knowledgeMarkdown } from './knowledge-notes.js';
+export type { KnowledgeOutcome } from './knowledge-notes.js';

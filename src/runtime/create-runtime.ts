@@ -5,7 +5,7 @@ import type { Config } from '../config/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { createRedis, QueueSet } from '../queue/index.js';
-import { openDb, migrate, type Db } from '../storage/index.js';
+import { noDatabase, openDb, migrate, type Db } from '../storage/index.js';
 import { createFairScheduler, type FairScheduler } from '../scheduling/index.js';
 
 /** Shared resources of one process, built from config, closed in reverse order. */
@@ -35,6 +35,8 @@ export interface CreateRuntimeOptions {
   closeStepTimeoutMs?: number;
   /** Apply migrations on start. Defaults to true. */
   migrate?: boolean;
+  /** Open no database: this process only talks to Redis (the console next to a running service). The reason shows in any misuse. */
+  noDatabase?: string;
 }
 
 export async function createRuntime(cfg: Config, opts: CreateRuntimeOptions = {}): Promise<Runtime> {
@@ -42,9 +44,9 @@ export async function createRuntime(cfg: Config, opts: CreateRuntimeOptions = {}
   const metrics = opts.metrics ?? createMetrics();
   const steps: Array<() => Promise<void>> = [];
   const closeStepTimeoutMs = opts.closeStepTimeoutMs ?? 120_000;
-  const db = opts.db ?? (await openDb({ databaseUrl: cfg.DATABASE_URL, dataDir: path.resolve(cfg.DATA_DIR), schema: opts.dbSchema }));
+  const db = opts.db ?? (opts.noDatabase ? noDatabase(opts.noDatabase) : await openDb({ databaseUrl: cfg.DATABASE_URL, dataDir: path.resolve(cfg.DATA_DIR), schema: opts.dbSchema }));
   if (!opts.db) steps.push(() => db.close());
-  if (opts.migrate !== false) {
+  if (opts.migrate !== false && !opts.noDatabase) {
     const { applied, skipped } = await migrate(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
     if (skipped.length) log.warn({ skipped }, 'migrations skipped: pgvector extension not available on this PostgreSQL');

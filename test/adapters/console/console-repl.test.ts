@@ -10,7 +10,7 @@ describe.skipIf(!hasTestModel)('npm run chat (console adapter)', () => {
     const c = spawnService({
       REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: uniqueId('r1con'), DATA_DIR: dataDir, MODEL_PATH: TEST_MODEL_PATH,
       LLAMA_THREADS: '1', LLAMA_SEQUENCES: '1', LLAMA_CONTEXT_SIZE: '1024', LLAMA_GPU: 'false', LLAMA_TEMPERATURE: '0', LLAMA_MAX_TOKENS: '24', LOG_LEVEL: 'silent',
-    }, 'adapters/console/main.ts', 'pipe');
+    }, 'workers/chat.ts', 'pipe');
     await until(async () => c.output().includes('r1 console'), 60_000, 'the REPL banner');
     c.proc.stdin!.write('Once upon a time there was a pump\n');
     await until(async () => (c.output().match(/\nr1> /g) ?? []).length >= 1, 60_000, 'the first answer');

@@ -1,0 +1,218 @@
+// `npm run chat`: a terminal REPL on the same admission path, queue and worker as Slack and Teams
+// (Hubot's shell adapter convention). Next to a running `npm start` (which serves console
+// sessions through Redis) it only talks to that service; alone, it runs the console's workers and
+// an inference worker in this process. Each run is its own conversation.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import pino from 'pino';
+import {
+  admitQuestion, createLogger, createRedis, createRuntime, intakeQueueName, liveStateStore, runLiveRelay, type Runtime,
+} from '../src/index.js';
+import { readConsole, type ConsoleMessage } from '../adapters/console/console-channel.js';
+import { createConsoleLiveSurface, consolePrefix, type ConsoleLiveState } from '../adapters/console/console-live-surface.js';
+import { consoleQuestion, createConsolePlatform } from '../adapters/console/console-platform.js';
+import { loadConfigOrExit } from './load-config-or-exit.js';
+import { startInferenceWorker } from './inference-worker.js';
+import { startPlatformWorkers } from './platform-workers.js';
+
+const USAGE = `usage: npm run chat [-- --help]
+  A terminal chat with the bot, through the same queue and worker as Slack and Teams.
+  Reads questions line by line (typed, or piped: \`printf 'q1\\nq2\\n' | npm run chat\` answers each and exits 0).
+  Commands: /help  /new (a new conversation)  /kb <list|attach|detach|web> …  /diagnose <asset> <code or symptom>  /quit (or exit)
+  Knowledge for the console: npm run kb -- attach --scope <scope> --platform console --team local --channel console
+  Logs go to DATA_DIR/logs/console.log (warnings also to stderr).`;
+
+const HELP = `commands:
+  /new                      start a new conversation
+  /kb list|attach|detach …  knowledge scopes of the console channel (admins)
+  /diagnose <asset> <code or symptom…>   equipment fault diagnosis
+  /help                     this list
+  /quit or exit             leave`;
+
+const { values: flags } = (() => {
+  try {
+    return parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+})();
+if (flags.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+const cfg = loadConfigOrExit();
+const out = (s: string) => process.stdout.write(s);
+const logDir = path.resolve(cfg.DATA_DIR, 'logs');
+mkdirSync(logDir, { recursive: true });
+// Logs never land in the middle of an answer: a file, and warnings on stderr.
+const log = createLogger({
+  level: cfg.LOG_LEVEL === 'silent' ? 'silent' : 'debug',
+  destination: pino.multistream([
+    { level: (cfg.LOG_LEVEL === 'silent' ? 'fatal' : cfg.LOG_LEVEL) as pino.Level, stream: pino.destination({ dest: path.join(logDir, 'console.log'), sync: false }) },
+    { level: 'warn', stream: process.stderr },
+  ]),
+});
+
+// Is a service serving console sessions (its console intake worker is listening)?
+const probe = createRedis(cfg.REDIS_URL);
+probe.on('error', () => {});
+const reachable = await Promise.race([
+  probe.ping().then(() => true, () => false),
+  new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref()),
+]);
+if (!reachable) {
+  process.stderr.write(`cannot reach Redis at ${redactUrl(cfg.REDIS_URL)}: start it (e.g. \`redis-server\`, or \`docker compose -f deploy/docker-compose.yml up -d redis\`) or set REDIS_URL\n`);
+  process.exit(1);
+}
+const intakeProbe = new Queue(intakeQueueName('console'), { connection: probe, prefix: cfg.QUEUE_PREFIX });
+const remote = (await intakeProbe.getWorkers()).length > 0;
+await intakeProbe.close();
+probe.disconnect();
+
+const rt: Runtime = await createRuntime(cfg, { log, ...(remote ? { noDatabase: 'the running service owns it; the console talks to it through Redis' } : {}) });
+const platform = createConsolePlatform(rt.redis, cfg.QUEUE_PREFIX);
+if (!remote) {
+  await startPlatformWorkers(rt, platform);
+  const workers = await rt.queues.inference.getWorkers();
+  // The embedded database belongs to this process: its answers must be written here.
+  if (workers.length === 0 || !cfg.DATABASE_URL) {
+    out('(starting a local inference worker…)\n');
+    const w = await startInferenceWorker(rt);
+    rt.onClose(() => w.close());
+  }
+}
+
+let session = randomUUID();
+const user = process.env.USER ?? 'console';
+const reader = rt.redis.duplicate();
+reader.on('error', () => {});
+let readerStop = new AbortController();
+let waiting: ((m: ConsoleMessage) => void) | null = null;
+const inbox: ConsoleMessage[] = [];
+const follow = (s: string) => {
+  readerStop.abort();
+  readerStop = new AbortController();
+  const signal = readerStop.signal;
+  void (async () => {
+    for await (const m of readConsole(reader, cfg.QUEUE_PREFIX, s, signal)) {
+      if (waiting) waiting(m);
+      else inbox.push(m);
+    }
+  })().catch((e: Error) => {
+    if (!signal.aborted) log.warn({ err: e.message }, 'console stream read failed');
+  });
+};
+const next = () => new Promise<ConsoleMessage>((resolve) => {
+  const m = inbox.shift();
+  if (m) return resolve(m);
+  waiting = (msg) => {
+    waiting = null;
+    resolve(msg);
+  };
+});
+follow(session);
+
+out(`r1 console — ${remote ? 'talking to the running service' : 'answering in this process'}; ask a question, /help for commands. Thread ${session}\n`);
+
+/** Shows the answer to one admitted question: live as it streams, then the rest and its sources. */
+async function answer(jobId: string, key: ReturnType<typeof consoleQuestion>['key']): Promise<void> {
+  const store = liveStateStore(rt.redis, cfg.QUEUE_PREFIX, jobId);
+  const relayStop = new AbortController();
+  let relay: Promise<unknown> = Promise.resolve();
+  if (cfg.LIVE_UPDATES) {
+    const surface = createConsoleLiveSurface(out)({ v: 1, jobId, key, user: { id: user }, reply: {} }, store);
+    const followConn = rt.redis.duplicate();
+    followConn.on('error', () => {});
+    relay = runLiveRelay({ redis: rt.redis, follow: followConn, prefix: cfg.QUEUE_PREFIX, log }, jobId, surface, relayStop.signal)
+      .catch((e: Error) => log.warn({ err: e.message }, 'live display failed'))
+      .finally(() => followConn.disconnect());
+  } else out('(thinking…)\n');
+  for (;;) {
+    const m = await next();
+    if (m.kind === 'notice') {
+      out(`r1> ${consolePrefix(m.text)}\n`);
+      if (m.followsUp) continue;
+      break;
+    }
+    // The final answer: let the live display finish (it ends with the job), then print what it has not.
+    await Promise.race([relay, new Promise((r) => setTimeout(r, 5000).unref())]);
+    relayStop.abort();
+    const printed = Number(((await store.get()) as ConsoleLiveState | null)?.printed ?? 0);
+    if (printed > 0 && m.status !== 'failed' && printed <= m.answerChars) out(`${consolePrefix(m.body.slice(printed))}\n`);
+    else out(`\nr1> ${consolePrefix(m.body)}\n`);
+    if (m.knowledge) out(`r1> ${consolePrefix(m.knowledge)}\n`);
+    break;
+  }
+}
+
+async function handle(line: string): Promise<'quit' | void> {
+  const text = line.trim();
+  if (!text) return;
+  if (text === '/quit' || text === 'exit' || text === 'quit') return 'quit';
+  if (text === '/help') return void out(`${HELP}\n`);
+  if (text === '/new') {
+    session = randomUUID();
+    follow(session);
+    return void out(`(new thread ${session})\n`);
+  }
+  const cmd = /^\/(kb|diagnose)(?:\s+([\s\S]*))?$/.exec(text);
+  if (text.startsWith('/') && !cmd) return void out(`(unknown command ${text.split(/\s/)[0]}; /help lists them)\n`);
+  const q = consoleQuestion(session, user, randomUUID(), cmd ? '' : text, cmd ? { name: cmd[1] as 'kb' | 'diagnose', args: cmd[2] ?? '' } : undefined);
+  try {
+    const res = await admitQuestion(rt, platform, q);
+    if (res.kind === 'rejected') {
+      await next(); // the notice (printed below)
+      return void out(`r1> ${res.text}\n`);
+    }
+    await answer(res.jobId, q.key);
+  } catch (e) {
+    out(`(error: ${(e as Error).message})\n`);
+  }
+}
+
+const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ', terminal: process.stdin.isTTY === true });
+// One question at a time, in input order: piped input is answered line by line, then the REPL exits.
+const lines: string[] = [];
+let inputClosed = false;
+let wake: (() => void) | null = null;
+rl.on('line', (l) => {
+  lines.push(l);
+  wake?.();
+});
+rl.on('close', () => {
+  inputClosed = true;
+  wake?.();
+});
+rl.prompt();
+for (;;) {
+  if (lines.length === 0) {
+    if (inputClosed) break;
+    await new Promise<void>((r) => (wake = r));
+    wake = null;
+    continue;
+  }
+  const res = await handle(lines.shift()!);
+  if (res === 'quit') break;
+  if (!inputClosed) rl.prompt();
+}
+rl.close();
+readerStop.abort();
+reader.disconnect();
+await rt.close();
+process.exit(0);
+
+function redactUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
