@@ -49,7 +49,12 @@ export async function runLiveRelay(deps: RelayDeps, jobId: string, surface: Live
     lastShow = Date.now();
     showing = surface.show({ ...view })
       .catch((e) => log.warn({ jobId, err: (e as Error).message }, 'live update failed'))
-      .finally(() => (showing = null));
+      .finally(() => {
+        showing = null;
+        // Paced from when the platform had it: a slow post (a token fetch, a loaded host) must not
+        // let the next update arrive sooner than the surface's interval after it.
+        lastShow = Date.now();
+      });
   };
   const ticker = setInterval(() => {
     if (view.phase === 'thinking' && startedAt) {
