@@ -39,7 +39,15 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
     metrics: rt.metrics,
     log: rt.log,
     readiness: [
-      { name: 'redis', check: async () => void (await rt.redis.ping()) },
+      {
+        name: 'redis',
+        check: async () => {
+          // Name the outage (e.g. `connect ECONNREFUSED 127.0.0.1:6379`) instead of a ping that times out.
+          const down = rt.redisUnavailable();
+          if (down) throw new Error(down);
+          await rt.redis.ping();
+        },
+      },
       { name: 'database', check: async () => void (await rt.db.query('SELECT 1')) },
     ],
   });
