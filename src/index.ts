@@ -26,7 +26,7 @@ export type { Logger } from './log/logger.js';
 export { createRateLimitedLog } from './log/rate-limited-log.js';
 export type { RateLimitedLog } from './log/rate-limited-log.js';
 export { sanitizeText, needsSanitizing } from './text/index.js';
-export { R1Error, ConfigError, ModelUnavailableError, InputError, JobContractError } from './errors.js';
+export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError } from './errors.js';
 export { createRedis, isRedisConnectionError, QueueSet } from './queue/index.js';
 export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';
 export type { ReplySink, OutgoingReply, ReplyRef, DeliveryDeps } from './delivery/index.js';
