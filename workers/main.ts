@@ -19,7 +19,7 @@ try {
     process.stderr.write(`database error: DATABASE_URL: ${e.message}\n`);
     process.exit(1);
   }
-  log.fatal({ err: { type: (e as Error).name, message: (e as Error).message, stack: (e as Error).stack } }, 'start-up failed');
+  log.fatal({ err: e }, 'start-up failed');
   process.exit(1);
 }
 const shutdown = async (signal: string) => {

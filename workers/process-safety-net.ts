@@ -5,8 +5,8 @@ export interface ProcessSafetyNetOptions {
   exit?: (code: number) => void;
 }
 
-const describe = (e: unknown) =>
-  e instanceof Error ? { type: e.name, message: e.message, stack: e.stack } : { type: typeof e, message: String(e) };
+/** pino serializes an Error under `err` as {type, message, stack} on the one line; anything else is stringified. */
+const fieldsOf = (e: unknown) => (e instanceof Error ? { err: e } : { reason: String(e) });
 
 /**
  * The last line of defence of a long-running process. Both events become one JSON line through
@@ -22,11 +22,11 @@ const describe = (e: unknown) =>
  */
 export function installProcessSafetyNet(log: Logger, { exit = (code) => process.exit(code) }: ProcessSafetyNetOptions = {}): void {
   process.on('unhandledRejection', (reason) => {
-    log.error({ err: describe(reason) }, 'unhandled promise rejection (process keeps serving)');
+    log.error(fieldsOf(reason), 'unhandled promise rejection (process keeps serving)');
   });
   process.on('uncaughtException', (err, origin) => {
     // pino writes to stdout synchronously by default, so the line is out before the exit.
-    log.fatal({ err: describe(err), origin }, 'uncaught exception: exiting for the supervisor to restart');
+    log.fatal({ ...fieldsOf(err), origin }, 'uncaught exception: exiting for the supervisor to restart');
     exit(1);
   });
 }
