@@ -26,6 +26,19 @@ export interface StartServiceOptions extends CreateRuntimeOptions {
   host?: string;
 }
 
+/** Waits (at most `ms`) for a connecting Redis to become ready or fail, so readiness can say which. */
+function firstRedisOutcome(rt: Runtime, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      rt.redis.off('ready', done).off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    rt.redis.once('ready', done).once('error', done);
+  });
+}
+
 /**
  * Starts the roles named by ROLE in this process: `adapters` (HTTP, platform adapters, delivery),
  * `worker` (model + inference queue), or `all`. Every role serves /healthz, /readyz and /metrics,
@@ -43,6 +56,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
         name: 'redis',
         check: async () => {
           // Name the outage (e.g. `connect ECONNREFUSED 127.0.0.1:6379`) instead of a ping that times out.
+          if (rt.redis.status !== 'ready' && !rt.redisUnavailable()) await firstRedisOutcome(rt, 1500);
           const down = rt.redisUnavailable();
           if (down) throw new Error(down);
           await rt.redis.ping();

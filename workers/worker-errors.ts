@@ -20,7 +20,7 @@ export function onWorkerError(rt: Runtime, source: string): (e: Error) => void {
 export async function readyUnlessRedisDown(rt: Runtime, worker: { waitUntilReady(): Promise<unknown> }): Promise<void> {
   const ready = worker.waitUntilReady();
   ready.catch(() => {}); // connection errors are reported through the worker's `error` listener
-  if (rt.redisUnavailable() && rt.redis.status !== 'connecting' && rt.redis.status !== 'wait') return;
+  if (rt.redisUnavailable()) return; // already failing: do not wait
   let onError: (() => void) | undefined;
   const failed = new Promise<void>((r) => rt.redis.once('error', (onError = r)));
   try {

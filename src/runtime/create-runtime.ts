@@ -27,7 +27,7 @@ export interface Runtime {
    * BullMQ workers' own): all of them together log one line per LOG_REPEAT_INTERVAL_MS.
    */
   redisError(err: Error, source: string): void;
-  /** Why Redis is not usable now (the last connection error), or undefined when it is ready. */
+  /** Why Redis is not usable now (its last connection error); undefined when ready or not failed yet. */
   redisUnavailable(): string | undefined;
   /** Registers a cleanup step; steps run in reverse order on close, each even if another threw. */
   onClose(step: () => Promise<void>): void;
@@ -76,7 +76,7 @@ export async function createRuntime(cfg: Config, opts: CreateRuntimeOptions = {}
     redisWasDown = false;
     lastRedisError = undefined;
   });
-  const redisUnavailable = () => (redis.status === 'ready' ? undefined : (lastRedisError ?? `connection ${redis.status}`));
+  const redisUnavailable = () => (redis.status === 'ready' ? undefined : lastRedisError);
   steps.push(async () => {
     if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
     else redis.disconnect();
