@@ -31,6 +31,16 @@ export class ModelUnavailableError extends R1Error {
   }
 }
 
+/**
+ * The database cannot be reached at start-up. `host` and `port` name where it was looked for; the
+ * message never holds the URL (its password).
+ */
+export class DatabaseUnavailableError extends R1Error {
+  constructor(readonly host: string, readonly port: string, message: string, options?: { cause?: unknown }) {
+    super('storage_error', message, options);
+  }
+}
+
 /** User input that cannot become a job (empty, too long). The message is safe to show the user. */
 export class InputError extends R1Error {
   constructor(message: string) {

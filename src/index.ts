@@ -23,11 +23,13 @@ export { createMetrics, collectQueueDepth, collectVram, collectGpuUtilization, c
 export type { Metrics } from './metrics/index.js';
 export { createLogger, withText } from './log/logger.js';
 export type { Logger } from './log/logger.js';
+export { createRateLimitedLog } from './log/rate-limited-log.js';
+export type { RateLimitedLog } from './log/rate-limited-log.js';
 export { sanitizeText, needsSanitizing } from './text/index.js';
 export { admitQuestion, processIntake, notifyInBackground, DEFAULT_INTAKE_TEXTS, questionSchema, intakeJobSchema } from './intake/index.js';
 export type { AdmitResult, IntakeRuntime, IntakeOutcome, ChatPlatform, IntakeTexts, NoticeInfo, Question, QuestionInput, IntakeJob } from './intake/index.js';
-export { R1Error, ConfigError, ModelUnavailableError, InputError, JobContractError, IntakeUnavailableError } from './errors.js';
-export { createRedis, QueueSet } from './queue/index.js';
+export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError } from './errors.js';
+export { createRedis, isRedisConnectionError, QueueSet } from './queue/index.js';
 export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';
 export type { ReplySink, OutgoingReply, ReplyRef, DeliveryDeps } from './delivery/index.js';
 export { processInference, handleInferenceFailure } from './pipeline/index.js';

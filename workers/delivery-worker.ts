@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { deliveryQueueName, processDelivery, settleLive, type ReplySink, type Runtime } from '../src/index.js';
+import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 
 /** Consumes one platform's delivery queue and posts replies through that platform's sink. */
 export async function startDeliveryWorker(rt: Runtime, sink: ReplySink, concurrency = 8): Promise<Worker> {
@@ -19,8 +20,8 @@ export async function startDeliveryWorker(rt: Runtime, sink: ReplySink, concurre
     },
     { connection: rt.connection, prefix: rt.cfg.QUEUE_PREFIX, concurrency },
   );
-  worker.on('error', (e) => rt.log.error({ err: e.message }, 'delivery worker error'));
-  await worker.waitUntilReady();
+  worker.on('error', onWorkerError(rt, 'delivery worker'));
+  await readyUnlessRedisDown(rt, worker);
   rt.onClose(() => worker.close());
   return worker;
 }

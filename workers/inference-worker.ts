@@ -3,6 +3,7 @@ import {
   CancelRegistry, InferenceEngine, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
   type Runtime, type InferenceDeps, type InferenceJobDeps,
 } from '../src/index.js';
+import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 import { createKnowledge } from './knowledge.js';
 
 export interface InferenceWorkerHandle {
@@ -34,7 +35,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   metrics.modelLoadSeconds.set(engine.loadMs / 1000);
   metrics.sequencesConfigured.set(engine.pool.size);
   const knowledge = await createKnowledge(rt);
-  const cancel = await CancelRegistry.create(rt.redis, cfg.QUEUE_PREFIX);
+  const cancel = await CancelRegistry.create(rt.redis, cfg.QUEUE_PREFIX, (e) => rt.redisError(e, 'cancel subscriber'));
   const deps: InferenceDeps = {
     db: rt.db, engine, queues: rt.queues, metrics, log,
     settings: { maxTokens: cfg.LLAMA_MAX_TOKENS, temperature: cfg.LLAMA_TEMPERATURE, historyMaxChars: cfg.HISTORY_MAX_CHARS, systemPrompt: cfg.SYSTEM_PROMPT },
@@ -87,8 +88,8 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
       maxStalledCount: 2,
     },
   );
-  worker.on('error', (e) => log.error({ err: e.message }, 'inference worker error'));
-  await worker.waitUntilReady();
+  worker.on('error', onWorkerError(rt, 'inference worker'));
+  await readyUnlessRedisDown(rt, worker);
   let closing: Promise<void> | undefined;
   return {
     engine,

@@ -1,4 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 import { intakeQueueName, notifyInBackground, processIntake, type ChatPlatform, type IntakeJob, type Runtime } from '../src/index.js';
 
 /** Told to the asker when an admitted question could not be prepared after every attempt. */
@@ -30,8 +31,8 @@ export async function startIntakeWorker(rt: Runtime, platform: ChatPlatform): Pr
     },
     { connection: rt.connection, prefix: rt.cfg.QUEUE_PREFIX, concurrency: INTAKE_CONCURRENCY, lockDuration: rt.cfg.JOB_LOCK_MS, stalledInterval: Math.max(1000, Math.floor(rt.cfg.JOB_LOCK_MS / 2)) },
   );
-  worker.on('error', (e) => rt.log.error({ err: e.message }, 'intake worker error'));
-  await worker.waitUntilReady();
+  worker.on('error', onWorkerError(rt, 'intake worker'));
+  await readyUnlessRedisDown(rt, worker);
   rt.onClose(() => worker.close());
   return worker;
 }

@@ -2,6 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
   liveQueueName, liveRelayJobSchema, liveStateStore, runLiveRelay, type LiveSurfaceFactory, type Platform, type Runtime,
 } from '../src/index.js';
+import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 
 /**
  * Consumes one platform's live-relay queue: each job follows one answer's events and shows them.
@@ -19,7 +20,7 @@ export async function startLiveRelayWorker(rt: Runtime, platform: Platform, surf
       running.add(ac);
       signal?.addEventListener('abort', () => ac.abort(), { once: true });
       const follow = rt.redis.duplicate();
-      follow.on('error', () => {});
+      follow.on('error', (e) => rt.redisError(e, 'live relay follower'));
       try {
         const surface = surfaceFor(parsed.data, liveStateStore(rt.redis, rt.cfg.QUEUE_PREFIX, parsed.data.jobId));
         const outcome = await runLiveRelay({ redis: rt.redis, follow, prefix: rt.cfg.QUEUE_PREFIX, log: rt.log }, parsed.data.jobId, surface, ac.signal);
@@ -33,8 +34,8 @@ export async function startLiveRelayWorker(rt: Runtime, platform: Platform, surf
     },
     { connection: rt.connection, prefix: rt.cfg.QUEUE_PREFIX, concurrency: rt.cfg.LIVE_RELAY_CONCURRENCY, lockDuration: rt.cfg.JOB_LOCK_MS, maxStalledCount: 10 },
   );
-  worker.on('error', (e) => rt.log.error({ err: e.message }, 'live relay worker error'));
-  await worker.waitUntilReady();
+  worker.on('error', onWorkerError(rt, 'live relay worker'));
+  await readyUnlessRedisDown(rt, worker);
   rt.onClose(async () => {
     const closed = worker.close();
     for (const ac of running) ac.abort();

@@ -1,18 +1,26 @@
 // `npm start`: runs the roles named by ROLE (default: all) in this process.
-import { ModelUnavailableError } from '../src/index.js';
+import { DatabaseUnavailableError, ModelUnavailableError, createLogger } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
+import { installProcessSafetyNet } from './process-safety-net.js';
 import { startService } from './service.js';
 
 const cfg = loadConfigOrExit();
+const log = createLogger({ level: cfg.LOG_LEVEL });
+installProcessSafetyNet(log);
 let service;
 try {
-  service = await startService(cfg);
+  service = await startService(cfg, { log });
 } catch (e) {
   if (e instanceof ModelUnavailableError) {
     process.stderr.write(`model error: ${e.message}\n`);
     process.exit(1);
   }
-  throw e;
+  if (e instanceof DatabaseUnavailableError) {
+    process.stderr.write(`database error: DATABASE_URL: ${e.message}\n`);
+    process.exit(1);
+  }
+  log.fatal({ err: e }, 'start-up failed');
+  process.exit(1);
 }
 const shutdown = async (signal: string) => {
   service.rt.log.info({ signal }, 'shutting down: finishing in-flight jobs');

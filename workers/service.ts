@@ -26,6 +26,19 @@ export interface StartServiceOptions extends CreateRuntimeOptions {
   host?: string;
 }
 
+/** Waits (at most `ms`) for a connecting Redis to become ready or fail, so readiness can say which. */
+function firstRedisOutcome(rt: Runtime, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      rt.redis.off('ready', done).off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    rt.redis.once('ready', done).once('error', done);
+  });
+}
+
 /**
  * Starts the roles named by ROLE in this process: `adapters` (HTTP, platform adapters, delivery),
  * `worker` (model + inference queue), or `all`. Every role serves /healthz, /readyz and /metrics,
@@ -39,7 +52,16 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
     metrics: rt.metrics,
     log: rt.log,
     readiness: [
-      { name: 'redis', check: async () => void (await rt.redis.ping()) },
+      {
+        name: 'redis',
+        check: async () => {
+          // Name the outage (e.g. `connect ECONNREFUSED 127.0.0.1:6379`) instead of a ping that times out.
+          if (rt.redis.status !== 'ready' && !rt.redisUnavailable()) await firstRedisOutcome(rt, 1500);
+          const down = rt.redisUnavailable();
+          if (down) throw new Error(down);
+          await rt.redis.ping();
+        },
+      },
       { name: 'database', check: async () => void (await rt.db.query('SELECT 1')) },
     ],
   });

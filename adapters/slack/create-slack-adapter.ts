@@ -10,6 +10,7 @@ import { registerDiagnosisActions } from './diagnosis/register-diagnosis-actions
 import { registerLiveActions } from './live-status.js';
 import { SlackReplySink } from './slack-reply-sink.js';
 import { createSlackPlatform } from './slack-platform.js';
+import { guardSlackRequests } from './request-guard.js';
 
 /** Bolt's single endpoint for events, slash commands and interactivity. */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -48,7 +49,10 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
     const receiver = new HTTPReceiver({ signingSecret: cfg.SLACK_SIGNING_SECRET!, endpoints: SLACK_EVENTS_PATH, processBeforeResponse: true, logger });
     app = new App({ token: cfg.SLACK_BOT_TOKEN, receiver, logger, clientOptions });
     if (!http) throw new Error('createSlackAdapter: HTTP mode needs the HTTP server');
-    http.mountRaw(SLACK_EVENTS_PATH, receiver.requestListener);
+    // Only bodies of the shape Slack sends reach Bolt (a signed `null` body used to crash it).
+    http.mountRaw(SLACK_EVENTS_PATH, guardSlackRequests(receiver.requestListener, {
+      onReject: (status, reason) => rt.logRepeated('warn', `slack-request:${status}:${reason}`, { status, reason }, 'slack request rejected'),
+    }));
   }
   app.error(async (e) => {
     rt.metrics.errors.inc({ kind: 'slack' });

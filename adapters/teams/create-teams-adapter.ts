@@ -4,6 +4,8 @@ import { handleTeamsTurn } from './teams-turn.js';
 import { TeamsReplySink } from './teams-reply-sink.js';
 import { createTeamsPlatform } from './teams-platform.js';
 import { createTeamsAuthentication } from './teams-auth.js';
+import { withQuietConsole } from './quiet-console.js';
+import { shortAuthReason, teamsBodyProblem } from './teams-request-checks.js';
 import { allowAiLabelEntityFields } from './ai-label-serialization.js';
 import { createTeamsLiveSurface } from './live/create-teams-live-surface.js';
 import { allowStreamInfoEntityFields } from './live/stream-entity-serialization.js';
@@ -41,6 +43,12 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
     throw err; // let process() answer 500 so the channel retries
   };
   http.app.post(TEAMS_MESSAGES_PATH, async (request, reply) => {
+    // Bodies botbuilder cannot take stop here (it would answer them as auth failures or throw).
+    const problem = teamsBodyProblem(request.body);
+    if (problem) {
+      rt.logRepeated('warn', `teams-request:400:${problem}`, { status: 400, reason: problem }, 'teams request rejected');
+      return reply.code(400).send('');
+    }
     let status = 200;
     let body: unknown;
     let logicRan = false;
@@ -58,22 +66,36 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
       },
       end: () => {},
     };
+    let thrown: unknown;
     try {
-      await adapter.process(
-        { body: request.body as Record<string, unknown>, headers: request.headers as Record<string, string>, method: request.method },
-        res,
-        async (ctx) => {
-          logicRan = true;
-          await handleTeamsTurn(rt, ctx, platform);
-        },
+      // botbuilder prints its own stacks (and the signing keys' PEM) to console on a rejected token.
+      await withQuietConsole(() =>
+        adapter.process(
+          { body: request.body as Record<string, unknown>, headers: request.headers as Record<string, string>, method: request.method },
+          res,
+          async (ctx) => {
+            logicRan = true;
+            await handleTeamsTurn(rt, ctx, platform);
+          },
+        ),
       );
     } catch (e) {
-      status = logicRan ? 500 : 401;
-      log.warn({ err: (e as Error).message }, 'teams request rejected');
+      thrown = e;
+      status = logicRan ? 500 : (e as Error).name === 'ZodError' ? 400 : 401;
     }
     // botbuilder answers 500 for a token with a known key id but a bad signature; no turn ran, so it is an auth failure.
     if (status >= 500 && !logicRan) status = 401;
-    if (status === 401) metrics.eventsAcked.inc({ platform: 'teams', kind: 'activity', outcome: 'unauthorized' });
+    if (status === 401) {
+      metrics.eventsAcked.inc({ platform: 'teams', kind: 'activity', outcome: 'unauthorized' });
+      // botbuilder puts the reason in the response body; one short line, no stack, no key material.
+      const reason = shortAuthReason(thrown ?? body);
+      rt.logRepeated('warn', `teams-auth:${reason}`, { status, reason }, 'teams request unauthorized');
+      return reply.code(401).send('');
+    }
+    if (status === 400 && !logicRan) {
+      const reason = thrown ? 'activity does not match the Bot Framework schema' : shortAuthReason(body);
+      rt.logRepeated('warn', `teams-request:400:${reason}`, { status, reason }, 'teams request rejected');
+    } else if (thrown) log.warn({ err: shortAuthReason(thrown) }, 'teams request failed');
     return reply.code(status).send(body ?? '');
   });
   const liveStore = (jobId: string) => liveStateStore(rt.redis, cfg.QUEUE_PREFIX, jobId);

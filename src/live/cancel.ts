@@ -17,8 +17,10 @@ export class CancelRegistry {
   private readonly running = new Map<string, AbortController>();
   private constructor(private readonly redis: Redis, private readonly sub: Redis, private readonly prefix: string) {}
 
-  static async create(redis: Redis, prefix: string): Promise<CancelRegistry> {
+  /** `onError` hears the subscriber connection's errors (without a listener ioredis prints each retry). */
+  static async create(redis: Redis, prefix: string, onError: (e: Error) => void = () => {}): Promise<CancelRegistry> {
     const sub = redis.duplicate();
+    sub.on('error', onError);
     const reg = new CancelRegistry(redis, sub, prefix);
     sub.on('message', (_ch, jobId: string) => reg.running.get(jobId)?.abort(new Error('stopped by user')));
     await sub.subscribe(channelOf(prefix));

@@ -1,3 +1,3 @@
-export { createRedis } from './connection.js';
+export { createRedis, isRedisConnectionError } from './connection.js';
 export { QueueSet } from './queues.js';
 export type { QueueSetOptions } from './queues.js';

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { createRateLimitedLog, type RateLimitedLog } from '../log/rate-limited-log.js';
 import { createMetrics, type Metrics } from '../metrics/index.js';
 import { createRedis, QueueSet } from '../queue/index.js';
 import { noDatabase, openDb, migrate, type Db } from '../storage/index.js';
@@ -19,6 +20,15 @@ export interface Runtime {
   queues: QueueSet;
   /** Fair scheduling across channels (shared by adapters and workers through Redis). */
   fair: FairScheduler;
+  /** Logs a line once per key per LOG_REPEAT_INTERVAL_MS (outages, rejected requests), counting the rest. */
+  logRepeated: RateLimitedLog;
+  /**
+   * Reports an error of any Redis connection of this process (the shared one, its duplicates,
+   * BullMQ workers' own): all of them together log one line per LOG_REPEAT_INTERVAL_MS.
+   */
+  redisError(err: Error, source: string): void;
+  /** Why Redis is not usable now (its last connection error); undefined when ready or not failed yet. */
+  redisUnavailable(): string | undefined;
   /** Registers a cleanup step; steps run in reverse order on close, each even if another threw. */
   onClose(step: () => Promise<void>): void;
   close(): Promise<void>;
@@ -51,14 +61,24 @@ export async function createRuntime(cfg: Config, opts: CreateRuntimeOptions = {}
     if (applied.length) log.info({ applied }, 'migrations applied');
     if (skipped.length) log.warn({ skipped }, 'migrations skipped: pgvector extension not available on this PostgreSQL');
   }
+  const logRepeated = createRateLimitedLog(log, { intervalMs: cfg.LOG_REPEAT_INTERVAL_MS });
   const redis = createRedis(cfg.REDIS_URL);
-  let redisErrorLogged = false;
-  redis.on('error', (e) => {
-    // ioredis reconnects on its own; log the first error of an outage, not every retry.
-    if (!redisErrorLogged) log.error({ err: e.message }, 'redis connection error');
-    redisErrorLogged = true;
+  let lastRedisError: string | undefined;
+  let redisWasDown = false;
+  // ioredis (and BullMQ, on every connection it duplicates) retries on its own; an outage is one
+  // line per interval, not one per attempt and connection.
+  const redisError = (e: Error, source: string) => {
+    lastRedisError = e.message || String(e);
+    redisWasDown = true;
+    logRepeated('error', 'redis', { err: lastRedisError, source }, 'redis unavailable, retrying');
+  };
+  redis.on('error', (e: Error) => redisError(e, 'shared connection'));
+  redis.on('ready', () => {
+    if (redisWasDown) log.info('redis connection restored');
+    redisWasDown = false;
+    lastRedisError = undefined;
   });
-  redis.on('ready', () => (redisErrorLogged = false));
+  const redisUnavailable = () => (redis.status === 'ready' ? undefined : lastRedisError);
   steps.push(async () => {
     if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
     else redis.disconnect();
@@ -68,6 +88,7 @@ export async function createRuntime(cfg: Config, opts: CreateRuntimeOptions = {}
   let closing: Promise<void> | undefined;
   return {
     cfg, log, metrics, db, redis, connection: redis, queues, fair: createFairScheduler(redis, cfg.QUEUE_PREFIX),
+    logRepeated, redisError, redisUnavailable,
     onClose: (step) => steps.push(step),
     close: () =>
       (closing ??= (async () => {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { DatabaseUnavailableError } from '../errors.js';
 import type { Db } from './db.js';
 
 export interface PgDbOptions {
@@ -14,9 +15,34 @@ const quoteIdent = (s: string) => {
   return `"${s}"`;
 };
 
+/** Where a PostgreSQL URL points, without its credentials. */
+function hostPortOf(connectionString: string): { host: string; port: string } {
+  try {
+    const u = new URL(connectionString);
+    return { host: decodeURIComponent(u.hostname) || u.searchParams.get('host') || 'localhost', port: u.port || '5432' };
+  } catch {
+    return { host: 'unknown host', port: 'unknown port' };
+  }
+}
+
+/** One connection before anything else, so an unreachable server is one clear error, not pg-pool's stack. */
+async function assertReachable(pool: pg.Pool, connectionString: string): Promise<void> {
+  try {
+    await pool.query('SELECT 1');
+  } catch (e) {
+    await pool.end().catch(() => {}); // the pool never served; its own failure adds nothing
+    const { host, port } = hostPortOf(connectionString);
+    const err = e as { code?: string; message?: string };
+    // pg's message can quote the user name or database, never the password; keep to code or message.
+    const reason = err.code ?? err.message ?? String(e);
+    throw new DatabaseUnavailableError(host, port, `cannot connect to PostgreSQL at ${host}:${port} (${reason})`, { cause: e });
+  }
+}
+
 export async function createPgDb({ connectionString, max = 10, schema }: PgDbOptions): Promise<Db> {
   const pool = new pg.Pool({ connectionString, max, ...(schema ? { options: `-c search_path=${schema},public` } : {}) });
   pool.on('error', () => {}); // idle client errors surface on the next query instead of crashing
+  await assertReachable(pool, connectionString);
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   let closed: Promise<void> | undefined;
   let vector: Promise<boolean> | undefined;

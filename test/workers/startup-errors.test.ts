@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { spawnService } from '../support/child-service.js';
+import { closedPort } from '../support/closed-port.js';
 import { TEST_REDIS_URL } from '../support/test-config.js';
 
 const base = { REDIS_URL: TEST_REDIS_URL, PORT: '0', LLAMA_THREADS: '1', LLAMA_GPU: 'false', DATA_DIR: '/tmp/r1-startup-test' };
@@ -28,6 +29,15 @@ describe('start-up errors stop the process with one clear line', () => {
     const { out } = await run({ DATABASE_URL: 'postgres-secret-password-here' });
     expect(out).toMatch(/^config error: DATABASE_URL: .*\(secret\)/);
     expect(out).not.toContain('secret-password');
+  }, 30_000);
+
+  it('an unreachable database is one line naming host and port (never the password), exit 1', async () => {
+    const port = await closedPort();
+    const { code, out } = await run({ DATABASE_URL: `postgres://r1:hunter2-db-password@127.0.0.1:${port}/r1` });
+    expect(code).toBe(1);
+    const lines = out.trim().split('\n');
+    expect(lines).toEqual([`database error: DATABASE_URL: cannot connect to PostgreSQL at 127.0.0.1:${port} (ECONNREFUSED)`]);
+    expect(out).not.toContain('hunter2');
   }, 30_000);
 
   it('an unreadable model file names MODEL_PATH', async () => {

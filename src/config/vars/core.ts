@@ -14,6 +14,7 @@ export const coreVars = {
   PORT: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(3000)), 'HTTP port for Slack events, Teams activities, health and metrics (0 = any free port).'),
   ROLE: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.enum(['all', 'adapters', 'worker']).default('all')), '`all` (one process), `adapters` (HTTP + delivery) or `worker` (GPU inference).'),
   LOG_LEVEL: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')), 'pino level. Message text is only logged at `debug` or below.'),
+  LOG_REPEAT_INTERVAL_MS: envVar(positiveInt(10_000), 'A repeated warning (Redis unreachable, rejected Teams tokens) is logged at most once per this many ms, with a count of the lines left out.'),
   REDIS_URL: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.url().default('redis://127.0.0.1:6379')), 'Redis for BullMQ queues.', true),
   QUEUE_PREFIX: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('r1')), 'BullMQ key prefix, so several installs can share one Redis.'),
   DATABASE_URL: envVar(url(), 'PostgreSQL URL. Unset: embedded PostgreSQL (PGlite) under DATA_DIR.', true),
