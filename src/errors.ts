@@ -5,7 +5,8 @@ export type ErrorCode =
   | 'input_invalid'
   | 'job_invalid'
   | 'platform_error'
-  | 'storage_error';
+  | 'storage_error'
+  | 'redis_unavailable';
 
 export class R1Error extends Error {
   readonly code: ErrorCode;
@@ -27,6 +28,13 @@ export class ConfigError extends R1Error {
 export class ModelUnavailableError extends R1Error {
   constructor(readonly modelPath: string | undefined, message: string, options?: { cause?: unknown }) {
     super('model_unavailable', message, options);
+  }
+}
+
+/** No Redis to use: none configured, none answering, and none that can be started here. */
+export class RedisUnavailableError extends R1Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('redis_unavailable', message, options);
   }
 }
 
