@@ -1,8 +1,9 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { getLlama, LlamaLogLevel, readGgufFileInfo } from 'node-llama-cpp';
 import type { Config } from '../config/index.js';
-import { fileSha256 } from '../engine/index.js';
+import { assertModelReachable, fileSha256 } from '../engine/index.js';
 import { listMigrations, openDb } from '../storage/index.js';
 import { runCheck, type CheckResult } from './check.js';
 
@@ -51,7 +52,7 @@ export function checkDatabase(cfg: Config): Promise<CheckResult[]> {
 
 export function checkModel(cfg: Config): Promise<CheckResult> {
   return runCheck('model', async () => {
-    if (!cfg.MODEL_PATH) return { status: 'warn', detail: `MODEL_PATH unset: ${cfg.MODEL_URI} will be downloaded into ${cfg.DATA_DIR}/models on first start`, fix: 'on an offline network, copy a GGUF file in and set MODEL_PATH' };
+    if (!cfg.MODEL_PATH) return checkModelDownload(cfg);
     let info;
     try {
       info = await readGgufFileInfo(cfg.MODEL_PATH, { readTensorInfo: false, logWarnings: false });
@@ -68,6 +69,26 @@ export function checkModel(cfg: Config): Promise<CheckResult> {
       fix: template ? undefined : 'the file has no chat template: node-llama-cpp will guess the wrapper from the file name',
     };
   }, 600_000);
+}
+
+/**
+ * MODEL_PATH unset: start-up uses a model cached in DATA_DIR/models or downloads MODEL_URI. Fails
+ * when neither can work (nothing cached, the download host unreachable): `npm start` would exit 1.
+ */
+async function checkModelDownload(cfg: Config): Promise<Omit<CheckResult, 'name'>> {
+  const dir = path.resolve(cfg.DATA_DIR, 'models');
+  const cached = await readdir(dir).then((fs) => fs.filter((f) => f.toLowerCase().endsWith('.gguf')), () => []);
+  if (cached.length) return { status: 'ok', detail: `MODEL_PATH unset: using ${cached[0]} cached in ${dir}` };
+  try {
+    await assertModelReachable(cfg.MODEL_URI);
+  } catch (e) {
+    return {
+      status: 'fail',
+      detail: `MODEL_PATH unset, no model cached in ${dir}, and ${cfg.MODEL_URI} cannot be downloaded (${(e as Error).message})`,
+      fix: 'copy a GGUF file onto this machine and set MODEL_PATH to it (to try things out, a small one: see "Try it locally" in the README)',
+    };
+  }
+  return { status: 'warn', detail: `MODEL_PATH unset: ${cfg.MODEL_URI} will be downloaded into ${dir} on first start`, fix: 'on an offline network, copy a GGUF file in and set MODEL_PATH' };
 }
 
 export function checkGpu(cfg: Config): Promise<CheckResult> {
