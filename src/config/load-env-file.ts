@@ -3,12 +3,13 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 
 /**
- * Loads `.env` from the working directory into the environment, if there is one. Variables
+ * Loads `.env` from the working directory (or the file ENV_FILE names) into the environment, if
+ * there is one. Variables
  * exported in the shell win over the file (so `LOG_LEVEL=debug npm start` works with a `.env`).
  * The format is Node's (`KEY=value`, `#` comments, quotes), as in `node --env-file`.
  * Returns the file loaded, or null when there is none.
  */
-export function loadEnvFile(file = path.resolve('.env'), env: NodeJS.ProcessEnv = process.env): string | null {
+export function loadEnvFile(file = path.resolve(process.env.ENV_FILE || '.env'), env: NodeJS.ProcessEnv = process.env): string | null {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
