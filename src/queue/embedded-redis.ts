@@ -13,7 +13,7 @@ import { RedisUnavailableError } from '../errors.js';
  *
  * Several processes on one DATA_DIR (`npm start` and `npm run chat`) share ONE server: the first
  * writes `endpoint.json` (port, password, pid); later ones find it there and check it answers.
- * Each user registers `users/<pid>`; on close the last live user shuts the server down (users
+ * Each user registers `users/<pid>-<random>`; on close the last live user shuts the server down (users
  * whose process has died are not counted). Start and stop are serialised by `start.lock`. A server
  * left behind by a killed process is reused by the next start.
  */
@@ -67,7 +67,8 @@ export async function resolveRedis(o: ResolveRedisOptions): Promise<RedisEndpoin
     const ep = await startServer(dir, o.redisServer ?? 'redis-server', o.startTimeoutMs ?? 15_000);
     return { ep, source: 'embedded' as const };
   });
-  const me = path.join(dir, 'users', String(process.pid));
+  // One file per handle (`<pid>-<random>`): two handles in one process are two users.
+  const me = path.join(dir, 'users', `${process.pid}-${randomBytes(4).toString('hex')}`);
   await writeFile(me, '');
   let closing: Promise<void> | undefined;
   return {
@@ -83,7 +84,7 @@ async function release(dir: string, me: string, ep: EndpointFile): Promise<void>
     await rm(me, { force: true });
     const others = [];
     for (const f of await readdir(path.join(dir, 'users'))) {
-      if (isAlive(Number(f))) others.push(f);
+      if (isAlive(Number(f.split('-')[0]))) others.push(f);
       else await rm(path.join(dir, 'users', f), { force: true });
     }
     if (others.length) return;
