@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
@@ -82,7 +83,12 @@ describe('embedded Redis default', () => {
     expect((await client.config('GET', 'dir'))[1]).toBe(path.join(dataDir, 'redis'));
     client.disconnect();
     expect((await stat(path.join(dataDir, 'redis', 'endpoint.json'))).mode & 0o077).toBe(0);
-    await expect(new Redis(first.url.replace(/:[0-9a-f]{48}@/, '@'), { lazyConnect: true, maxRetriesPerRequest: 0 }).get('k')).rejects.toThrow(/NOAUTH/);
+    // Without the password: refused.
+    const sock = net.connect({ host: '127.0.0.1', port: Number(new URL(first.url).port) });
+    sock.write('PING\r\n');
+    const [reply] = await once(sock, 'data');
+    sock.destroy();
+    expect(String(reply)).toMatch(/^-NOAUTH/);
 
     // A second process on the same DATA_DIR reuses it rather than starting another.
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/resolve-redis-child.ts', dataDir, NOTHING], { cwd: REPO_ROOT, env: { PATH: process.env.PATH }, stdio: ['pipe', 'pipe', 'inherit'] });
