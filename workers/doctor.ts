@@ -1,7 +1,7 @@
 // `npm run doctor`: checks everything the service depends on and prints what is fine and what to fix.
 // Exits 1 when any check fails.
 import { parseArgs } from 'node:util';
-import { checkDatabase, checkGpu, checkModel, checkRedis, formatReport, runCli, type CheckResult } from '../src/index.js';
+import { checkDatabase, checkGpu, checkModel, checkRedis, formatReport, isEnvVarSet, runCli, type CheckResult } from '../src/index.js';
 import { checkSlack } from '../adapters/slack/check-slack.js';
 import { checkTeams } from '../adapters/teams/check-teams.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
@@ -17,7 +17,7 @@ await runCli({ name: 'doctor', usage: USAGE }, async (argv) => {
   const cfg = loadConfigOrExit();
   const results: CheckResult[] = [
     { name: 'config', status: 'ok', detail: `ROLE=${cfg.ROLE}, LLAMA_THREADS=${cfg.LLAMA_THREADS}, LLAMA_SEQUENCES=${cfg.LLAMA_SEQUENCES}, LLAMA_CONTEXT_SIZE=${cfg.LLAMA_CONTEXT_SIZE}` },
-    await checkRedis(cfg),
+    await checkRedis(cfg, !isEnvVarSet('REDIS_URL')),
     ...(await checkDatabase(cfg)),
   ];
   const worker = cfg.ROLE !== 'adapters';

@@ -1,13 +1,28 @@
+import { spawnSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { getLlama, LlamaLogLevel, readGgufFileInfo } from 'node-llama-cpp';
 import type { Config } from '../config/index.js';
 import { assertModelReachable, fileSha256 } from '../engine/index.js';
+import { REDIS_INSTALL_HINT } from '../queue/index.js';
 import { listMigrations, openDb } from '../storage/index.js';
 import { runCheck, type CheckResult } from './check.js';
 
-export function checkRedis(cfg: Config): Promise<CheckResult> {
+/**
+ * Redis at REDIS_URL. With `embeddedDefault` (REDIS_URL unset) a dead 127.0.0.1:6379 is fine when a
+ * `redis-server` binary is installed: start-up runs a private one under DATA_DIR/redis.
+ */
+export async function checkRedis(cfg: Config, embeddedDefault = false): Promise<CheckResult> {
+  const r = await checkRedisAt(cfg);
+  if (r.status !== 'fail' || !embeddedDefault) return r;
+  const v = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  const version = /v=(\S+)/.exec(v.stdout ?? '')?.[1];
+  if (v.status === 0) return { name: 'redis', status: 'ok', detail: `nothing on ${new URL(cfg.REDIS_URL).host}: npm start runs a private redis-server${version ? ` ${version}` : ''} under ${path.resolve(cfg.DATA_DIR, 'redis')}` };
+  return { ...r, fix: REDIS_INSTALL_HINT };
+}
+
+function checkRedisAt(cfg: Config): Promise<CheckResult> {
   return runCheck('redis', async () => {
     const r = new Redis(cfg.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
     let lastError: Error | undefined;
