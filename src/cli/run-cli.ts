@@ -42,7 +42,9 @@ export async function runCli(o: RunCliOptions, main: (args: string[]) => Promise
 export function reportError(name: string, e: unknown, verbose = false): number {
   const err = e instanceof Error ? e : new Error(String(e));
   const usage = err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-  const text = err.message.split('\n')[0] || err.name;
+  // A refused connection to a host with several addresses is an AggregateError with no message of its own.
+  const inner = err instanceof AggregateError ? (err.errors[0] as Error | undefined)?.message : undefined;
+  const text = err.message.split('\n')[0] || inner || err.name;
   const line = err instanceof ConfigError ? `config error: ${text}` : `${name}: ${text}${usage ? ` (see --help)` : ''}`;
   process.stderr.write(`${line}\n`);
   if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
