@@ -34,7 +34,7 @@ describe('npm run doctor', () => {
     expect(line(out, 'model')).toMatch(/^FAIL\s+model\s+\/nonexistent\/r1\.gguf: file not found/);
     expect(out).toContain('→ start Redis or fix REDIS_URL');
     expect(out).toMatch(/2 check\(s\) failed\./);
-  }, 60_000);
+  }, 150_000); // opens the embedded PGlite: 80 s seen on a loaded 2-core machine
 
   it('fails offline without a model: no MODEL_PATH, nothing cached in DATA_DIR/models, the download host unreachable', async () => {
     const dataDir = `/tmp/${uniqueId('r1doc')}`;
