@@ -6,7 +6,8 @@ export type ErrorCode =
   | 'job_invalid'
   | 'platform_error'
   | 'storage_error'
-  | 'intake_unavailable';
+  | 'intake_unavailable'
+  | 'redis_unavailable';
 
 export class R1Error extends Error {
   readonly code: ErrorCode;
@@ -38,6 +39,13 @@ export class ModelUnavailableError extends R1Error {
 export class DatabaseUnavailableError extends R1Error {
   constructor(readonly host: string, readonly port: string, message: string, options?: { cause?: unknown }) {
     super('storage_error', message, options);
+  }
+}
+
+/** No Redis to use: none configured, none answering, and none that can be started here. */
+export class RedisUnavailableError extends R1Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('redis_unavailable', message, options);
   }
 }
 

@@ -1,5 +1,5 @@
 // The core's public surface. Adapters and workers import from here, never from src/ internals.
-export { loadConfig, secretEnvVarNames, envVars } from './config/index.js';
+export { loadConfig, secretEnvVarNames, envVars, loadEnvFile, isEnvVarSet } from './config/index.js';
 export type { Config, EnvVarName } from './config/index.js';
 export {
   PLATFORMS, conversationKeySchema, encodeConversationKey, parseConversationKey, channelIdOf, hashId, threadLockId, channelGroupId,
@@ -28,8 +28,9 @@ export type { RateLimitedLog } from './log/rate-limited-log.js';
 export { sanitizeText, needsSanitizing } from './text/index.js';
 export { admitQuestion, processIntake, notifyInBackground, DEFAULT_INTAKE_TEXTS, questionSchema, intakeJobSchema } from './intake/index.js';
 export type { AdmitResult, IntakeRuntime, IntakeOutcome, ChatPlatform, IntakeTexts, NoticeInfo, Question, QuestionInput, IntakeJob } from './intake/index.js';
-export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError } from './errors.js';
-export { createRedis, isRedisConnectionError, QueueSet } from './queue/index.js';
+export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError, RedisUnavailableError } from './errors.js';
+export { createRedis, isRedisConnectionError, QueueSet, resolveRedis, REDIS_INSTALL_HINT } from './queue/index.js';
+export type { RedisEndpoint, ResolveRedisOptions } from './queue/index.js';
 export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';
 export type { ReplySink, OutgoingReply, ReplyRef, DeliveryDeps } from './delivery/index.js';
 export { processInference, handleInferenceFailure } from './pipeline/index.js';
@@ -66,17 +67,17 @@ export {
 } from './jobs/index.js';
 export type { DiagnosisJob, DiagnosisJobInput, AnyInferenceJob } from './jobs/index.js';
 export {
-  diagnosisResultSchema, diagnosisAnswerSchema, diagnosisViewSchema, diagnosisJsonSchema, toGbnfJsonSchema, LIKELIHOODS, SEVERITIES, OUTCOMES,
+  diagnosisResultSchema, diagnosisAnswerSchema, diagnosisViewSchema, diagnosisJsonSchema, toGbnfJsonSchema, LIKELIHOODS, SEVERITIES, SEVERITY_LEVELS, severityLevelOf, severityLabel, OUTCOMES,
   FEEDBACK_VALUES, DIAGNOSIS_LIMITS, STRUCTURED_DIAGNOSIS, parseDiagnoseCommand, splitFaultCode, closestMatches, editDistance, diagnosisMarkdown,
   diagnosisTitle, faultLine, citeMarks, LIKELIHOOD_LABEL, toDiagnosisView, findAsset, listAssets, listAssetIds, findFaultCode, listFaultCodes,
   upsertAsset, upsertFaultCode, getDiagnosis, getDiagnosisByJobId, getDiagnosisByMessageId, recordOutcome, recordDiagnosisFeedback,
-  listDiagnosesForAsset, listLabelledDiagnoses, handleDiagnoseCommand, diagnoseUsage, importRegistryFile, parseRegistryCsv, parseRegistryYaml,
+  listDiagnosesForAsset, listLabelledDiagnoses, handleDiagnoseCommand, diagnoseUsage, importRegistryFile, importRegistryFiles, parseRegistryCsv, parseRegistryYaml,
   exportLabelledExamples, toTrainingExample,
 } from './diagnosis/index.js';
 export type {
   DiagnosisResult, DiagnosisAnswer, DiagnosisView, DiagnosisViewInput, DiagnosisCause, DiagnosisCheck, Likelihood, Severity, DiagnosisOutcome,
   DiagnosisFeedback, Asset, FaultCode, DiagnosisRow, DiagnoseCommandDeps, DiagnoseCommandInput, DiagnoseCommandResult, ImportSummary,
-  RegistryIssue, TrainingExample,
+  ImportResult, ImportWarning, SeverityLevel, RegistryIssue, TrainingExample,
 } from './diagnosis/index.js';
 export { buildDiagnosisPrompt, buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, DIAGNOSIS_SYSTEM_PROMPT } from './prompts/index.js';
 export {
@@ -91,3 +92,5 @@ export {
   queuePositionOf, settleLive, LIVE_CURSOR, liveStatusText, trackAttempt,
 } from './live/index.js';
 export type { LiveEvent, LivePhase, LiveView, LiveSurface, LiveSurfaceFactory, LiveStateStore, LiveRelayJob, RelayDeps, RelayOutcome, RestartAware } from './live/index.js';
+export { runCli, reportError, UsageError } from './cli/index.js';
+export type { RunCliOptions } from './cli/index.js';

@@ -3,46 +3,36 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportLabelledExamples, importRegistryFile, listAssets, migrate, openDb, type Db } from '../src/index.js';
+import { exportLabelledExamples, importRegistryFiles, listAssets, migrate, openDb, runCli, SEVERITIES, UsageError, type Db } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
 
 const USAGE = `usage: npm run assets -- <command> [options]
   import <file.csv|file.yaml> [more files]   assets (id,name,model,location,scope,oncall) or fault codes
                                              (model,code,meaning,severity), told apart by the header;
-                                             re-importing updates rows in place; any error → nothing written
+                                             re-importing updates rows in place; all files or nothing:
+                                             any error in any file → nothing written
   list                                       the registered assets
-  export-examples [--out <file.jsonl>]       resolved diagnoses as labelled examples (JSONL; stdout without --out)`;
+  export-examples [--out <file.jsonl>]       resolved diagnoses as labelled examples (JSONL; stdout without --out)
+  --verbose                                  stack traces on errors
 
-class UsageError extends Error {}
-
-const { values: v, positionals: pos } = (() => {
-  try {
-    return parseArgs({ allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-})();
+severity (any letter case; the word is kept and shown, its level orders and colours results):
+  ${SEVERITIES.join(', ')}, or 1–5 (1 most severe)`;
 
 /** Prints to stdout what went well and to stderr each problem as `file:line: message`. Returns the exit code. */
-async function run(db: Db, cmd: string | undefined, args: string[]): Promise<number> {
+async function run(db: Db, cmd: string | undefined, args: string[], out: string | undefined): Promise<number> {
   switch (cmd) {
     case 'import': {
       if (args.length === 0) throw new UsageError('import needs at least one file');
-      let failed = false;
-      for (const file of args) {
-        const results = await importRegistryFile(db, file);
-        for (const r of results) {
-          if (r.issues.length) {
-            failed = true;
-            for (const i of r.issues) process.stderr.write(`${file}:${i.line}: ${i.message}\n`);
-          }
-        }
-        const bad = results.some((r) => r.issues.length);
-        if (bad) process.stderr.write(`${file}: not imported (${results.reduce((n, r) => n + r.issues.length, 0)} problem(s); nothing was written)\n`);
-        else for (const r of results) console.log(`${file}: ${r.kind === 'assets' ? 'assets' : 'fault codes'}: ${r.inserted} added, ${r.updated} updated`);
+      const { summaries, warnings, written } = await importRegistryFiles(db, args);
+      for (const s of summaries) for (const i of s.issues) process.stderr.write(`${s.file}:${i.line}: ${i.message}\n`);
+      if (!written) {
+        const problems = summaries.reduce((n, s) => n + s.issues.length, 0);
+        process.stderr.write(`not imported: ${problems} problem(s) in ${new Set(summaries.filter((s) => s.issues.length).map((s) => s.file)).size} file(s); nothing was written\n`);
+        return 1;
       }
-      return failed ? 1 : 0;
+      for (const w of warnings) process.stderr.write(`${w.file}:${w.line}: warning: ${w.message}\n`);
+      for (const s of summaries) console.log(`${s.file}: ${s.kind === 'assets' ? 'assets' : 'fault codes'}: ${s.inserted} added, ${s.updated} updated`);
+      return 0;
     }
     case 'list': {
       const rows = await listAssets(db);
@@ -51,9 +41,9 @@ async function run(db: Db, cmd: string | undefined, args: string[]): Promise<num
     }
     case 'export-examples': {
       const { jsonl, count } = await exportLabelledExamples(db);
-      if (v.out) {
-        await writeFile(v.out, jsonl);
-        console.log(`${count} labelled example(s) written to ${v.out}`);
+      if (out) {
+        await writeFile(out, jsonl);
+        console.log(`${count} labelled example(s) written to ${out}`);
       } else process.stdout.write(jsonl);
       return 0;
     }
@@ -62,18 +52,15 @@ async function run(db: Db, cmd: string | undefined, args: string[]): Promise<num
   }
 }
 
-if (v.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const cfg = loadConfigOrExit();
-const db = await openDb({ databaseUrl: cfg.DATABASE_URL, dataDir: path.resolve(cfg.DATA_DIR) });
-try {
-  await migrate(db);
-  process.exitCode = await run(db, pos[0], pos.slice(1));
-} catch (e) {
-  process.stderr.write(e instanceof UsageError ? `${e.message}\n${USAGE}\n` : `assets: ${(e as Error).message}\n`);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
-} finally {
-  await db.close();
-}
+await runCli({ name: 'assets', usage: USAGE }, async (argv) => {
+  const { values: v, positionals: pos } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' } } });
+  if (!['import', 'list', 'export-examples'].includes(pos[0] ?? '')) throw new UsageError(pos[0] ? `unknown command ${pos[0]}` : 'a command is required');
+  const cfg = loadConfigOrExit();
+  const db = await openDb({ databaseUrl: cfg.DATABASE_URL, dataDir: path.resolve(cfg.DATA_DIR) });
+  try {
+    await migrate(db);
+    return await run(db, pos[0], pos.slice(1), v.out);
+  } finally {
+    await db.close();
+  }
+});

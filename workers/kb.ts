@@ -3,37 +3,36 @@ import path from 'node:path';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
-  PLATFORMS, addKbAdmin, attachScope, deleteScope, detachScope, listBindings, listKbAdmins, listScopes, migrate, openDb, removeKbAdmin,
+  PLATFORMS, UsageError, addKbAdmin, runCli, attachScope, deleteScope, detachScope, listBindings, listKbAdmins, listScopes, migrate, openDb, removeKbAdmin,
   setWebSearch, type ChannelRef, type Db, type Platform,
 } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
 
 const USAGE = `usage: npm run kb -- <command> [options]
-  attach  --scope <name> --platform slack|teams --team <team or tenant id> --channel <channel id>
+  attach  --scope <name> --platform slack|teams|console --team <team or tenant id> --channel <channel id>
   detach  --scope <name> --platform … --team … --channel …
   list    [--platform …] [--team …] [--channel …]     bindings (all, or one channel's)
   web     on|off [--alpha <0..1>] --platform … --team … --channel …
   scopes                                             scopes with document and chunk counts
   delete-scope --scope <name>                        a scope with its documents and bindings
   admin   add|remove --platform … --user <user id>   who may use /kb in chat (besides ADMIN_USERS)
-  admin   list`;
+  admin   list
+  --verbose                                          stack traces on errors
 
-class UsageError extends Error {}
+The terminal console (npm run chat) is one channel with fixed ids:
+  npm run kb -- attach --scope <name> --platform console --team local --channel console
+Slack: --team is the workspace id (T…), --channel the channel id (C…). Teams: --team is the tenant id,
+--channel the conversation id (19:…@thread.tacv2).`;
 
-const { values: v, positionals: pos } = (() => {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        scope: { type: 'string' }, platform: { type: 'string' }, team: { type: 'string' }, channel: { type: 'string' },
-        user: { type: 'string' }, alpha: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-})();
+const parseCommandLine = (args: string[]) => parseArgs({
+  args,
+  allowPositionals: true,
+  options: {
+    scope: { type: 'string' }, platform: { type: 'string' }, team: { type: 'string' }, channel: { type: 'string' },
+    user: { type: 'string' }, alpha: { type: 'string' },
+  },
+});
+let v: ReturnType<typeof parseCommandLine>['values'] = {};
 
 const need = (name: keyof typeof v): string => {
   const x = v[name];
@@ -92,18 +91,15 @@ async function run(db: Db, cmd: string | undefined, args: string[]): Promise<str
   }
 }
 
-if (v.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const cfg = loadConfigOrExit();
-const db = await openDb({ databaseUrl: cfg.DATABASE_URL, dataDir: path.resolve(cfg.DATA_DIR) });
-try {
-  await migrate(db);
-  console.log(await run(db, pos[0], pos.slice(1)));
-} catch (e) {
-  process.stderr.write(e instanceof UsageError ? `${e.message}\n${USAGE}\n` : `kb: ${(e as Error).message}\n`);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
-} finally {
-  await db.close();
-}
+await runCli({ name: 'kb', usage: USAGE }, async (argv) => {
+  const parsed = parseCommandLine(argv);
+  v = parsed.values;
+  const cfg = loadConfigOrExit();
+  const db = await openDb({ databaseUrl: cfg.DATABASE_URL, dataDir: path.resolve(cfg.DATA_DIR) });
+  try {
+    await migrate(db);
+    console.log(await run(db, parsed.positionals[0], parsed.positionals.slice(1)));
+  } finally {
+    await db.close();
+  }
+});

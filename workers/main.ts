@@ -2,15 +2,17 @@
 import { DatabaseUnavailableError, ModelUnavailableError, createLogger } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
 import { installProcessSafetyNet } from './process-safety-net.js';
+import { resolveRedisOrExit } from './redis-or-exit.js';
 import { startService } from './service.js';
 
-const cfg = loadConfigOrExit();
+const { cfg, redis } = await resolveRedisOrExit(loadConfigOrExit());
 const log = createLogger({ level: cfg.LOG_LEVEL });
 installProcessSafetyNet(log);
 let service;
 try {
   service = await startService(cfg, { log });
 } catch (e) {
+  await redis.close();
   if (e instanceof ModelUnavailableError) {
     process.stderr.write(`model error: ${e.message}\n`);
     process.exit(1);
@@ -22,9 +24,11 @@ try {
   log.fatal({ err: e }, 'start-up failed');
   process.exit(1);
 }
+if (redis.source === 'embedded' || redis.source === 'shared') service.rt.log.info({ source: redis.source, dir: `${cfg.DATA_DIR}/redis` }, 'using the embedded Redis under DATA_DIR (REDIS_URL unset, nothing on 127.0.0.1:6379)');
 const shutdown = async (signal: string) => {
   service.rt.log.info({ signal }, 'shutting down: finishing in-flight jobs');
   await service.close();
+  await redis.close(); // after the runtime's connections: the last user stops an embedded Redis
   process.exit(0);
 };
 process.once('SIGTERM', () => void shutdown('SIGTERM'));

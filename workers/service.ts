@@ -1,5 +1,6 @@
+import { stat } from 'node:fs/promises';
 import {
-  HttpServer, collectGpuUtilization, collectMemoryFragmentation, collectQueueDepth, collectVram, createRuntime,
+  envVars, HttpServer, collectGpuUtilization, collectMemoryFragmentation, collectQueueDepth, collectVram, createRuntime,
   type Config, type InferenceEngine, type Runtime,
 } from '../src/index.js';
 import type { CreateRuntimeOptions } from '../src/runtime/index.js';
@@ -37,6 +38,22 @@ function firstRedisOutcome(rt: Runtime, ms: number): Promise<void> {
     const timer = setTimeout(done, ms);
     rt.redis.once('ready', done).once('error', done);
   });
+}
+
+/** Logged when no platform is configured: how to talk to the bot anyway, and how to add Slack or Teams. */
+export const NO_PLATFORM_HINT = 'no Slack or Teams credentials: talk to the bot with `npm run chat` in another terminal (same DATA_DIR). ' +
+  'For Slack set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET; for Teams set MicrosoftAppId and MicrosoftAppPassword (see README).';
+
+/** Below this model file size a 4096-token answer budget mostly buys rambling: tiny models are for trying things out. */
+const SMALL_MODEL_BYTES = 100 * 2 ** 20;
+
+/** A tiny model with the default LLAMA_MAX_TOKENS makes every answer take tens of seconds: say so once. */
+async function hintSmallModel(rt: Runtime, engine: InferenceEngine): Promise<void> {
+  const byDefault = rt.cfg.LLAMA_MAX_TOKENS === envVars.LLAMA_MAX_TOKENS.schema.parse(undefined);
+  const size = await stat(engine.modelPath).then((s) => s.size, () => Infinity);
+  if (byDefault && size < SMALL_MODEL_BYTES) {
+    rt.log.info({ modelMB: Math.round(size / 2 ** 20), LLAMA_MAX_TOKENS: rt.cfg.LLAMA_MAX_TOKENS }, 'small model with the default LLAMA_MAX_TOKENS: every answer runs to the limit and takes long; for trying things out set LLAMA_MAX_TOKENS=256');
+  }
 }
 
 /**
@@ -89,12 +106,13 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
     }
     // Console sessions (`npm run chat` next to this service) are served here: they need only Redis.
     if (adapters) await startPlatformWorkers(rt, createConsolePlatform(rt.redis, cfg.QUEUE_PREFIX));
-    if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR) rt.log.warn('neither SLACK_BOT_TOKEN nor MicrosoftAppId is set: no platform adapter is on');
+    if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR) rt.log.warn(NO_PLATFORM_HINT);
     service.port = await http.listen(cfg.PORT, opts.host);
     if (worker) {
       loaded = await startInferenceWorker(rt, opts.engine);
       service.inference = loaded;
       const engine = loaded.engine;
+      await hintSmallModel(rt, engine);
       collectVram(rt.metrics, engine.llama);
       collectGpuUtilization(rt.metrics);
       const handle = loaded;

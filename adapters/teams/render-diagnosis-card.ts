@@ -1,4 +1,4 @@
-import { LIKELIHOOD_LABEL, type DiagnosisView } from '../../src/index.js';
+import { LIKELIHOOD_LABEL, severityLabel, type DiagnosisView } from '../../src/index.js';
 
 /** Adaptive Card schema version Teams renders on desktop, web and mobile. */
 export const DIAGNOSIS_CARD_VERSION = '1.5';
@@ -37,7 +37,7 @@ export function renderDiagnosisCard(view: DiagnosisView, o: DiagnosisCardOptions
     { title: 'Model', value: a.model },
     ...(a.location ? [{ title: 'Location', value: a.location }] : []),
     ...(r.fault ? [{ title: 'Fault code', value: `${r.fault.code}${r.fault.meaning ? ` — ${r.fault.meaning}` : ' (not in the catalogue)'}` }] : []),
-    ...(r.fault?.severity ? [{ title: 'Severity', value: r.fault.severity }] : []),
+    ...(r.fault?.severity ? [{ title: 'Severity', value: severityLabel(r.fault) }] : []),
     ...(r.symptom ? [{ title: 'Symptom', value: r.symptom }] : []),
   ];
   body.push({ type: 'FactSet', facts });

@@ -1,5 +1,5 @@
 import type { Db } from '../storage/index.js';
-import type { Severity } from './result-schema.js';
+import type { Severity, SeverityLevel } from './result-schema.js';
 
 type Q = Pick<Db, 'query'>;
 
@@ -20,7 +20,10 @@ export interface FaultCode {
   model: string;
   code: string;
   meaning: string;
+  /** The catalogue's word as written (`High`, `alarm`, `2`…). */
   severity: Severity;
+  /** Its normalised level, 1 (most severe) … 5: orders and colours results. */
+  level: SeverityLevel;
 }
 
 type Raw = Record<string, unknown>;
@@ -28,7 +31,7 @@ const toAsset = (r: Raw): Asset => ({
   id: String(r.id), name: String(r.name), model: String(r.model), location: String(r.location ?? ''),
   scope: (r.scope as string | null) ?? null, oncall: (r.oncall as string | null) ?? null,
 });
-const toFault = (r: Raw): FaultCode => ({ model: String(r.model), code: String(r.code), meaning: String(r.meaning), severity: r.severity as Severity });
+const toFault = (r: Raw): FaultCode => ({ model: String(r.model), code: String(r.code), meaning: String(r.meaning), severity: String(r.severity), level: Number(r.severity_level) as SeverityLevel });
 
 /** The asset with this id, any letter case. Param: the id as typed. */
 export async function findAsset(db: Q, ref: string): Promise<Asset | null> {
@@ -76,11 +79,11 @@ export async function upsertAsset(db: Q, a: Asset): Promise<UpsertOutcome> {
 /** Inserts a catalogue entry or updates the one for the same model + code in place. */
 export async function upsertFaultCode(db: Q, f: FaultCode): Promise<UpsertOutcome> {
   const { rows } = await db.query<{ inserted: boolean }>(
-    `INSERT INTO fault_codes (model, code, meaning, severity) VALUES ($1, $2, $3, $4)
+    `INSERT INTO fault_codes (model, code, meaning, severity, severity_level) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT ((upper(model)), (upper(code))) DO UPDATE SET model = EXCLUDED.model, code = EXCLUDED.code,
-       meaning = EXCLUDED.meaning, severity = EXCLUDED.severity, updated_at = now()
+       meaning = EXCLUDED.meaning, severity = EXCLUDED.severity, severity_level = EXCLUDED.severity_level, updated_at = now()
      RETURNING (xmax = 0) AS inserted`,
-    [f.model, f.code, f.meaning, f.severity],
+    [f.model, f.code, f.meaning, f.severity, f.level],
   );
   return rows[0]!.inserted ? 'inserted' : 'updated';
 }

@@ -1,14 +1,21 @@
 import type { DiagnosisResult } from './result-schema.js';
+import { SEVERITY_MARKS, type SeverityLevel } from './severity.js';
 
 const LIKELIHOOD_LABEL = { high: 'High', medium: 'Medium', low: 'Low' } as const;
 
 /** `[1][3]` for a cause's evidence. */
 export const citeMarks = (evidence: readonly number[]) => evidence.map((n) => `[${n}]`).join('');
 
-/** The fault line: code and catalogue meaning, or the symptom alone. */
+/** `🟠 High`: the catalogue's word, coloured by its level when the level is known. */
+export function severityLabel(f: NonNullable<DiagnosisResult['fault']>): string {
+  if (!f.severity) return '';
+  return f.level ? `${SEVERITY_MARKS[f.level as SeverityLevel]} ${f.severity}` : f.severity;
+}
+
+/** The fault line: code and catalogue meaning (with the catalogue's severity word), or the symptom alone. */
 export function faultLine(r: DiagnosisResult): string {
   const f = r.fault;
-  const code = f ? `${f.code}${f.meaning ? ` — ${f.meaning}` : ' (not in the catalogue)'}${f.severity ? ` (${f.severity})` : ''}` : '';
+  const code = f ? `${f.code}${f.meaning ? ` — ${f.meaning}` : ' (not in the catalogue)'}${f.severity ? ` (${severityLabel(f)})` : ''}` : '';
   return [code, r.symptom].filter(Boolean).join(' · ');
 }
 

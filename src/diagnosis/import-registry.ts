@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { SCOPE_NAME_RE } from '../rag/index.js';
 import type { Db } from '../storage/index.js';
 import { upsertAsset, upsertFaultCode, type Asset, type FaultCode } from './asset-store.js';
-import { SEVERITIES } from './result-schema.js';
+import { severityLevelOf, unknownSeverityMessage } from './severity.js';
 
 /** CSV columns (and YAML keys) of the two registry files; the header tells them apart. */
 export const ASSET_COLUMNS = ['id', 'name', 'model', 'location', 'scope', 'oncall'] as const;
@@ -38,7 +38,14 @@ const faultRowSchema = z.object({
   model: req(100),
   code: req(32).regex(/^\S+$/, 'must not contain spaces'),
   meaning: req(300),
-  severity: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` })),
+  severity: req(32),
+}).transform((row, ctx) => {
+  const level = severityLevelOf(row.severity);
+  if (level === null) {
+    ctx.addIssue({ code: 'custom', path: ['severity'], message: unknownSeverityMessage(row.severity) });
+    return z.NEVER;
+  }
+  return { ...row, level };
 });
 
 interface RawRow {
@@ -48,8 +55,9 @@ interface RawRow {
 
 export interface ParsedRegistry {
   kind: RegistryKind;
-  assets: Asset[];
-  faultCodes: FaultCode[];
+  /** Valid rows, each with its 1-based line in the file. */
+  assets: Array<Asset & { line: number }>;
+  faultCodes: Array<FaultCode & { line: number }>;
   issues: RegistryIssue[];
 }
 
@@ -89,8 +97,8 @@ export function validateRegistryRows(kind: RegistryKind, rows: RawRow[]): Parsed
       continue;
     }
     seen.set(key, line);
-    if (kind === 'assets') out.assets.push(res.data as Asset);
-    else out.faultCodes.push(res.data as FaultCode);
+    if (kind === 'assets') out.assets.push({ ...(res.data as Asset), line });
+    else out.faultCodes.push({ ...(res.data as FaultCode), line });
   }
   return out;
 }
@@ -185,27 +193,79 @@ export interface ImportSummary {
   issues: RegistryIssue[];
 }
 
-/**
- * Imports one registry file (`.csv`, `.yaml`, `.yml`). All or nothing: with any validation issue
- * nothing is written. Re-importing updates existing rows in place (assets by id, codes by model + code).
- */
-export async function importRegistryFile(db: Db, file: string): Promise<ImportSummary[]> {
+/** Something imported that is allowed but probably a mistake (the rows are written). */
+export interface ImportWarning {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface ImportResult {
+  /** One per list in each file, in file order. */
+  summaries: ImportSummary[];
+  /** Unknown knowledge scopes, fault codes for models no asset has. Empty when nothing was written. */
+  warnings: ImportWarning[];
+  /** True when every file was valid and all of them were written in one transaction. */
+  written: boolean;
+}
+
+type Parsed = ParsedRegistry | { kind: null; issues: RegistryIssue[] };
+
+async function parseRegistryFile(file: string): Promise<Parsed[]> {
   const ext = path.extname(file).toLowerCase();
-  const text = await readFile(file, 'utf8');
-  let parsed: Array<ParsedRegistry | { kind: null; issues: RegistryIssue[] }>;
-  if (ext === '.csv') parsed = [parseRegistryCsv(text)];
-  else if (ext === '.yaml' || ext === '.yml') parsed = parseRegistryYaml(text);
-  else return [{ file, kind: null, inserted: 0, updated: 0, issues: [{ line: 1, message: `unsupported file type ${ext || '(none)'}: use .csv, .yaml or .yml` }] }];
-  const issues = parsed.flatMap((p) => p.issues);
-  if (issues.length) return parsed.map((p) => ({ file, kind: p.kind, inserted: 0, updated: 0, issues: p.issues }));
-  return db.transaction(async (tx) => {
-    const out: ImportSummary[] = [];
-    for (const p of parsed as ParsedRegistry[]) {
-      const s: ImportSummary = { file, kind: p.kind, inserted: 0, updated: 0, issues: [] };
-      for (const a of p.assets) s[await upsertAsset(tx, a)]++;
-      for (const f of p.faultCodes) s[await upsertFaultCode(tx, f)]++;
-      out.push(s);
+  if (ext !== '.csv' && ext !== '.yaml' && ext !== '.yml') return [{ kind: null, issues: [{ line: 1, message: `unsupported file type ${ext || '(none)'}: use .csv, .yaml or .yml` }] }];
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    return [{ kind: null, issues: [{ line: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }] }];
+  }
+  return ext === '.csv' ? [parseRegistryCsv(text)] : parseRegistryYaml(text);
+}
+
+/**
+ * Imports registry files (`.csv`, `.yaml`, `.yml`) in one transaction. All or nothing: with any
+ * validation issue in any file nothing is written. Re-importing updates existing rows in place
+ * (assets by id, codes by model + code). After writing, warns about assets whose knowledge scope
+ * does not exist and fault codes for a model no asset has (both allowed: the scope may be ingested
+ * later, the asset imported later).
+ */
+export async function importRegistryFiles(db: Db, files: readonly string[]): Promise<ImportResult> {
+  const parsed = await Promise.all(files.map(async (file) => ({ file, lists: await parseRegistryFile(file) })));
+  const summaries = parsed.flatMap(({ file, lists }) => lists.map((p) => ({ file, kind: p.kind, inserted: 0, updated: 0, issues: p.issues })));
+  if (summaries.some((s) => s.issues.length)) return { summaries, warnings: [], written: false };
+  const warnings: ImportWarning[] = [];
+  await db.transaction(async (tx) => {
+    let i = 0;
+    for (const { lists } of parsed) {
+      for (const p of lists as ParsedRegistry[]) {
+        const s = summaries[i++]!;
+        for (const a of p.assets) s[await upsertAsset(tx, a)]++;
+        for (const f of p.faultCodes) s[await upsertFaultCode(tx, f)]++;
+      }
     }
-    return out;
+    // Checked after writing, so an asset and its codes may come in the same command.
+    const scopes = new Set((await tx.query<{ name: string }>('SELECT name FROM kb_scopes')).rows.map((r) => r.name));
+    const models = new Set((await tx.query<{ m: string }>('SELECT DISTINCT upper(model) AS m FROM assets')).rows.map((r) => r.m));
+    for (const { file, lists } of parsed) {
+      for (const p of lists as ParsedRegistry[]) {
+        for (const a of p.assets) {
+          if (a.scope && !scopes.has(a.scope)) warnings.push({ file, line: a.line, message: `asset ${a.id}: knowledge scope ${a.scope} does not exist yet (create it with npm run ingest -- --scope ${a.scope} <folder>)` });
+        }
+        const warned = new Set<string>();
+        for (const f of p.faultCodes) {
+          const m = f.model.toUpperCase();
+          if (models.has(m) || warned.has(m)) continue;
+          warned.add(m);
+          warnings.push({ file, line: f.line, message: `fault code ${f.code}: no asset has model ${f.model}` });
+        }
+      }
+    }
   });
+  return { summaries, warnings, written: true };
+}
+
+/** Imports one registry file; see {@link importRegistryFiles}. */
+export async function importRegistryFile(db: Db, file: string): Promise<ImportSummary[]> {
+  return (await importRegistryFiles(db, [file])).summaries;
 }

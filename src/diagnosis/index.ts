@@ -3,17 +3,18 @@
 // Cards here: adapters render the structured result.
 export {
   diagnosisResultSchema, diagnosisAnswerSchema, diagnosisViewSchema, diagnosisCauseSchema, diagnosisCheckSchema, sourceRefSchema,
-  LIKELIHOODS, SEVERITIES, OUTCOMES, FEEDBACK_VALUES, DIAGNOSIS_LIMITS, STRUCTURED_DIAGNOSIS,
+  LIKELIHOODS, SEVERITIES, SEVERITY_LEVELS, OUTCOMES, FEEDBACK_VALUES, DIAGNOSIS_LIMITS, STRUCTURED_DIAGNOSIS,
 } from './result-schema.js';
 export type {
   DiagnosisResult, DiagnosisAnswer, DiagnosisView, DiagnosisViewInput, DiagnosisCause, DiagnosisCheck, DiagnosisAsset, DiagnosisFault,
-  Likelihood, Severity, DiagnosisOutcome, DiagnosisFeedback,
+  Likelihood, Severity, SeverityLevel, DiagnosisOutcome, DiagnosisFeedback,
 } from './result-schema.js';
 export { diagnosisJsonSchema, toGbnfJsonSchema } from './json-schema.js';
 export { parseDiagnoseCommand, splitFaultCode, FAULT_CODE_RE } from './parse-command.js';
 export type { DiagnoseCommand, FaultSplit } from './parse-command.js';
 export { editDistance, closestMatches } from './closest-matches.js';
-export { diagnosisMarkdown, diagnosisTitle, faultLine, citeMarks, LIKELIHOOD_LABEL } from './diagnosis-markdown.js';
+export { SEVERITY_LEVEL_NAMES, SEVERITY_MARKS, severityLevelOf } from './severity.js';
+export { diagnosisMarkdown, diagnosisTitle, faultLine, severityLabel, citeMarks, LIKELIHOOD_LABEL } from './diagnosis-markdown.js';
 export { toDiagnosisView, titleOf } from './diagnosis-view.js';
 export { findAsset, listAssets, listAssetIds, findFaultCode, listFaultCodes, upsertAsset, upsertFaultCode } from './asset-store.js';
 export type { Asset, FaultCode, UpsertOutcome } from './asset-store.js';
@@ -24,7 +25,7 @@ export {
 export type { DiagnosisRow, DiagnosisStatus, StartDiagnosisInput, StoredPrompt } from './diagnosis-store.js';
 export { handleDiagnoseCommand, diagnoseUsage } from './diagnose-command.js';
 export type { DiagnoseCommandDeps, DiagnoseCommandInput, DiagnoseCommandResult, RejectReason } from './diagnose-command.js';
-export { importRegistryFile, parseRegistryCsv, parseRegistryYaml, registryKindOf, ASSET_COLUMNS, FAULT_CODE_COLUMNS } from './import-registry.js';
-export type { ImportSummary, RegistryIssue, RegistryKind, ParsedRegistry } from './import-registry.js';
+export { importRegistryFile, importRegistryFiles, parseRegistryCsv, parseRegistryYaml, registryKindOf, ASSET_COLUMNS, FAULT_CODE_COLUMNS } from './import-registry.js';
+export type { ImportSummary, ImportResult, ImportWarning, RegistryIssue, RegistryKind, ParsedRegistry } from './import-registry.js';
 export { toTrainingExample, exportLabelledExamples } from './export-examples.js';
 export type { TrainingExample } from './export-examples.js';

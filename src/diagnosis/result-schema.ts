@@ -13,8 +13,10 @@ import { z } from 'zod';
 
 export const LIKELIHOODS = ['high', 'medium', 'low'] as const;
 export type Likelihood = (typeof LIKELIHOODS)[number];
-export const SEVERITIES = ['info', 'warning', 'alarm', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, SEVERITY_LEVELS } from './severity.js';
+export type { SeverityLevel } from './severity.js';
+/** A catalogue's severity word as written (`High`, `alarm`, `2`…); see `severity.ts` for the accepted ones. */
+export type Severity = string;
 export const OUTCOMES = ['resolved', 'escalated'] as const;
 export type DiagnosisOutcome = (typeof OUTCOMES)[number];
 export const FEEDBACK_VALUES = ['up', 'down'] as const;
@@ -63,7 +65,10 @@ export const diagnosisFaultSchema = z.object({
   code: z.string().min(1),
   /** The catalogue meaning; null when the asset's model has no catalogue entries at all. */
   meaning: z.string().nullable(),
-  severity: z.enum(SEVERITIES).nullable(),
+  /** The catalogue's own word, shown as written. */
+  severity: z.string().nullable(),
+  /** Its normalised level (1 most severe … 5), which orders and colours results; absent on results stored before levels existed. */
+  level: z.number().int().min(1).max(5).nullish(),
 });
 
 export const diagnosisResultSchema = z.object({

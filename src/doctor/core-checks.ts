@@ -1,12 +1,28 @@
+import { spawnSync } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { getLlama, LlamaLogLevel, readGgufFileInfo } from 'node-llama-cpp';
 import type { Config } from '../config/index.js';
-import { fileSha256 } from '../engine/index.js';
+import { assertModelReachable, fileSha256 } from '../engine/index.js';
+import { REDIS_INSTALL_HINT } from '../queue/index.js';
 import { listMigrations, openDb } from '../storage/index.js';
 import { runCheck, type CheckResult } from './check.js';
 
-export function checkRedis(cfg: Config): Promise<CheckResult> {
+/**
+ * Redis at REDIS_URL. With `embeddedDefault` (REDIS_URL unset) a dead 127.0.0.1:6379 is fine when a
+ * `redis-server` binary is installed: start-up runs a private one under DATA_DIR/redis.
+ */
+export async function checkRedis(cfg: Config, embeddedDefault = false): Promise<CheckResult> {
+  const r = await checkRedisAt(cfg);
+  if (r.status !== 'fail' || !embeddedDefault) return r;
+  const v = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  const version = /v=(\S+)/.exec(v.stdout ?? '')?.[1];
+  if (v.status === 0) return { name: 'redis', status: 'ok', detail: `nothing on ${new URL(cfg.REDIS_URL).host}: npm start runs a private redis-server${version ? ` ${version}` : ''} under ${path.resolve(cfg.DATA_DIR, 'redis')}` };
+  return { ...r, fix: REDIS_INSTALL_HINT };
+}
+
+function checkRedisAt(cfg: Config): Promise<CheckResult> {
   return runCheck('redis', async () => {
     const r = new Redis(cfg.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
     let lastError: Error | undefined;
@@ -51,7 +67,7 @@ export function checkDatabase(cfg: Config): Promise<CheckResult[]> {
 
 export function checkModel(cfg: Config): Promise<CheckResult> {
   return runCheck('model', async () => {
-    if (!cfg.MODEL_PATH) return { status: 'warn', detail: `MODEL_PATH unset: ${cfg.MODEL_URI} will be downloaded into ${cfg.DATA_DIR}/models on first start`, fix: 'on an offline network, copy a GGUF file in and set MODEL_PATH' };
+    if (!cfg.MODEL_PATH) return checkModelDownload(cfg);
     let info;
     try {
       info = await readGgufFileInfo(cfg.MODEL_PATH, { readTensorInfo: false, logWarnings: false });
@@ -68,6 +84,26 @@ export function checkModel(cfg: Config): Promise<CheckResult> {
       fix: template ? undefined : 'the file has no chat template: node-llama-cpp will guess the wrapper from the file name',
     };
   }, 600_000);
+}
+
+/**
+ * MODEL_PATH unset: start-up uses a model cached in DATA_DIR/models or downloads MODEL_URI. Fails
+ * when neither can work (nothing cached, the download host unreachable): `npm start` would exit 1.
+ */
+async function checkModelDownload(cfg: Config): Promise<Omit<CheckResult, 'name'>> {
+  const dir = path.resolve(cfg.DATA_DIR, 'models');
+  const cached = await readdir(dir).then((fs) => fs.filter((f) => f.toLowerCase().endsWith('.gguf')), () => []);
+  if (cached.length) return { status: 'ok', detail: `MODEL_PATH unset: using ${cached[0]} cached in ${dir}` };
+  try {
+    await assertModelReachable(cfg.MODEL_URI);
+  } catch (e) {
+    return {
+      status: 'fail',
+      detail: `MODEL_PATH unset, no model cached in ${dir}, and ${cfg.MODEL_URI} cannot be downloaded (${(e as Error).message})`,
+      fix: 'copy a GGUF file onto this machine and set MODEL_PATH to it (to try things out, a small one: see "Try it locally" in the README)',
+    };
+  }
+  return { status: 'warn', detail: `MODEL_PATH unset: ${cfg.MODEL_URI} will be downloaded into ${dir} on first start`, fix: 'on an offline network, copy a GGUF file in and set MODEL_PATH' };
 }
 
 export function checkGpu(cfg: Config): Promise<CheckResult> {

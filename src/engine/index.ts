@@ -1,5 +1,5 @@
 export { InferenceEngine } from './inference-engine.js';
-export { loadModel, resolveModelPath } from './load-model.js';
+export { loadModel, resolveModelPath, assertModelReachable } from './load-model.js';
 export { SequencePool } from './sequence-pool.js';
 export { splitThought, stripThinkTags } from './split-thought.js';
 export { fileSha256 } from './file-sha256.js';

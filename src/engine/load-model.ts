@@ -40,7 +40,7 @@ export async function resolveModelPath(opts: Pick<LoadModelOptions, 'modelPath' 
   await mkdir(opts.downloadDir, { recursive: true });
   opts.log.info({ uri: opts.modelUri, dir: opts.downloadDir }, 'MODEL_PATH unset: resolving the default model (downloaded once)');
   try {
-    await assertReachable(opts.modelUri);
+    await assertModelReachable(opts.modelUri);
     return await resolveModelFile(opts.modelUri, { directory: opts.downloadDir, cli: process.stdout.isTTY === true, verify: false });
   } catch (e) {
     throw new ModelUnavailableError(undefined,
@@ -53,7 +53,7 @@ export async function resolveModelPath(opts: Pick<LoadModelOptions, 'modelPath' 
  * Fails fast when the model host cannot be reached: node-llama-cpp's downloader keeps retrying a
  * dead network for a long time (and ignores an abort signal), which on an offline site looks like a hang.
  */
-async function assertReachable(uri: string): Promise<void> {
+export async function assertModelReachable(uri: string): Promise<void> {
   const probe = uri.startsWith('hf:') || uri.startsWith('huggingface:') ? (process.env.HF_ENDPOINT ?? 'https://huggingface.co/') : uri;
   if (!/^https?:\/\//.test(probe)) return;
   try {

@@ -102,7 +102,7 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
   const asset = await findAsset(deps.db, d.assetId);
   if (!asset) throw new UnrecoverableError(`asset ${d.assetId} is no longer in the registry`);
   const catalogued = d.faultCode ? await findFaultCode(deps.db, asset.model, d.faultCode) : null;
-  const fault = d.faultCode ? { code: catalogued?.code ?? d.faultCode, meaning: catalogued?.meaning ?? null, severity: catalogued?.severity ?? null } : null;
+  const fault = d.faultCode ? { code: catalogued?.code ?? d.faultCode, meaning: catalogued?.meaning ?? null, severity: catalogued?.severity ?? null, level: catalogued?.level ?? null } : null;
   const channel = await channelKnowledge(deps.db, job.key);
   const scopes = [...new Set([...(asset.scope ? [asset.scope] : []), ...channel.scopes])];
   const query = [asset.model, fault?.code, fault?.meaning, d.symptom].filter(Boolean).join(' ');

@@ -69,7 +69,7 @@ describe.skipIf(!hasTestModel)('processDiagnosis: real inference on the tiny mod
     const result = diagnosisResultSchema.parse(d.result);
     // Registry facts come from the registry, never from the model.
     expect(result.asset).toEqual({ id: 'P-101', name: 'Feed-water pump', model: 'CP-200', location: 'Line A / Hall 2', oncall: 'S0PUMPS' });
-    expect(result.fault).toEqual({ code: 'E-214', meaning: 'High vibration', severity: 'alarm' });
+    expect(result.fault).toEqual({ code: 'E-214', meaning: 'High vibration', severity: 'alarm', level: 2 });
     // The asset's scope (plant-a) was searched: the pump manual's E-214 section is a source.
     expect(result.sources.length).toBeGreaterThan(0);
     expect(result.sources.some((s) => s.source === 'pumps/p101-manual.md')).toBe(true);

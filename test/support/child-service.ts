@@ -14,7 +14,8 @@ export interface ChildService {
 export function spawnService(env: Record<string, string>, entry = 'workers/main.ts', stdin: 'ignore' | 'pipe' = 'ignore'): ChildService {
   const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    // ENV_FILE: a developer's ./.env must not leak into tests.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ENV_FILE: '/dev/null', ...env },
     stdio: [stdin, 'pipe', 'pipe'],
   });
   let out = '';

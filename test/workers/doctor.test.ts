@@ -1,3 +1,5 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnService } from '../support/child-service.js';
 import { FakeSlack } from '../support/fake-slack.js';
@@ -7,6 +9,7 @@ import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueId } from '../support/test-con
 
 async function doctor(env: Record<string, string>) {
   const c = spawnService({ LLAMA_THREADS: '1', LLAMA_GPU: 'false', DATA_DIR: `/tmp/${uniqueId('r1doc')}`, ...env }, 'workers/doctor.ts');
+  // (spawnService passes exactly this environment: no MODEL_PATH unless given)
   const code = await c.exited;
   return { code, out: c.output() };
 }
@@ -31,7 +34,25 @@ describe('npm run doctor', () => {
     expect(line(out, 'model')).toMatch(/^FAIL\s+model\s+\/nonexistent\/r1\.gguf: file not found/);
     expect(out).toContain('→ start Redis or fix REDIS_URL');
     expect(out).toMatch(/2 check\(s\) failed\./);
-  }, 60_000);
+  }, 150_000); // opens the embedded PGlite: 80 s seen on a loaded 2-core machine
+
+  it('fails offline without a model: no MODEL_PATH, nothing cached in DATA_DIR/models, the download host unreachable', async () => {
+    const dataDir = `/tmp/${uniqueId('r1doc')}`;
+    // HF_ENDPOINT on a closed port: the download host of the default hf: model is unreachable.
+    const offline = { REDIS_URL: TEST_REDIS_URL, DATABASE_URL: TEST_DATABASE_URL, ROLE: 'worker', DATA_DIR: dataDir, HF_ENDPOINT: 'http://127.0.0.1:1/' };
+    const { code, out } = await doctor(offline);
+    expect(line(out, 'model')).toMatch(/^FAIL\s+model\s+MODEL_PATH unset, no model cached in \S+\/models, and hf:\S+ cannot be downloaded \(cannot reach 127\.0\.0\.1:1: .*\)$/);
+    expect(out).toContain('→ copy a GGUF file onto this machine and set MODEL_PATH to it');
+    expect(out).not.toContain('All checks passed');
+    expect(code).toBe(1);
+    // A model cached by an earlier download is enough.
+    await mkdir(path.join(dataDir, 'models'), { recursive: true });
+    await writeFile(path.join(dataDir, 'models', 'DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf'), '');
+    const cached = await doctor(offline);
+    expect(line(cached.out, 'model')).toMatch(/^OK\s+model\s+MODEL_PATH unset: using DeepSeek-R1-Distill-Qwen-7B-Q4_K_M\.gguf cached in /);
+    expect(cached.code).toBe(0);
+    await rm(dataDir, { recursive: true, force: true });
+  }, 90_000);
 
   it.skipIf(!hasTestModel)('passes with Redis, the database, the model and real Slack and Teams credential checks', async () => {
     const { code, out } = await doctor({

@@ -14,7 +14,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 async function cli(script: 'ingest' | 'kb', args: string[], dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await run(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, `workers/${script}.ts`), ...args], {
-      cwd: ROOT, env: { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: 'error' }, timeout: 60_000,
+      cwd: ROOT, env: { PATH: process.env.PATH, ENV_FILE: '/dev/null', DATA_DIR: dataDir, LOG_LEVEL: 'error' }, timeout: 60_000,
     });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {

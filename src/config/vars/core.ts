@@ -11,6 +11,7 @@ import { optionalString, positiveInt, nonNegativeNumber, url } from './shared-sc
 export const defaultLlamaThreads = () => Math.max(1, availableParallelism() - 1);
 
 export const coreVars = {
+  ENV_FILE: envVar(optionalString(), 'Settings file read at start-up (default `.env` in the working directory); variables exported in the shell win over it.'),
   PORT: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(3000)), 'HTTP port for Slack events, Teams activities, health and metrics (0 = any free port).'),
   ROLE: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.enum(['all', 'adapters', 'worker']).default('all')), '`all` (one process), `adapters` (HTTP + delivery) or `worker` (GPU inference).'),
   LOG_LEVEL: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')), 'pino level. Message text is only logged at `debug` or below.'),
