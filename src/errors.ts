@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'input_invalid'
   | 'job_invalid'
   | 'platform_error'
+  | 'platform_rate_limited'
   | 'storage_error';
 
 export class R1Error extends Error {
@@ -41,6 +42,25 @@ export class InputError extends R1Error {
 export class JobContractError extends R1Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super('job_invalid', message, options);
+  }
+}
+
+/**
+ * A platform refused a call because of its rate limit (Slack: HTTP 429 per method; Teams: 429 per
+ * conversation). Adapters translate their SDK's error into this at the edge; a BullMQ worker turns
+ * it into a delay of the job (see `rescheduleOnRateLimit`), never into a failed attempt.
+ */
+export class PlatformRateLimitError extends R1Error {
+  constructor(
+    /** Which platform refused, e.g. `slack`. */
+    readonly platform: string,
+    /** The platform method that was limited, e.g. `chat.postMessage` (Slack's limits are per method). */
+    readonly method: string,
+    /** How long the platform asked us to wait (its `Retry-After`), in ms. */
+    readonly retryAfterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super('platform_rate_limited', `${platform} rate-limited ${method}: retry after ${Math.round(retryAfterMs / 1000)} s`, options);
   }
 }
 

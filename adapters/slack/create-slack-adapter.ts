@@ -9,6 +9,7 @@ import { registerDiagnoseCommand } from './diagnosis/register-diagnose-command.j
 import { registerDiagnosisActions } from './diagnosis/register-diagnosis-actions.js';
 import { registerLiveActions } from './live-status.js';
 import { SlackReplySink } from './slack-reply-sink.js';
+import { slackClientOptions } from './slack-client-options.js';
 
 /** Bolt's single endpoint for events, slash commands and interactivity. */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -30,7 +31,8 @@ export interface SlackAdapter {
 export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): SlackAdapter {
   const { cfg } = rt;
   if (!cfg.SLACK_BOT_TOKEN) throw new Error('createSlackAdapter: SLACK_BOT_TOKEN is not set');
-  const clientOptions = cfg.SLACK_API_URL ? { slackApiUrl: cfg.SLACK_API_URL.endsWith('/') ? cfg.SLACK_API_URL : `${cfg.SLACK_API_URL}/` } : undefined;
+  // No retries and no shared rate-limit pause inside the client: see slackClientOptions.
+  const clientOptions = slackClientOptions(cfg.SLACK_API_URL);
   const logger = toBoltLogger(rt.log);
   let app: BoltApp;
   let mode: SlackAdapter['mode'];
@@ -55,7 +57,7 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
   registerLiveActions(app, rt);
   return {
     app,
-    sink: new SlackReplySink(app.client),
+    sink: new SlackReplySink(app.client, rt.log),
     liveSurface: createSlackLiveSurface(app.client, { streaming: cfg.SLACK_STREAMING, maxStreamMs: cfg.SLACK_STREAM_MAX_S * 1000, log: rt.log }),
     mode,
     start: async () => {

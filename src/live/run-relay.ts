@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { PlatformRateLimitError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { estimateWaitSeconds } from './eta.js';
 import { markLiveDone } from './live-state.js';
@@ -48,7 +49,16 @@ export async function runLiveRelay(deps: RelayDeps, jobId: string, surface: Live
     dirty = false;
     lastShow = Date.now();
     showing = surface.show({ ...view })
-      .catch((e) => log.warn({ jobId, err: (e as Error).message }, 'live update failed'))
+      .catch((e) => {
+        if (e instanceof PlatformRateLimitError) {
+          // Rate-limited: this relay alone waits out Retry-After, then shows the latest view.
+          lastShow = Date.now() + e.retryAfterMs - surface.minIntervalMs;
+          dirty = true;
+          log.debug({ jobId, method: e.method, retryAfterMs: e.retryAfterMs }, 'live update rate-limited');
+          return;
+        }
+        log.warn({ jobId, err: (e as Error).message }, 'live update failed');
+      })
       .finally(() => (showing = null));
   };
   const ticker = setInterval(() => {
