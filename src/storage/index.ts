@@ -12,3 +12,4 @@ export { recordFeedback, listFeedback } from './feedback.js';
 export type { FeedbackValue } from './feedback.js';
 export { recordMessageKnowledge, getMessageKnowledge } from './message-knowledge.js';
 export type { MessageKnowledge } from './message-knowledge.js';
+export { safeText, safeJson } from './safe-text.js';
