@@ -79,5 +79,5 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
       await requestCancel(rt.redis, cfg.QUEUE_PREFIX, jobId);
     },
   });
-  return { adapter, sink: new TeamsReplySink(adapter, appId, liveStore), liveSurface };
+  return { adapter, sink: new TeamsReplySink(adapter, appId, liveStore, log), liveSurface };
 }

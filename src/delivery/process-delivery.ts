@@ -3,7 +3,7 @@ import { getDiagnosisByMessageId, STRUCTURED_DIAGNOSIS, toDiagnosisView } from '
 import { deliveryJobSchema } from '../jobs/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
-import { beginDelivery, getMessage, getMessageKnowledge, markDelivered, type Db } from '../storage/index.js';
+import { beginDelivery, getMessage, getMessageKnowledge, markDelivered, recordReplyProgress, type Db } from '../storage/index.js';
 import { getDiagnosis } from '../diagnosis/index.js';
 import type { OutgoingReply, ReplySink } from './reply-sink.js';
 import { unstoredJobIdOf } from './unstored-reply.js';
@@ -58,6 +58,8 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
     reply: job.reply,
     live,
     previousAttempts,
+    progress: previousAttempts > 0 ? row.replyRef : null,
+    recordProgress: (ref) => recordReplyProgress(deps.db, row.id, ref),
   };
   if (row.kind === 'diagnose') {
     // The structured result (or, when generation failed, just the header): the adapter renders it.

@@ -5,7 +5,7 @@ export { openDb } from './open-db.js';
 export type { OpenDbOptions } from './open-db.js';
 export { migrate, listMigrations, MIGRATIONS_DIR } from './migrate.js';
 export {
-  startMessage, finishMessage, failMessage, getMessage, getMessageByJobId, beginDelivery, markDelivered, listConversation,
+  startMessage, finishMessage, failMessage, getMessage, getMessageByJobId, beginDelivery, markDelivered, listConversation, recordReplyProgress,
 } from './messages.js';
 export type { MessageRow, MessageStatus, StartMessageInput, FinishMessageInput } from './messages.js';
 export { recordFeedback, listFeedback } from './feedback.js';

@@ -132,6 +132,15 @@ export async function markDelivered(db: Pick<Db, 'query'>, id: string, replyRef:
   return rows.length > 0;
 }
 
+/**
+ * Records how far a delivery got (e.g. the Teams activity ids posted so far) before it finished,
+ * so an attempt that follows a failed one continues instead of posting those parts again.
+ * Params: message id, reply ref. Ignored once the message is delivered.
+ */
+export async function recordReplyProgress(db: Pick<Db, 'query'>, id: string, replyRef: Record<string, unknown>): Promise<void> {
+  await db.query('UPDATE messages SET reply_ref = $2 WHERE id = $1 AND delivered_at IS NULL', [id, safeJson(replyRef)]);
+}
+
 /** Messages of one conversation, oldest first (memory for platforms without a history API). */
 export async function listConversation(db: Pick<Db, 'query'>, key: ConversationKey, limit = 20): Promise<MessageRow[]> {
   const { rows } = await db.query<Raw>(

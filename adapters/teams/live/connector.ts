@@ -11,7 +11,8 @@ export interface TeamsConnector {
 }
 
 export function teamsConnector(adapter: CloudAdapter, appId: string, reference: Partial<ConversationReference>): TeamsConnector {
-  const run = <T>(fn: (ctx: TurnContext) => Promise<T>): Promise<T> =>
+  // Posts are not retried on 5xx (the activity may be stored: see withConnectorRetry); edits are.
+  const run = <T>(fn: (ctx: TurnContext) => Promise<T>, operation: 'post' | 'update' | 'delete' = 'post'): Promise<T> =>
     withConnectorRetry(async () => {
       let out: T | undefined;
       await adapter.continueConversationAsync(appId, reference, async (ctx) => {
@@ -20,13 +21,13 @@ export function teamsConnector(adapter: CloudAdapter, appId: string, reference: 
         out = await fn(ctx);
       });
       return out as T;
-    });
+    }, { operation, idempotent: operation !== 'post' });
   return {
     post: (activity) => run(async (ctx) => String((await ctx.sendActivity(activity))?.id ?? '')),
     update: (activityId, activity) => run(async (ctx) => {
       await ctx.updateActivity({ ...activity, id: activityId });
-    }),
-    delete: (activityId) => run((ctx) => ctx.deleteActivity(activityId)),
+    }, 'update'),
+    delete: (activityId) => run((ctx) => ctx.deleteActivity(activityId), 'delete'),
   };
 }
 
