@@ -4,6 +4,7 @@ import { splitMessage } from '../shared/split-message.js';
 import { AI_GENERATED_ENTITY, answerCard } from './answer-card.js';
 import { renderDiagnosisCard } from './render-diagnosis-card.js';
 import { AmbiguousPostError, withConnectorRetry } from './connector-retry.js';
+import { disableConnectorRetries } from './no-connector-retries.js';
 import { teamsConnector } from './live/connector.js';
 import { deliverLive } from './live/deliver-live.js';
 import { isTeamsLiveState } from './live/teams-live-state.js';
@@ -75,6 +76,7 @@ export class TeamsReplySink implements ReplySink {
           this.adapter.continueConversationAsync(this.appId, reference, async (ctx) => {
             // Clear the continuation id so the post is a plain sendToConversation into the chain.
             (ctx.activity as { id?: string }).id = undefined;
+            disableConnectorRetries(ctx);
             const res = await ctx.sendActivity(activity);
             if (res?.id) ids.push(res.id);
           }),

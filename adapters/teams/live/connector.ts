@@ -1,5 +1,6 @@
 import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
 import { withConnectorRetry } from '../connector-retry.js';
+import { disableConnectorRetries } from '../no-connector-retries.js';
 
 /** Proactive connector calls into one conversation (the turn that asked has long ended). */
 export interface TeamsConnector {
@@ -18,6 +19,7 @@ export function teamsConnector(adapter: CloudAdapter, appId: string, reference: 
       await adapter.continueConversationAsync(appId, reference, async (ctx) => {
         // Clear the continuation id so posts are plain sendToConversation calls, never replies.
         (ctx.activity as { id?: string }).id = undefined;
+        disableConnectorRetries(ctx);
         out = await fn(ctx);
       });
       return out as T;
