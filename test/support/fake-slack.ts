@@ -197,6 +197,12 @@ export class FakeSlack {
     }
   }
 
+  /** Keeps a call and wakes whoever waits for it (rejected ones are named `<method>#<status>`). */
+  private record(call: SlackCall): void {
+    this.calls.push(call);
+    for (const w of [...this.waiters]) if (w.pred(call)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(call); }
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
     const u = new URL(req.url ?? '/', 'http://x');
     const method = u.pathname.startsWith('/api/') ? u.pathname.slice(5) : `response_url:${u.pathname}`;
@@ -208,7 +214,7 @@ export class FakeSlack {
     let body: Record<string, unknown>;
     const retryAfterS = this.rateLimited(method, call);
     if (retryAfterS !== null) {
-      this.calls.push({ ...call, method: `${method}#429` });
+      this.record({ ...call, method: `${method}#429` });
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfterS) });
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
@@ -229,10 +235,7 @@ export class FakeSlack {
       body = { ok: false, error: 'internal_error' };
     }
     // Record only calls that Slack accepted; a 429 is recorded under its own name.
-    if (status === 200) {
-      this.calls.push(call);
-      for (const w of [...this.waiters]) if (w.pred(call)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(call); }
-    } else this.calls.push({ ...call, method: `${method}#${status}` });
+    this.record(status === 200 ? call : { ...call, method: `${method}#${status}` });
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   }
