@@ -20,8 +20,9 @@ describe.skipIf(!hasTestModel)('Slack delivery under platform faults', () => {
   let db: Db;
   let svc: Awaited<ReturnType<typeof startTestService>>;
   const nextTs = () => `1700009000.${String(100 + ++n).padStart(6, '0')}`;
-  const mention = async (text: string, ts = nextTs(), channel = 'CFAULT') => {
-    const res = await postSignedToSlackApp(`${svc.baseUrl}/slack/events`, SECRET, slackEventEnvelope({ type: 'app_mention', user: `U${n}`, text: `<@UBOT> ${text}`, ts, channel, event_ts: ts }));
+  const mention = async (text: string, ts = nextTs(), threadTs?: string, channel = 'CFAULT') => {
+    const ev = { type: 'app_mention', user: `U${n}`, text: `<@UBOT> ${text}`, ts, channel, event_ts: ts, ...(threadTs ? { thread_ts: threadTs } : {}) };
+    const res = await postSignedToSlackApp(`${svc.baseUrl}/slack/events`, SECRET, slackEventEnvelope(ev));
     expect(res.status).toBe(200);
     return ts;
   };
@@ -85,7 +86,12 @@ describe.skipIf(!hasTestModel)('Slack delivery under platform faults', () => {
 
   it('reactions.add always 429 (Retry-After 30): answers still arrive promptly', async () => {
     fake.rateLimit('reactions.add', { retryAfterS: 30 });
-    const threads = [await mention('first question with no reaction'), await mention('second question with no reaction')];
+    // Follow-ups in threads: admission reads the thread's history through the same client.
+    const threads = [nextTs(), nextTs()];
+    for (const root of threads) {
+      fake.messages.push({ channel: 'CFAULT', ts: root, text: 'the boiler trips at night', user: 'U0' });
+      await mention('why would that be?', nextTs(), root);
+    }
     for (const ts of threads) await waitReply(ts, 20_000);
     expect(fake.callsTo('reactions.add#429').length).toBeGreaterThanOrEqual(2);
     for (const ts of threads) expect(repliesIn(ts)).toHaveLength(1);
