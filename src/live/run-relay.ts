@@ -57,6 +57,8 @@ export async function runLiveRelay(deps: RelayDeps, jobId: string, surface: Live
           log.debug({ jobId, method: e.method, retryAfterMs: e.retryAfterMs }, 'live update rate-limited');
           return;
         }
+        // Shown again at the next tick (at the surface's pace), with whatever is newest by then.
+        dirty = true;
         log.warn({ jobId, err: (e as Error).message }, 'live update failed');
       })
       .finally(() => (showing = null));

@@ -58,7 +58,9 @@ export function createSlackLiveSurface(rawClient: WebClient, opts: SlackLiveOpti
           s.mode = 'edit';
         }
       }
-      if (!finishing) await showByEditing(target, s, view);
+      // Finishing: the final delivery rewrites the text, but a post left unanswered is settled first
+      // (adopted when Slack stored it), so the delivery knows every live message.
+      if (!finishing || s.pendingPost) await showByEditing(target, s, view);
       await save();
     };
     const surface: LiveSurface = {
