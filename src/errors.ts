@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'platform_error'
   | 'storage_error'
   | 'intake_unavailable'
-  | 'redis_unavailable';
+  | 'redis_unavailable'
+  | 'platform_rate_limited';
 
 export class R1Error extends Error {
   readonly code: ErrorCode;
@@ -70,6 +71,25 @@ export class JobContractError extends R1Error {
 export class IntakeUnavailableError extends R1Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super('intake_unavailable', message, options);
+  }
+}
+
+/**
+ * A platform refused a call because of its rate limit (Slack: HTTP 429 per method; Teams: 429 per
+ * conversation). Adapters translate their SDK's error into this at the edge; a BullMQ worker turns
+ * it into a delay of the job (see `rescheduleOnRateLimit`), never into a failed attempt.
+ */
+export class PlatformRateLimitError extends R1Error {
+  constructor(
+    /** Which platform refused, e.g. `slack`. */
+    readonly platform: string,
+    /** The platform method that was limited, e.g. `chat.postMessage` (Slack's limits are per method). */
+    readonly method: string,
+    /** How long the platform asked us to wait (its `Retry-After`), in ms. */
+    readonly retryAfterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super('platform_rate_limited', `${platform} rate-limited ${method}: retry after ${Math.round(retryAfterMs / 1000)} s`, options);
   }
 }
 

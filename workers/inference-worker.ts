@@ -75,7 +75,10 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
         metrics.jobs.inc({ queue: 'inference', outcome: last ? 'failed' : 'retry' });
         metrics.errors.inc({ kind: 'inference' });
         log.error({ jobId: job.id, attempt: job.attemptsMade + 1, err: err.message }, 'inference job failed');
-        if (last) await handleInferenceJobFailure(jobDeps, job.id!, job.data, err);
+        if (last) {
+          await handleInferenceJobFailure(jobDeps, job.id!, job.data, err).catch((fe) =>
+            log.error({ jobId: job.id, err: (fe as Error).message }, 'failure handler could not enqueue the failure reply'));
+        }
         throw e;
       }
     },

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
-import { intakeQueueName, notifyInBackground, processIntake, type ChatPlatform, type IntakeJob, type Runtime } from '../src/index.js';
+import { intakeQueueName, notifyInBackground, processIntake, rescheduleOnRateLimit, type ChatPlatform, type IntakeJob, type Runtime } from '../src/index.js';
 
 /** Told to the asker when an admitted question could not be prepared after every attempt. */
 export const INTAKE_FAILED_TEXT = 'Sorry, I received your question but could not queue it for an answer. Please ask again in a moment.';
@@ -17,10 +17,12 @@ export const INTAKE_CONCURRENCY = 50;
 export async function startIntakeWorker(rt: Runtime, platform: ChatPlatform): Promise<Worker> {
   const worker = new Worker(
     intakeQueueName(platform.platform),
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
       try {
         return await processIntake(rt, platform, job);
       } catch (e) {
+        // A platform 429 (a status message, the thread history) delays this question only.
+        await rescheduleOnRateLimit(job, token, e);
         const err = e as Error;
         const last = e instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         rt.metrics.jobs.inc({ queue: 'intake', outcome: last ? 'failed' : 'retry' });

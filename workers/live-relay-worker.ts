@@ -1,19 +1,20 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  liveQueueName, liveRelayJobSchema, liveStateStore, runLiveRelay, type LiveSurfaceFactory, type Platform, type Runtime,
+  liveQueueName, liveRelayJobSchema, liveStateStore, rescheduleOnRateLimit, runLiveRelay, type LiveSurfaceFactory, type Platform, type Runtime,
 } from '../src/index.js';
 import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 
 /**
  * Consumes one platform's live-relay queue: each job follows one answer's events and shows them.
  * On shutdown the relays are handed back unfinished (they fail with attempts left and a short
- * backoff), and another adapter process resumes each from its stored state.
+ * backoff), and another adapter process resumes each from its stored state. A rate-limited update
+ * waits out `Retry-After` inside the relay; one that reaches the worker delays only this job.
  */
 export async function startLiveRelayWorker(rt: Runtime, platform: Platform, surfaceFor: LiveSurfaceFactory): Promise<Worker> {
   const running = new Set<AbortController>();
   const worker = new Worker(
     liveQueueName(platform),
-    async (job: Job, _token?: string, signal?: AbortSignal) => {
+    async (job: Job, token?: string, signal?: AbortSignal) => {
       const parsed = liveRelayJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`invalid live relay job: ${parsed.error.issues[0]?.message}`);
       const ac = new AbortController();
@@ -27,6 +28,10 @@ export async function startLiveRelayWorker(rt: Runtime, platform: Platform, surf
         if (outcome === 'aborted') throw new Error('live relay handed back (shutdown)');
         rt.metrics.liveRelays.inc({ platform, outcome });
         return outcome;
+      } catch (e) {
+        // A platform rate limit that reached the worker delays this relay only (no attempt used).
+        await rescheduleOnRateLimit(job, token, e);
+        throw e;
       } finally {
         running.delete(ac);
         follow.disconnect();

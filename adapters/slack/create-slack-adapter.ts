@@ -10,7 +10,9 @@ import { registerDiagnosisActions } from './diagnosis/register-diagnosis-actions
 import { registerLiveActions } from './live-status.js';
 import { SlackReplySink } from './slack-reply-sink.js';
 import { createSlackPlatform } from './slack-platform.js';
+import { withCoreErrors } from './slack-errors.js';
 import { guardSlackRequests } from './request-guard.js';
+import { slackClientOptions } from './slack-client-options.js';
 
 /** Bolt's single endpoint for events, slash commands and interactivity. */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -34,7 +36,8 @@ export interface SlackAdapter {
 export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): SlackAdapter {
   const { cfg } = rt;
   if (!cfg.SLACK_BOT_TOKEN) throw new Error('createSlackAdapter: SLACK_BOT_TOKEN is not set');
-  const clientOptions = cfg.SLACK_API_URL ? { slackApiUrl: cfg.SLACK_API_URL.endsWith('/') ? cfg.SLACK_API_URL : `${cfg.SLACK_API_URL}/` } : undefined;
+  // No retries and no shared rate-limit pause inside the client: see slackClientOptions.
+  const clientOptions = slackClientOptions(cfg.SLACK_API_URL);
   const logger = toBoltLogger(rt.log);
   let app: BoltApp;
   let mode: SlackAdapter['mode'];
@@ -61,9 +64,9 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
     // Not queued: rethrown, so the HTTP receiver answers 500 and Slack retries the event.
     if (code === 'intake_unavailable') throw e;
   });
-  const sink = new SlackReplySink(app.client);
+  const sink = new SlackReplySink(app.client, rt.log);
   const liveSurface = createSlackLiveSurface(app.client, { streaming: cfg.SLACK_STREAMING, maxStreamMs: cfg.SLACK_STREAM_MAX_S * 1000, log: rt.log });
-  const platform = createSlackPlatform({ client: app.client, sink, liveSurface, historyMaxMessages: cfg.HISTORY_MAX_MESSAGES });
+  const platform = createSlackPlatform({ client: withCoreErrors(app.client), sink, liveSurface, historyMaxMessages: cfg.HISTORY_MAX_MESSAGES });
   registerSlackListeners(app, rt, platform);
   registerKbCommand(app, rt);
   registerDiagnoseCommand(app, rt);

@@ -9,3 +9,5 @@ export { fetchThreadHistory } from './fetch-thread-history.js';
 export { diagnosisBlocks, diagnosisRootBlocks, slackOncallMention, DIAGNOSIS_ACTIONS } from './diagnosis/diagnosis-blocks.js';
 export { DIAGNOSE_ACK_BUDGET_MS } from './diagnosis/register-diagnose-command.js';
 // register-listeners and bolt-logger are internal to the adapter.
+export { slackClientOptions } from './slack-client-options.js';
+export { toCoreError, withCoreErrors } from './slack-errors.js';

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import { diagnosisViewSchema, STRUCTURED_DIAGNOSIS, type DiagnosisView, type OutgoingReply, type ReplyRef, type ReplySink } from '../../src/index.js';
+import { diagnosisViewSchema, STRUCTURED_DIAGNOSIS, type DiagnosisView, type Logger, type OutgoingReply, type ReplyRef, type ReplySink } from '../../src/index.js';
+import { withCoreErrors } from './slack-errors.js';
 import { deliverDiagnosis, findExistingDiagnosis } from './diagnosis/deliver-diagnosis.js';
 import { splitMessage } from '../shared/split-message.js';
 import { knowledgeBlocks } from './knowledge-blocks.js';
@@ -21,11 +22,18 @@ function partsOf(r: OutgoingReply, liveStarts: number[]): string[] {
 /**
  * Posts replies as threaded messages (never at the channel root). Each part carries message
  * metadata naming the message log id, so a retried delivery can find what was already posted.
- * Rate limits (429) are retried by the WebClient after `Retry-After`.
+ *
+ * Exactly once: the client never retries a post by itself (see `slackClientOptions`); a failed
+ * post (a 5xx may come after Slack stored the message) fails the delivery job, whose next attempt
+ * finds the parts already there by their metadata and edits them instead of posting again.
+ * A rate limit (429) rejects with `PlatformRateLimitError` and the delivery job is delayed.
  */
 export class SlackReplySink implements ReplySink {
   readonly platform = 'slack' as const;
-  constructor(private readonly client: WebClient) {}
+  private readonly client: WebClient;
+  constructor(client: WebClient, private readonly log?: Logger) {
+    this.client = withCoreErrors(client);
+  }
 
   async deliver(r: OutgoingReply): Promise<ReplyRef> {
     const diagnosis = diagnosisOf(r);
@@ -55,11 +63,20 @@ export class SlackReplySink implements ReplySink {
     }
     // Live messages the final text no longer needs (it got shorter), and a streamed answer's status message.
     const surplus = [...targets.slice(parts.length), ...(live?.segments.length && live.statusTs !== targets[0] ? [live.statusTs] : [])];
-    for (const extra of surplus) await this.client.chat.delete({ channel, ts: extra }).catch(() => {});
-    if (r.reply.message_ts) {
-      await this.client.reactions.remove({ channel, timestamp: String(r.reply.message_ts), name: 'eyes' }).catch(() => {});
-    }
+    // Best effort: a message already gone stays gone; the answer itself is in place.
+    for (const extra of surplus) await this.client.chat.delete({ channel, ts: extra }).catch((e) => this.log?.debug({ err: (e as Error).message }, 'could not delete a surplus live message'));
+    await this.removeWorkingReaction(r);
     return { channel, thread_ts, ts };
+  }
+
+  /**
+   * The 👀 added on arrival goes once the reply (answer or failure notice) is in the thread. Best
+   * effort: a 429 or any error on `reactions.remove` must never delay or fail the delivery.
+   */
+  private async removeWorkingReaction(r: OutgoingReply): Promise<void> {
+    if (!r.reply.message_ts) return;
+    await this.client.reactions.remove({ channel: String(r.reply.channel), timestamp: String(r.reply.message_ts), name: 'eyes' })
+      .catch((e) => this.log?.debug({ err: (e as Error).message }, 'could not remove the 👀 reaction'));
   }
 
   /** A crashed attempt's reply counts as delivered only when every one of its parts is there. */
@@ -67,6 +84,8 @@ export class SlackReplySink implements ReplySink {
     if (diagnosisOf(r)) return findExistingDiagnosis(this.client, r);
     const { byPart, total } = await this.postedPartsOf(r);
     if (byPart.size === 0 || byPart.size < total) return null;
+    // The attempt that posted it failed before removing the reaction (e.g. a 500 after Slack stored the post).
+    await this.removeWorkingReaction(r);
     return { channel: String(r.reply.channel), thread_ts: String(r.reply.thread_ts), ts: [...byPart.entries()].sort((x, y) => x[0] - y[0]).map(([, t]) => t), recovered: true };
   }
 

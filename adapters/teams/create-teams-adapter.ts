@@ -106,7 +106,7 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
       await requestCancel(rt.redis, cfg.QUEUE_PREFIX, jobId);
     },
   });
-  const sink = new TeamsReplySink(adapter, appId, liveStore);
+  const sink = new TeamsReplySink(adapter, appId, liveStore, log);
   platform = createTeamsPlatform({ adapter, appId, sink, liveSurface });
   return { adapter, sink, liveSurface, platform };
 }

@@ -6,7 +6,7 @@ export { renderDiagnosisCard, DIAGNOSIS_CARD_VERSION, DIAGNOSIS_SUBMIT_KIND } fr
 export { teamsConversationKey, teamsActivityToJob, mentionsBot, replyReference } from './activity-to-job.js';
 export type { TeamsReplyTarget } from './activity-to-job.js';
 export { botFrameworkSettings, createTeamsAuthentication } from './teams-auth.js';
-export { withConnectorRetry } from './connector-retry.js';
+export { withConnectorRetry, AmbiguousPostError } from './connector-retry.js';
 export { createTeamsLiveSurface } from './live/create-teams-live-surface.js';
 export type { TeamsLiveOptions } from './live/create-teams-live-surface.js';
 export { isTeamsLiveState } from './live/teams-live-state.js';

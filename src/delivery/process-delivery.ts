@@ -3,9 +3,11 @@ import { getDiagnosisByMessageId, STRUCTURED_DIAGNOSIS, toDiagnosisView } from '
 import { deliveryJobSchema } from '../jobs/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
-import { beginDelivery, getMessage, getMessageKnowledge, markDelivered, type Db } from '../storage/index.js';
+import { beginDelivery, getMessage, getMessageKnowledge, markDelivered, recordReplyProgress, type Db } from '../storage/index.js';
 import { getDiagnosis } from '../diagnosis/index.js';
 import type { OutgoingReply, ReplySink } from './reply-sink.js';
+import { unstoredJobIdOf } from './unstored-reply.js';
+import type { DeliveryJob } from '../jobs/index.js';
 
 export interface DeliveryDeps {
   db: Db;
@@ -32,6 +34,8 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
   const parsed = deliveryJobSchema.safeParse(data);
   if (!parsed.success) throw new UnrecoverableError(`invalid delivery job: ${parsed.error.issues[0]?.message}`);
   const job = parsed.data;
+  const unstoredJobId = unstoredJobIdOf(job.messageId);
+  if (unstoredJobId) return deliverUnstoredFailure(deps, job, unstoredJobId);
   const row = await getMessage(deps.db, job.messageId);
   if (!row) throw new UnrecoverableError(`delivery job for unknown message ${job.messageId}`);
   if (row.status === 'generating') throw new Error(`message ${row.id} is still generating`);
@@ -54,6 +58,8 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
     reply: job.reply,
     live,
     previousAttempts,
+    progress: previousAttempts > 0 ? row.replyRef : null,
+    recordProgress: (ref) => recordReplyProgress(deps.db, row.id, ref),
   };
   if (row.kind === 'diagnose') {
     // The structured result (or, when generation failed, just the header): the adapter renders it.
@@ -72,5 +78,24 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
   await markDelivered(deps.db, row.id, ref);
   deps.metrics.deliveries.inc({ platform: deps.sink.platform, outcome: 'delivered' });
   deps.log.info({ messageId: row.id, platform: deps.sink.platform }, 'reply delivered');
+  return 'delivered';
+}
+
+/**
+ * The failure notice of a job whose message log row could not be written (see `unstoredMessageId`):
+ * no row to record the delivery in, so every attempt looks for an earlier attempt's post first.
+ */
+async function deliverUnstoredFailure(deps: DeliveryDeps, job: DeliveryJob, inferenceJobId: string): Promise<DeliveryOutcome> {
+  const live = deps.settleLive ? await deps.settleLive(inferenceJobId) : null;
+  const out: OutgoingReply = {
+    messageId: job.messageId, key: job.key, status: 'failed', answer: '', reasoning: '', error: FAILED_REPLY_TEXT, reply: job.reply, live, previousAttempts: 1,
+  };
+  if (deps.sink.findExisting && (await deps.sink.findExisting(out))) {
+    deps.metrics.deliveries.inc({ platform: deps.sink.platform, outcome: 'found_existing' });
+    return 'found_existing';
+  }
+  await deps.sink.deliver(out);
+  deps.metrics.deliveries.inc({ platform: deps.sink.platform, outcome: 'delivered' });
+  deps.log.warn({ messageId: job.messageId, platform: deps.sink.platform }, 'failure reply delivered for a job the message log could not record');
   return 'delivered';
 }

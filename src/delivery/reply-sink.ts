@@ -33,6 +33,16 @@ export interface OutgoingReply {
   live?: Record<string, unknown> | null;
   /** The platform reply target the adapter put in the job. */
   reply: Record<string, unknown>;
+  /**
+   * What earlier attempts recorded through `recordProgress` (null when none): a sink that posts in
+   * several steps continues after the parts already posted instead of posting them again.
+   */
+  progress?: ReplyRef | null;
+  /**
+   * Records how far this delivery got, durably (the message log), right after each post and before
+   * anything can retry it. Absent where there is nowhere to record it.
+   */
+  recordProgress?: (ref: ReplyRef) => Promise<void>;
 }
 
 /** Where a reply went (e.g. Slack channel + ts); stored in the message log. */

@@ -1,5 +1,5 @@
 import type { Platform } from '../conversation/index.js';
-import type { Db } from '../storage/index.js';
+import { safeJson, safeText, type Db } from '../storage/index.js';
 import type { DiagnosisFeedback, DiagnosisOutcome, DiagnosisResult } from './result-schema.js';
 
 type Q = Pick<Db, 'query'>;
@@ -72,7 +72,7 @@ export async function startDiagnosis(db: Q, d: StartDiagnosisInput): Promise<Dia
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (job_id) DO UPDATE SET message_id = COALESCE(diagnoses.message_id, EXCLUDED.message_id)
      RETURNING *`,
-    [d.jobId, d.messageId, d.platform, d.tenant, d.channel, d.assetId, d.faultCode, d.request, d.requestedBy],
+    [d.jobId, d.messageId, d.platform, d.tenant, d.channel, safeText(d.assetId), safeText(d.faultCode), safeText(d.request), d.requestedBy],
   );
   return toRow(rows[0]!);
 }
@@ -87,7 +87,7 @@ export interface StoredPrompt {
 export async function finishDiagnosis(db: Q, id: string, result: DiagnosisResult, prompt: StoredPrompt): Promise<boolean> {
   const { rows } = await db.query(
     `UPDATE diagnoses SET result = $2, prompt = $3, status = 'answered', answered_at = now() WHERE id = $1 AND status = 'generating' RETURNING id`,
-    [id, JSON.stringify(result), JSON.stringify(prompt)],
+    [id, safeJson(result), safeJson(prompt)],
   );
   return rows.length > 0;
 }

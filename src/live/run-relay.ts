@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { PlatformRateLimitError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { estimateWaitSeconds } from './eta.js';
 import { markLiveDone } from './live-state.js';
@@ -48,12 +49,24 @@ export async function runLiveRelay(deps: RelayDeps, jobId: string, surface: Live
     dirty = false;
     lastShow = Date.now();
     showing = surface.show({ ...view })
-      .catch((e) => log.warn({ jobId, err: (e as Error).message }, 'live update failed'))
+      .catch((e) => {
+        if (e instanceof PlatformRateLimitError) {
+          // Rate-limited: this relay alone waits out Retry-After, then shows the latest view.
+          lastShow = Date.now() + e.retryAfterMs - surface.minIntervalMs;
+          dirty = true;
+          log.debug({ jobId, method: e.method, retryAfterMs: e.retryAfterMs }, 'live update rate-limited');
+          return;
+        }
+        // Shown again at the next tick (at the surface's pace), with whatever is newest by then.
+        dirty = true;
+        log.warn({ jobId, err: (e as Error).message }, 'live update failed');
+      })
       .finally(() => {
         showing = null;
         // Paced from when the platform had it: a slow post (a token fetch, a loaded host) must not
-        // let the next update arrive sooner than the surface's interval after it.
-        lastShow = Date.now();
+        // let the next update arrive sooner than the surface's interval after it (a rate limit may
+        // already have pushed it further out).
+        lastShow = Math.max(lastShow, Date.now());
       });
   };
   const ticker = setInterval(() => {

@@ -5,6 +5,7 @@ import {
 } from '../diagnosis/index.js';
 import type { GenerateResult, InferenceEngine } from '../engine/index.js';
 import { deliveryJobId, diagnosisJobSchema, JOB_DELIVER, type DiagnosisJob, type InferenceJobResult } from '../jobs/index.js';
+import { unstoredMessageId } from '../delivery/unstored-reply.js';
 import type { Logger } from '../log/logger.js';
 import { withText } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
@@ -184,17 +185,25 @@ export async function handleDiagnosisFailure(deps: Pick<DiagnosisDeps, 'db' | 'q
     return;
   }
   const d = job.diagnosis;
-  const row = await startMessage(deps.db, { jobId, key: job.key, userId: job.user.id, kind: 'diagnose', question: `${d.assetId} ${job.text}` });
-  const diag = await startDiagnosis(deps.db, {
-    jobId, messageId: row.id, platform: job.key.platform, tenant: job.key.tenant, channel: job.key.channel,
-    assetId: d.assetId, faultCode: d.faultCode, request: job.text, requestedBy: job.user.id,
-  });
-  await deps.db.transaction(async (tx) => {
-    await failMessage(tx, row.id, error.message);
-    await failDiagnosis(tx, diag.id);
-  });
+  let messageId: string;
+  try {
+    const row = await startMessage(deps.db, { jobId, key: job.key, userId: job.user.id, kind: 'diagnose', question: `${d.assetId} ${job.text}` });
+    const diag = await startDiagnosis(deps.db, {
+      jobId, messageId: row.id, platform: job.key.platform, tenant: job.key.tenant, channel: job.key.channel,
+      assetId: d.assetId, faultCode: d.faultCode, request: job.text, requestedBy: job.user.id,
+    });
+    await deps.db.transaction(async (tx) => {
+      await failMessage(tx, row.id, error.message);
+      await failDiagnosis(tx, diag.id);
+    });
+    messageId = row.id;
+  } catch (e) {
+    // The user still hears back: the failure reply goes out without the message log.
+    deps.log.error({ jobId, err: (e as Error).message }, 'could not record the failed diagnosis; sending the failure reply without the message log');
+    messageId = unstoredMessageId(jobId);
+  }
   deps.metrics.diagnoses.inc({ outcome: 'failed' });
-  await enqueueDelivery(deps, row.id, job);
+  await enqueueDelivery(deps, messageId, job);
 }
 
 async function enqueueDelivery(deps: Pick<DiagnosisDeps, 'queues'>, messageId: string, job: DiagnosisJob): Promise<void> {

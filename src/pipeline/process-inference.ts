@@ -9,6 +9,7 @@ import type { QueueSet } from '../queue/index.js';
 import { knowledgeForQuestion, stripInvalidCitations, type AnswerKnowledge, type AnswerKnowledgeDeps } from '../rag/index.js';
 import type { CancelRegistry, createLivePublisher } from '../live/index.js';
 import { failMessage, finishMessage, recordMessageKnowledge, startMessage, type Db } from '../storage/index.js';
+import { unstoredMessageId } from '../delivery/unstored-reply.js';
 
 export interface InferenceSettings {
   maxTokens: number;
@@ -121,20 +122,32 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
   return { messageId: row.id, status: res.stopped ? 'stopped' : 'answered', completionTokens: res.completionTokens };
 }
 
-/** After the last attempt failed: mark the message failed and tell the user, so nothing is silently lost. */
+/**
+ * After the last attempt failed: store what can be stored and always tell the user (a short
+ * threaded failure reply), so nothing is silently lost. When the message log cannot be written,
+ * the failure reply is delivered without it (see `unstoredMessageId`).
+ */
 export async function handleInferenceFailure(deps: Pick<InferenceDeps, 'db' | 'queues' | 'log' | 'live'>, jobId: string, data: unknown, error: Error): Promise<void> {
   // A live answer ends here (an attempt that fails but will be retried keeps its relay waiting).
-  await deps.live?.publisher(jobId).end('failed').catch(() => {});
+  await deps.live?.publisher(jobId).end('failed').catch((e) => deps.log.warn({ jobId, err: (e as Error).message }, 'could not end the live answer'));
   let job: InferenceJob;
   try {
     job = parseInferenceJob(data);
   } catch {
+    // No valid reply target: there is no one to tell.
     deps.log.error({ jobId, err: error.message }, 'invalid job dropped');
     return;
   }
-  const row = await startMessage(deps.db, { jobId, key: job.key, userId: job.user.id, kind: job.kind, question: job.text });
-  await failMessage(deps.db, row.id, error.message);
-  await enqueueDelivery(deps, row.id, job);
+  let messageId: string;
+  try {
+    const row = await startMessage(deps.db, { jobId, key: job.key, userId: job.user.id, kind: job.kind, question: job.text });
+    await failMessage(deps.db, row.id, error.message);
+    messageId = row.id;
+  } catch (e) {
+    deps.log.error({ jobId, err: (e as Error).message }, 'could not record the failed job; sending the failure reply without the message log');
+    messageId = unstoredMessageId(jobId);
+  }
+  await enqueueDelivery(deps, messageId, job);
 }
 
 async function enqueueDelivery(deps: Pick<InferenceDeps, 'queues'>, messageId: string, job: InferenceJob): Promise<void> {

@@ -5,7 +5,7 @@ export { openDb } from './open-db.js';
 export type { OpenDbOptions } from './open-db.js';
 export { migrate, listMigrations, MIGRATIONS_DIR } from './migrate.js';
 export {
-  startMessage, finishMessage, failMessage, getMessage, getMessageByJobId, beginDelivery, markDelivered, listConversation,
+  startMessage, finishMessage, failMessage, getMessage, getMessageByJobId, beginDelivery, markDelivered, listConversation, recordReplyProgress,
 } from './messages.js';
 export type { MessageRow, MessageStatus, StartMessageInput, FinishMessageInput } from './messages.js';
 export { recordFeedback, listFeedback } from './feedback.js';
@@ -13,3 +13,4 @@ export type { FeedbackValue } from './feedback.js';
 export { recordMessageKnowledge, getMessageKnowledge } from './message-knowledge.js';
 export type { MessageKnowledge } from './message-knowledge.js';
 export { noDatabase } from './no-db.js';
+export { safeText, safeJson } from './safe-text.js';

@@ -1,12 +1,13 @@
 import type { SourceRef } from '../rag/types.js';
 import type { Db } from './db.js';
+import { safeJson } from './safe-text.js';
 
 /** How an answer used the channel's knowledge (see `knowledgeForQuestion`). */
 export type MessageKnowledge = 'cited' | 'no_match' | 'model_only';
 
 /** Records the sources given to the model for a message and how knowledge was used. Params: message id, status, sources. */
 export async function recordMessageKnowledge(db: Pick<Db, 'query'>, id: string, knowledge: MessageKnowledge, sources: SourceRef[]): Promise<void> {
-  await db.query('UPDATE messages SET knowledge = $2, sources = $3 WHERE id = $1', [id, knowledge, JSON.stringify(sources)]);
+  await db.query('UPDATE messages SET knowledge = $2, sources = $3 WHERE id = $1', [id, knowledge, safeJson(sources)]);
 }
 
 /** The recorded sources and knowledge status of a message; null fields for messages answered without the knowledge step. */

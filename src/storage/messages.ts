@@ -1,5 +1,6 @@
 import type { ConversationKey } from '../conversation/index.js';
 import type { Db } from './db.js';
+import { safeJson, safeText } from './safe-text.js';
 
 export type MessageStatus = 'generating' | 'answered' | 'stopped' | 'failed' | 'delivered';
 
@@ -62,7 +63,7 @@ export async function startMessage(db: Pick<Db, 'query'>, m: StartMessageInput):
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (job_id) DO UPDATE SET attempts = messages.attempts + 1
      RETURNING *`,
-    [m.jobId, m.key.platform, m.key.tenant, m.key.channel, m.key.thread, m.userId, m.kind, m.question],
+    [m.jobId, m.key.platform, m.key.tenant, m.key.channel, m.key.thread, m.userId, m.kind, safeText(m.question)],
   );
   return toRow(rows[0]!);
 }
@@ -83,13 +84,14 @@ export async function finishMessage(db: Pick<Db, 'query'>, id: string, f: Finish
     `UPDATE messages SET answer = $2, reasoning = $3, status = $4, model_sha256 = $5, prompt_tokens = $6,
        completion_tokens = $7, timings = $8, answered_at = now()
      WHERE id = $1 AND status = 'generating' RETURNING id`,
-    [id, f.answer, f.reasoning, f.status, f.modelSha256, f.promptTokens, f.completionTokens, JSON.stringify(f.timings)],
+    [id, safeText(f.answer), safeText(f.reasoning), f.status, f.modelSha256, f.promptTokens, f.completionTokens, safeJson(f.timings)],
   );
   return rows.length > 0;
 }
 
+/** Marks a message still generating as failed, keeping the (internal) error text. */
 export async function failMessage(db: Pick<Db, 'query'>, id: string, error: string): Promise<void> {
-  await db.query(`UPDATE messages SET status = 'failed', error = $2 WHERE id = $1 AND status = 'generating'`, [id, error]);
+  await db.query(`UPDATE messages SET status = 'failed', error = $2 WHERE id = $1 AND status = 'generating'`, [id, safeText(error)]);
 }
 
 export async function getMessage(db: Pick<Db, 'query'>, id: string): Promise<MessageRow | null> {
@@ -125,9 +127,18 @@ export async function markDelivered(db: Pick<Db, 'query'>, id: string, replyRef:
     `UPDATE messages SET delivered_at = now(), reply_ref = $2,
        status = CASE WHEN status = 'answered' THEN 'delivered' ELSE status END
      WHERE id = $1 AND delivered_at IS NULL RETURNING id`,
-    [id, JSON.stringify(replyRef)],
+    [id, safeJson(replyRef)],
   );
   return rows.length > 0;
+}
+
+/**
+ * Records how far a delivery got (e.g. the Teams activity ids posted so far) before it finished,
+ * so an attempt that follows a failed one continues instead of posting those parts again.
+ * Params: message id, reply ref. Ignored once the message is delivered.
+ */
+export async function recordReplyProgress(db: Pick<Db, 'query'>, id: string, replyRef: Record<string, unknown>): Promise<void> {
+  await db.query('UPDATE messages SET reply_ref = $2 WHERE id = $1 AND delivered_at IS NULL', [id, safeJson(replyRef)]);
 }
 
 /** Messages of one conversation, oldest first (memory for platforms without a history API). */

@@ -22,11 +22,49 @@ export interface StoredSlackMessage {
 
 type Responder = (p: Record<string, unknown>, call: SlackCall) => { status?: number; headers?: Record<string, string>; body: Record<string, unknown> } | Record<string, unknown>;
 
+/** Web API methods that create or change what users see: the ones a blind retry could double. */
+export const SLACK_POSTING_METHODS = ['chat.postMessage', 'chat.update', 'chat.startStream', 'chat.appendStream', 'chat.stopStream', 'chat.postEphemeral'] as const;
+
+/** Which calls {@link FakeSlack.failAfterStore} answers with HTTP 500 (after storing them). */
+export interface FailAfterStoreOptions {
+  /** Methods concerned; default {@link SLACK_POSTING_METHODS}. */
+  methods?: readonly string[];
+  /** Fail every n-th call of those methods (n, 2n, …), counted from when the fault was set. */
+  every?: number;
+  /** Fail this fraction (0–1) of those calls, drawn from a PRNG seeded with `seed` (default 1): repeatable. */
+  fraction?: number;
+  seed?: number;
+  /** Or choose yourself: `n` is the 1-based count of calls of those methods since the fault was set. */
+  when?: (call: SlackCall, n: number) => boolean;
+}
+
+/** How {@link FakeSlack.rateLimit} answers 429 for one method. */
+export interface RateLimitOptions {
+  /** The `Retry-After` header, in seconds (default 1). */
+  retryAfterS?: number;
+  /** Only this many 429s, then normal answers (default: every call). With `perThread`, this many per thread. */
+  times?: number;
+  /** Count `times` per thread (`thread_ts`, else `ts`, else `channel`) instead of in total. */
+  perThread?: boolean;
+  /** Only calls matching this (e.g. one channel or thread) are limited. */
+  when?: (call: SlackCall) => boolean;
+}
+
 /**
  * A local Slack Web API (`https://slack.com/api/<method>`) that speaks the real wire format:
  * form or JSON bodies, `{ok: …}` JSON answers, `Retry-After` on 429. It keeps the messages posted
  * to it (plus any seeded ones) so `conversations.replies` answers like Slack would. Optional
  * Socket Mode: `apps.connections.open` hands out a local WebSocket URL that sends `hello` first.
+ *
+ * Fault injection (for the chaos suite and delivery tests); every rejected call is recorded in
+ * `calls` as `<method>#<status>`:
+ * - `failAfterStore({ every: 5 })` / `({ fraction: 0.2 })` / `({ when: (call, n) => … })`: the call
+ *   is carried out (the message is stored, as Slack does before an upstream error) and then
+ *   answered `HTTP 500`. A client that retries blindly posts the message twice. `storedThenFailed`
+ *   lists what was stored this way.
+ * - `rateLimit('reactions.add')` / `rateLimit('chat.postMessage', { times: 3, perThread: true,
+ *   retryAfterS: 30 })`: answers `HTTP 429` with `Retry-After` before doing anything (nothing stored).
+ * - `clearFaults()` removes both.
  */
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
@@ -43,6 +81,44 @@ export class FakeSlack {
   readonly streams = new Map<string, { thread_ts?: string; chunks: string[]; open: boolean; appends: number }>();
   /** Forces Slack's stream expiry: after this many appends a stream answers `message_not_in_streaming_state`. */
   streamExpiresAfterAppends = Infinity;
+  /** Calls that were carried out and then answered 500 by {@link failAfterStore}. */
+  readonly storedThenFailed: SlackCall[] = [];
+  private failRule?: { methods: Set<string>; pick: (call: SlackCall, n: number) => boolean; n: number };
+  private readonly limits = new Map<string, RateLimitOptions & { used: Map<string, number> }>();
+
+  /** Carries out the selected calls, then answers HTTP 500 (see the class comment). */
+  failAfterStore(opts: FailAfterStoreOptions): void {
+    if (!opts.when && !opts.every && opts.fraction === undefined) throw new Error('failAfterStore: give every, fraction or when');
+    const rnd = mulberry32(opts.seed ?? 1);
+    const pick = opts.when ?? (opts.every ? (_c: SlackCall, n: number) => n % opts.every! === 0 : () => rnd() < opts.fraction!);
+    this.failRule = { methods: new Set(opts.methods ?? SLACK_POSTING_METHODS), pick, n: 0 };
+  }
+
+  /** Answers HTTP 429 with `Retry-After` for `method` (see the class comment). */
+  rateLimit(method: string, opts: RateLimitOptions = {}): void {
+    this.limits.set(method, { ...opts, used: new Map() });
+  }
+
+  clearFaults(): void {
+    this.failRule = undefined;
+    this.limits.clear();
+  }
+
+  /** The bot's messages in a thread (the root excluded), oldest first as stored. */
+  botRepliesIn(thread_ts: string): StoredSlackMessage[] {
+    return this.messages.filter((m) => m.thread_ts === thread_ts && m.ts !== thread_ts && m.bot_id);
+  }
+
+  private rateLimited(method: string, call: SlackCall): number | null {
+    const l = this.limits.get(method);
+    if (!l || (l.when && !l.when(call))) return null;
+    const p = call.params;
+    const k = l.perThread ? String(p.thread_ts ?? p.ts ?? p.channel ?? '') : '';
+    const used = l.used.get(k) ?? 0;
+    if (l.times !== undefined && used >= l.times) return null;
+    l.used.set(k, used + 1);
+    return l.retryAfterS ?? 1;
+  }
 
   /** Base URL for `slackApiUrl` / SLACK_API_URL (trailing slash included). */
   get apiUrl(): string {
@@ -121,6 +197,12 @@ export class FakeSlack {
     }
   }
 
+  /** Keeps a call and wakes whoever waits for it (rejected ones are named `<method>#<status>`). */
+  private record(call: SlackCall): void {
+    this.calls.push(call);
+    for (const w of [...this.waiters]) if (w.pred(call)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(call); }
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
     const u = new URL(req.url ?? '/', 'http://x');
     const method = u.pathname.startsWith('/api/') ? u.pathname.slice(5) : `response_url:${u.pathname}`;
@@ -130,6 +212,13 @@ export class FakeSlack {
     let status = 200;
     let headers: Record<string, string> = {};
     let body: Record<string, unknown>;
+    const retryAfterS = this.rateLimited(method, call);
+    if (retryAfterS !== null) {
+      this.record({ ...call, method: `${method}#429` });
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfterS) });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
     if (custom) {
       const r = custom(params, call);
       if ('body' in r && typeof r.body === 'object') {
@@ -138,11 +227,15 @@ export class FakeSlack {
         body = r.body as Record<string, unknown>;
       } else body = r as Record<string, unknown>;
     } else body = this.builtin(method, params);
+    const rule = this.failRule;
+    if (status === 200 && body.ok === true && rule?.methods.has(method) && rule.pick(call, ++rule.n)) {
+      // Done (stored) and then an upstream error, as a Slack edge can answer after the write.
+      this.storedThenFailed.push(call);
+      status = 500;
+      body = { ok: false, error: 'internal_error' };
+    }
     // Record only calls that Slack accepted; a 429 is recorded under its own name.
-    if (status === 200) {
-      this.calls.push(call);
-      for (const w of [...this.waiters]) if (w.pred(call)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(call); }
-    } else this.calls.push({ ...call, method: `${method}#${status}` });
+    this.record(status === 200 ? call : { ...call, method: `${method}#${status}` });
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   }
@@ -239,3 +332,15 @@ const tryJson = (s: string): unknown => {
     return s;
   }
 };
+
+/** A small seeded PRNG (mulberry32), so a "fraction" of faults is the same on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -50,6 +50,11 @@ export class LocalBotFramework {
   readonly tokenRequests: URLSearchParams[] = [];
   /** Connector answers to inject into message posts (e.g. a 429), consumed in order. */
   readonly injected: Array<{ status: number; headers?: Record<string, string> }> = [];
+  /**
+   * Fault injection: this many of the next message posts are stored (they count in `messagesTo`)
+   * and then answered HTTP 500, as a connector can fail after Teams stored the activity.
+   */
+  failPostsAfterStore = 0;
   private key = generateKeyPairSync('rsa', { modulusLength: 2048 });
   readonly rogueKey: KeyObject = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   private server?: http.Server;
@@ -106,7 +111,14 @@ export class LocalBotFramework {
         }
         if (m && req.method === 'PUT') return send(200, { id: m[2] });
         if (m && req.method === 'DELETE') return send(200, {});
-        if (url.includes('/v3/conversations')) return send(200, { id: `act-${++this.activityN}` });
+        if (url.includes('/v3/conversations')) {
+          const id = `act-${++this.activityN}`;
+          if (req.method === 'POST' && call.body?.type === 'message' && this.failPostsAfterStore > 0) {
+            this.failPostsAfterStore--;
+            return send(500, { error: { code: 'ServiceError', message: 'upstream failed after store' } });
+          }
+          return send(200, { id });
+        }
         send(404, {});
       });
     });

@@ -5,6 +5,7 @@ import { postStatus } from '../live-status.js';
 import { showByEditing, type SlackTarget } from './edit-surface.js';
 import { finishStreaming, showByStreaming, slackErrorCode, STREAM_UNSUPPORTED, type StreamTarget } from './stream-surface.js';
 import type { SlackLiveState } from './slack-live-state.js';
+import { withCoreErrors } from '../slack-errors.js';
 
 /** Slack allows about one chat.update per second per message; streams are appended at the same pace. */
 export const SLACK_LIVE_INTERVAL_MS = 1000;
@@ -21,7 +22,9 @@ export interface SlackLiveOptions {
  * editing, and saves the state after every step, so a relay resumed elsewhere continues the same
  * messages and stream.
  */
-export function createSlackLiveSurface(client: WebClient, opts: SlackLiveOptions): LiveSurfaceFactory {
+export function createSlackLiveSurface(rawClient: WebClient, opts: SlackLiveOptions): LiveSurfaceFactory {
+  // 429s surface as PlatformRateLimitError: the relay waits out Retry-After for this job only.
+  const client = withCoreErrors(rawClient);
   return (job: LiveRelayJob, store: LiveStateStore) => {
     const channel = String(job.reply.channel);
     const threadTs = String(job.reply.thread_ts);
@@ -55,7 +58,9 @@ export function createSlackLiveSurface(client: WebClient, opts: SlackLiveOptions
           s.mode = 'edit';
         }
       }
-      if (!finishing) await showByEditing(target, s, view);
+      // Finishing: the final delivery rewrites the text, but a post left unanswered is settled first
+      // (adopted when Slack stored it), so the delivery knows every live message.
+      if (!finishing || s.pendingPost) await showByEditing(target, s, view);
       await save();
     };
     const surface: LiveSurface = {

@@ -3,6 +3,7 @@ import { LIVE_CURSOR as CURSOR, liveStatusText, type LiveView } from '../../../s
 import { liveBlocks } from '../live-status.js';
 import { cutPoint } from '../../shared/segment-parts.js';
 import type { SlackLiveState } from './slack-live-state.js';
+import { adoptPendingPost } from './adopt-pending-post.js';
 
 export interface SlackTarget {
   client: WebClient;
@@ -45,9 +46,23 @@ export async function showByEditing(t: SlackTarget, st: SlackLiveState, view: Li
     await t.client.chat.update({ channel: t.channel, ts: seg.ts, text: head, blocks: liveBlocks(head) });
     const rest = view.answer.slice(seg.start + cut);
     const first = `${rest.slice(0, t.maxChars - CURSOR.length)}${CURSOR}`;
-    const res = await t.client.chat.postMessage({ channel: t.channel, thread_ts: t.threadTs, text: first, blocks: liveBlocks(first, t.jobId), unfurl_links: false });
-    st.segments.push({ ts: String(res.ts), start: seg.start + cut });
+    // A post that failed earlier may be in the thread anyway (a 5xx after Slack stored it).
+    const adopted = st.pendingPost?.start === seg.start + cut ? await adoptPendingPost(t, st) : null;
+    let ts = adopted;
+    if (!ts) {
+      st.pendingPost = { start: seg.start + cut, text: first };
+      await t.save();
+      const res = await t.client.chat.postMessage({ channel: t.channel, thread_ts: t.threadTs, text: first, blocks: liveBlocks(first, t.jobId), unfurl_links: false })
+        .catch((e) => {
+          // Slack answered, and said no: nothing was stored.
+          if ((e as { data?: { error?: string } }).data?.error) st.pendingPost = undefined;
+          throw e;
+        });
+      ts = String(res.ts);
+    }
+    st.segments.push({ ts, start: seg.start + cut });
     st.committed = seg.start + cut;
+    st.pendingPost = undefined;
     await t.save();
   }
 }

@@ -18,6 +18,12 @@ export interface SlackLiveState {
   /** Set when a crashed worker restarted the answer: live text stops, the final delivery rewrites it. */
   frozen?: boolean;
   attempt: number;
+  /**
+   * A segment post (`chat.startStream`, or `chat.postMessage` in edit mode) that failed without an
+   * answer: Slack may have stored it. Looked up in the thread before posting again (see
+   * `adoptPendingPost`), so a 5xx after the store never leaves a second copy.
+   */
+  pendingPost?: { start: number; text: string };
 }
 
 export const isSlackLiveState = (v: unknown): v is SlackLiveState =>

@@ -1,6 +1,7 @@
 import { liveStatusText, type LiveView } from '../../../src/index.js';
 import { showStatus, type SlackTarget } from './edit-surface.js';
 import { cutPoint } from '../../shared/segment-parts.js';
+import { adoptPendingPost } from './adopt-pending-post.js';
 import type { SlackLiveState } from './slack-live-state.js';
 
 /** Errors that mean this workspace, token or channel cannot stream: answer by editing instead. */
@@ -48,11 +49,25 @@ async function appendPending(t: StreamTarget, st: SlackLiveState, answer: string
     const pending = answer.slice(st.committed);
     const chunk = pending.slice(0, cutPoint(pending, room));
     if (!st.streamOpen) {
+      // A start that failed earlier may have opened the stream anyway (a 5xx after Slack stored it).
+      const adopted = st.pendingPost ? await adoptPendingPost(t, st) : null;
+      if (adopted) {
+        st.segments.push({ ts: adopted, start: st.pendingPost!.start });
+        Object.assign(st, { streamOpen: true, streamStartedAt: Date.now(), committed: st.pendingPost!.start + st.pendingPost!.text.length, pendingPost: undefined });
+        await t.save();
+        continue;
+      }
+      st.pendingPost = { start: st.committed, text: chunk };
+      await t.save();
       const res = await t.client.chat.startStream({
         channel: t.channel, thread_ts: t.threadTs, markdown_text: chunk, recipient_user_id: t.recipientUserId, recipient_team_id: t.recipientTeamId,
+      }).catch((e) => {
+        // Slack answered, and said no: nothing was stored.
+        if (slackErrorCode(e)) st.pendingPost = undefined;
+        throw e;
       });
       st.segments.push({ ts: String(res.ts), start: st.committed });
-      Object.assign(st, { streamOpen: true, streamStartedAt: Date.now(), committed: st.committed + chunk.length });
+      Object.assign(st, { streamOpen: true, streamStartedAt: Date.now(), committed: st.committed + chunk.length, pendingPost: undefined });
       await t.save();
       continue;
     }

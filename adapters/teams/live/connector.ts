@@ -1,5 +1,6 @@
 import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
 import { withConnectorRetry } from '../connector-retry.js';
+import { disableConnectorRetries } from '../no-connector-retries.js';
 
 /** Proactive connector calls into one conversation (the turn that asked has long ended). */
 export interface TeamsConnector {
@@ -11,22 +12,24 @@ export interface TeamsConnector {
 }
 
 export function teamsConnector(adapter: CloudAdapter, appId: string, reference: Partial<ConversationReference>): TeamsConnector {
-  const run = <T>(fn: (ctx: TurnContext) => Promise<T>): Promise<T> =>
+  // Posts are not retried on 5xx (the activity may be stored: see withConnectorRetry); edits are.
+  const run = <T>(fn: (ctx: TurnContext) => Promise<T>, operation: 'post' | 'update' | 'delete' = 'post'): Promise<T> =>
     withConnectorRetry(async () => {
       let out: T | undefined;
       await adapter.continueConversationAsync(appId, reference, async (ctx) => {
         // Clear the continuation id so posts are plain sendToConversation calls, never replies.
         (ctx.activity as { id?: string }).id = undefined;
+        disableConnectorRetries(ctx);
         out = await fn(ctx);
       });
       return out as T;
-    });
+    }, { operation, idempotent: operation !== 'post' });
   return {
     post: (activity) => run(async (ctx) => String((await ctx.sendActivity(activity))?.id ?? '')),
     update: (activityId, activity) => run(async (ctx) => {
       await ctx.updateActivity({ ...activity, id: activityId });
-    }),
-    delete: (activityId) => run((ctx) => ctx.deleteActivity(activityId)),
+    }, 'update'),
+    delete: (activityId) => run((ctx) => ctx.deleteActivity(activityId), 'delete'),
   };
 }
 

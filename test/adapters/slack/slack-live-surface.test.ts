@@ -120,6 +120,49 @@ describe('Slack live surface and final delivery', () => {
     expect(threadTexts(r.thread)).toEqual(['Short final answer.']);
     expect(fake.messages.some((m) => m.ts === r.statusTs)).toBe(false);
   });
+
+  it('a stream start answered 500 after Slack opened it is adopted, not started again', async () => {
+    fake.failAfterStore({ methods: ['chat.startStream'], when: (_c, k) => k === 1 });
+    try {
+      const r = await relay('native', async (pub) => {
+        await pub.started();
+        pub.chunk('answer', 'Close valve V-3 first.');
+        await sleep(1200);
+        pub.chunk('answer', ' Then open V-4 slowly.');
+        await sleep(1200);
+        await pub.end('answered');
+      });
+      expect(fake.storedThenFailed).toHaveLength(1);
+      expect(fake.streamsIn(r.thread)).toHaveLength(1);
+      expect(r.state.segments).toHaveLength(1);
+      expect(r.state.pendingPost).toBeUndefined();
+      await new SlackReplySink(client).deliver(finalReply(r, 'Close valve V-3 first. Then open V-4 slowly.'));
+      expect(threadTexts(r.thread)).toEqual(['Close valve V-3 first. Then open V-4 slowly.']);
+    } finally {
+      fake.clearFaults();
+    }
+  });
+
+  it('a continuation message answered 500 after Slack stored it is adopted, not posted again', async () => {
+    let failed = false;
+    fake.failAfterStore({ methods: ['chat.postMessage'], when: (c) => !failed && String(c.params.text).length > 100 && (failed = true) });
+    try {
+      const words = Array.from({ length: 1400 }, (_, i) => `w${i}`).join(' ');
+      const r = await relay('edit', async (pub) => {
+        await pub.started();
+        pub.chunk('answer', words);
+        await sleep(2500);
+        await pub.end('answered');
+      });
+      expect(failed).toBe(true);
+      const bot = fake.messages.filter((m) => m.thread_ts === r.thread);
+      expect(bot.map((m) => m.ts)).toEqual(r.state.segments.map((x) => x.ts)); // every message in the thread is a known segment
+      await new SlackReplySink(client).deliver(finalReply(r, words));
+      expect(threadTexts(r.thread).join('')).toBe(words);
+    } finally {
+      fake.clearFaults();
+    }
+  });
 });
 
 describe('queue position', () => {

@@ -6,6 +6,7 @@ import { hasTestModel } from '../../support/shared-assets.js';
 import { startTestService } from '../../support/start-test-service.js';
 import { testConfig } from '../../support/test-config.js';
 import { createTestPgDb } from '../../support/test-db.js';
+import { until } from '../../support/child-service.js';
 import { closeTestEngines } from '../../support/test-engine.js';
 
 const CHANNEL = '19:chan@thread.tacv2';
@@ -124,6 +125,21 @@ describe.skipIf(!hasTestModel)('Teams: botbuilder with real JWT validation → q
     expect(bf.calls.filter((c) => c.method.endsWith('#429'))).toHaveLength(1);
     await settle(300);
     expect(bf.messagesTo('19:group@thread.v2')).toHaveLength(1);
+  });
+
+  it('a connector 500 after Teams stored the post is not posted again: one activity', async () => {
+    const act = teamsMessage(bf, { text: 'stored then failed question', kind: 'groupChat' });
+    const before = bf.messagesTo('19:group@thread.v2').length;
+    bf.failPostsAfterStore = 1;
+    await bf.postActivity(botUrl, act);
+    await bf.waitForMessages('19:group@thread.v2', before + 1);
+    // The delivery is settled (recorded as delivered, the part marked uncertain), not retried.
+    await until(async () => (await db.query<{ delivered_at: Date | null }>("SELECT delivered_at FROM messages WHERE platform = 'teams' AND question LIKE '%stored then failed%'")).rows[0]?.delivered_at != null, 30_000, 'delivery to settle');
+    await settle(1500);
+    expect(bf.failPostsAfterStore).toBe(0);
+    expect(bf.messagesTo('19:group@thread.v2')).toHaveLength(before + 1);
+    const { rows } = await db.query<{ reply_ref: { uncertainParts: number[] } }>("SELECT reply_ref FROM messages WHERE platform = 'teams' AND question LIKE '%stored then failed%'");
+    expect(rows[0]!.reply_ref.uncertainParts).toEqual([0]);
   });
 
   it('`kb` bot command: admins list and attach scopes for this channel; others are refused', async () => {
