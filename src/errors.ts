@@ -5,7 +5,10 @@ export type ErrorCode =
   | 'input_invalid'
   | 'job_invalid'
   | 'platform_error'
-  | 'storage_error';
+  | 'storage_error'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'auth_unavailable';
 
 export class R1Error extends Error {
   readonly code: ErrorCode;

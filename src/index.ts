@@ -85,3 +85,8 @@ export {
   queuePositionOf, settleLive, LIVE_CURSOR, liveStatusText, trackAttempt,
 } from './live/index.js';
 export type { LiveEvent, LivePhase, LiveView, LiveSurface, LiveSurfaceFactory, LiveStateStore, LiveRelayJob, RelayDeps, RelayOutcome, RestartAware } from './live/index.js';
+export {
+  AuthError, AuthUnavailableError, OidcVerifier, OIDC_ALGORITHMS, tokenScopes, tokenClient, API_KEY_PREFIX, createApiKey, listApiKeys, revokeApiKey,
+  verifyApiKey, assertApiKeyName, createBearerAuthenticator, bearerAuthenticatorFromConfig, isApiEnabled,
+} from './auth/index.js';
+export type { OidcVerifierOptions, ApiKeyInfo, BearerAuthenticatorOptions, AuthenticatedClient, AuthMethod, BearerAuthenticator } from './auth/index.js';
