@@ -37,8 +37,11 @@ const trimSlash = (u: string) => u.replace(/\/+$/, '');
 export function tokenScopes(payload: JWTPayload): string[] {
   const out = new Set<string>();
   for (const claim of [payload.scope, payload.scp]) {
-    if (typeof claim === 'string') for (const s of claim.split(' ')) if (s) out.add(s);
-    else if (Array.isArray(claim)) for (const s of claim) if (typeof s === 'string' && s) out.add(s);
+    if (typeof claim === 'string') {
+      for (const s of claim.split(' ')) if (s) out.add(s);
+    } else if (Array.isArray(claim)) {
+      for (const s of claim) if (typeof s === 'string' && s) out.add(s);
+    }
   }
   return [...out];
 }
