@@ -40,7 +40,8 @@ export async function registerApiRoutes(app: FastifyInstance, o: ApiRoutesOption
     if (!c) throw new Error('unauthenticated request reached an API route');
     return c;
   };
-  const models = () => [{ id: o.modelId, object: 'model' as const, created: MODEL_CREATED_S, owned_by: 'r1-chatops' }, ...(o.embeddings ? [{ id: o.embeddings.model, object: 'model' as const, created: MODEL_CREATED_S, owned_by: 'r1-chatops' }] : [])];
+  const ids = [...new Set([o.modelId, ...(o.embeddings ? [o.embeddings.model] : [])])];
+  const models = () => ids.map((id) => ({ id, object: 'model' as const, created: MODEL_CREATED_S, owned_by: 'r1-chatops' }));
 
   await app.register(
     async (api) => {

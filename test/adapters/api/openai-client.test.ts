@@ -145,6 +145,32 @@ describe.skipIf(!hasTestModel)('OpenAI-compatible API through the official opena
     expect(cut.choices[0]!.finish_reason).toBe('stop');
   });
 
+  it('a cited answer carries the sources list at the end of content and as a structured array (JSON and stream)', async () => {
+    const sources = [
+      { n: 1, title: 'P-101 manual', source: 'pumps/p101-manual.md', section: 'Seals' },
+      { n: 2, title: 'Vendor bulletin', source: 'https://docs.example.com/b7', section: '', web: true },
+    ];
+    const { client, backend } = await start({ knowledge: { sources, status: 'cited' } });
+    const listing = '\n\n**Sources**\n[1] **P-101 manual** › Seals · `pumps/p101-manual.md`\n[2] 🌐 web · [Vendor bulletin](https://docs.example.com/b7)';
+    const structured = [
+      { index: 1, title: 'P-101 manual', section: 'Seals', path: 'pumps/p101-manual.md' },
+      { index: 2, title: 'Vendor bulletin', section: '', url: 'https://docs.example.com/b7' },
+    ];
+    const r = await client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'How do I replace the seal?' }], max_tokens: 16 });
+    expect(r.choices[0]!.message.content).toBe(`${backend.results[0]!.answer}${listing}`);
+    expect((r as unknown as { sources: unknown }).sources).toEqual(structured);
+
+    const stream = await client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'How do I replace the seal?' }], max_tokens: 16, stream: true });
+    let content = '';
+    let last: unknown;
+    for await (const c of stream) {
+      content += c.choices[0]?.delta.content ?? '';
+      last = c;
+    }
+    expect(content).toBe(`${backend.results[1]!.answer}${listing}`);
+    expect((last as { sources: unknown }).sources).toEqual(structured);
+  });
+
   it('lists the served model', async () => {
     const { client } = await start();
     const models = [];
