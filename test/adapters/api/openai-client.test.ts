@@ -236,10 +236,10 @@ describe.skipIf(!hasTestModel)('OpenAI-compatible API through the official opena
     expect(body).toEqual({ error: { message: expect.stringMatching(/Authorization/), type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
     const unknown = await fetch(`${srv.baseUrl}/v1/assistants`, { headers: { authorization: `Bearer ${key}` } });
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error.code).toBe('unknown_url');
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('unknown_url');
     const badJson = await fetch(`${srv.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"model":' });
     expect(badJson.status).toBe(400);
-    expect((await badJson.json()).error.type).toBe('invalid_request_error');
+    expect(((await badJson.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
   });
 
   it('with no authentication configured, /v1 is not mounted (404)', async () => {
