@@ -1,5 +1,12 @@
 // The OpenAI-compatible API (`/v1`): request/response translation and routes. The backend that
 // answers (queue, fairness, knowledge, audit) is passed in as an `ApiChatBackend`.
+//
+// Wiring (adapters role, before `http.listen`):
+//   const auth = bearerAuthenticatorFromConfig(cfg, rt.db);          // undefined = API off → /v1 is 404
+//   if (auth) await registerApiRoutes(http.app, {
+//     auth, chat: <the queue-backed ApiChatBackend>, modelId: apiModelId(cfg), questionMaxChars: cfg.QUESTION_MAX_CHARS,
+//     embeddings: embedder && createLlamaEmbeddingsBackend(embedder, cfg.EMBEDDING_MODEL_PATH!), log: rt.log,
+//   });
 export { registerApiRoutes } from './api-routes.js';
 export type { ApiRoutesOptions } from './api-routes.js';
 export { parseChatRequest, splitConversation, chatCompletionBodySchema } from './chat-request.js';
