@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, createBearerAuthenticator, migrate, revokeApiKey, type Db, type InferenceEngine } from '../../../src/index.js';
-import { MODEL_ONLY_NOTE } from '../../../adapters/api/index.js';
+import { MODEL_ONLY_NOTE, type ApiChatBackend } from '../../../adapters/api/index.js';
 import { createEngineChatBackend } from '../../support/engine-chat-backend.js';
 import { hasTestModel } from '../../support/shared-assets.js';
 import { startApiServer, type TestApiServer } from '../../support/start-api-server.js';
@@ -169,6 +169,32 @@ describe.skipIf(!hasTestModel)('OpenAI-compatible API through the official opena
     }
     expect(content).toBe(`${backend.results[1]!.answer}${listing}`);
     expect((last as { sources: unknown }).sources).toEqual(structured);
+  });
+
+  it('a failure mid-stream reaches the SDK as an APIError event, after the text already sent', async () => {
+    const inner = createEngineChatBackend({ engine, maxTokens: 16 });
+    const failing: ApiChatBackend = {
+      async complete(req, client, signal) {
+        const events = await inner.complete(req, client, signal);
+        return (async function* () {
+          for await (const e of events) {
+            if (e.type === 'done') throw new Error('worker lost');
+            yield e;
+          }
+        })();
+      },
+    };
+    const srv = await startApiServer({ auth: createBearerAuthenticator({ apiKeysDb: db, requiredScope: 'r1.chat' }), chat: failing });
+    servers.push(srv);
+    const client = new OpenAI({ apiKey: key, baseURL: `${srv.baseUrl}/v1`, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 16, stream: true });
+    let content = '';
+    const e = await (async () => {
+      for await (const c of stream) content += c.choices[0]?.delta.content ?? '';
+    })().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(OpenAI.APIError);
+    expect((e as InstanceType<typeof OpenAI.APIError>).message).toMatch(/server had an error/);
+    expect(content).toBe(inner.results[0]!.answer);
   });
 
   it('lists the served model', async () => {
