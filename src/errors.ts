@@ -8,7 +8,11 @@ export type ErrorCode =
   | 'storage_error'
   | 'intake_unavailable'
   | 'redis_unavailable'
-  | 'platform_rate_limited';
+  | 'platform_rate_limited'
+
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'auth_unavailable';
 
 export class R1Error extends Error {
   readonly code: ErrorCode;

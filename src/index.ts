@@ -94,3 +94,8 @@ export {
 export type { LiveEvent, LivePhase, LiveView, LiveSurface, LiveSurfaceFactory, LiveStateStore, LiveRelayJob, RelayDeps, RelayOutcome, RestartAware } from './live/index.js';
 export { runCli, reportError, UsageError } from './cli/index.js';
 export type { RunCliOptions } from './cli/index.js';
+export {
+  AuthError, AuthUnavailableError, OidcVerifier, OIDC_ALGORITHMS, tokenScopes, tokenClient, API_KEY_PREFIX, createApiKey, listApiKeys, revokeApiKey,
+  verifyApiKey, assertApiKeyName, createBearerAuthenticator, bearerAuthenticatorFromConfig, isApiEnabled,
+} from './auth/index.js';
+export type { OidcVerifierOptions, ApiKeyInfo, BearerAuthenticatorOptions, AuthenticatedClient, AuthMethod, BearerAuthenticator } from './auth/index.js';

@@ -34,6 +34,9 @@ function crossCheck(cfg: Config): void {
   if (cfg.SLACK_APP_TOKEN && !cfg.SLACK_APP_TOKEN.startsWith('xapp-')) {
     throw new ConfigError('SLACK_APP_TOKEN', 'SLACK_APP_TOKEN: must be an app-level token starting with xapp-');
   }
+  if (cfg.OIDC_ISSUER && !cfg.OIDC_AUDIENCE) {
+    throw new ConfigError('OIDC_AUDIENCE', 'OIDC_AUDIENCE: required with OIDC_ISSUER (the audience API tokens are issued for), else any token of that issuer would be accepted');
+  }
 }
 
 /** Names of the secret variables, for log redaction. */

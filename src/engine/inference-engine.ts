@@ -100,6 +100,7 @@ export class InferenceEngine {
     let batchPeak = this.pool.inUse;
     let firstTokenAt: number | null = null;
     let completionTokens = 0;
+    let reasoningTokens = 0;
     const inputBefore = seq.tokenMeter.usedInputTokens;
     const session = new LlamaChatSession({ contextSequence: seq, autoDisposeSequence: false });
     try {
@@ -118,8 +119,9 @@ export class InferenceEngine {
           batchPeak = Math.max(batchPeak, this.pool.inUse);
         },
         onResponseChunk: (chunk) => {
-          if (!req.onChunk || !chunk.text) return;
           const kind = chunk.type === 'segment' && chunk.segmentType === 'thought' ? 'thought' : 'answer';
+          if (kind === 'thought') reasoningTokens += chunk.tokens.length;
+          if (!req.onChunk || !chunk.text) return;
           req.onChunk({ kind, text: chunk.text });
         },
       });
@@ -131,6 +133,7 @@ export class InferenceEngine {
         stopped: res.stopReason === 'abort' || req.signal?.aborted === true,
         promptTokens: seq.tokenMeter.usedInputTokens - inputBefore,
         completionTokens,
+        reasoningTokens,
         batchPeak,
         timings: {
           sequenceWaitMs: tAcquired - t0,

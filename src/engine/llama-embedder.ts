@@ -52,6 +52,11 @@ export class LlamaEmbedder {
     return this.closing !== undefined;
   }
 
+  /** Tokens a text takes (at most the context's limit, as `embed` truncates), for usage reporting. */
+  countTokens(text: string): number {
+    return Math.min(this.loaded.model.tokenize(text.trim() || ' ').length, this.maxTokens);
+  }
+
   /** One vector per text, in order. */
   embed(texts: string[]): Promise<Float32Array[]> {
     if (this.closed) return Promise.reject(new Error('LlamaEmbedder is closed'));

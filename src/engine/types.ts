@@ -62,6 +62,8 @@ export interface GenerateResult {
   stopped: boolean;
   promptTokens: number;
   completionTokens: number;
+  /** Of `completionTokens`, those inside the thought segment (R1's reasoning, `<think>` tags included). */
+  reasoningTokens: number;
   /** Most sequences generating at once while this one ran (>1 means it was batched). */
   batchPeak: number;
   timings: {

@@ -138,6 +138,13 @@ describe('deploy/nginx/r1-chatops.conf', () => {
     }
   });
 
+  it('passes /v1 (the API) through without SSO and without buffering, for SSE', () => {
+    const v1 = /location \/v1\/ \{([^}]*)\}/.exec(conf)?.[1];
+    expect(v1).toContain('proxy_buffering off;');
+    expect(v1).toContain('proxy_pass http://r1_adapters;');
+    expect(v1).not.toContain('auth_request');
+  });
+
   it('passes the signed-in user on from oauth2-proxy', () => {
     expect(conf).toContain('auth_request_set $email $upstream_http_x_auth_request_email;');
     expect(conf).toContain('auth_request_set $user  $upstream_http_x_auth_request_user;');

@@ -5,6 +5,7 @@ import { opsVars } from './ops.js';
 import { liveVars } from './live.js';
 import { ragVars } from './rag.js';
 import { diagnosisVars } from './diagnosis.js';
+import { apiVars } from './api.js';
 
 /**
  * Every environment variable the service reads, grouped by feature. Each feature adds its own
@@ -18,6 +19,7 @@ export const envVars = {
   ...liveVars,
   ...ragVars,
   ...diagnosisVars,
+  ...apiVars,
 };
 
 export type EnvVarName = keyof typeof envVars;
