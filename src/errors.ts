@@ -9,7 +9,6 @@ export type ErrorCode =
   | 'intake_unavailable'
   | 'redis_unavailable'
   | 'platform_rate_limited'
-
   | 'unauthenticated'
   | 'forbidden'
   | 'auth_unavailable';
