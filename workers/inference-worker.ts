@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  CancelRegistry, InferenceEngine, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
+  CancelRegistry, InferenceEngine, type LlamaEmbedder, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
   type Runtime, type InferenceDeps, type InferenceJobDeps,
 } from '../src/index.js';
 import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
@@ -9,6 +9,8 @@ import { createKnowledge } from './knowledge.js';
 export interface InferenceWorkerHandle {
   engine: InferenceEngine;
   worker: Worker;
+  /** The embedding model when EMBEDDING_MODEL_PATH is set (also serves `/v1/embeddings` in `ROLE=all`). */
+  embedder?: LlamaEmbedder;
   /** Stops taking jobs and waits for in-flight ones; past `timeoutMs` they are handed back to the queue. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -97,6 +99,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   return {
     engine,
     worker,
+    embedder: knowledge.embedder,
     close: (timeoutMs = Infinity) =>
       (closing ??= (async () => {
         const graceful = worker.close(); // stops fetching, waits for in-flight generations

@@ -10,6 +10,7 @@ import { loadConfigOrExit } from './load-config-or-exit.js';
 
 const USAGE = `usage: npm run kb -- <command> [options]
   attach  --scope <name> --platform slack|teams|console --team <team or tenant id> --channel <channel id>
+          --scope <name> --platform api --client <API client>   (an OIDC client id, or an API key's name)
   detach  --scope <name> --platform … --team … --channel …
   list    [--platform …] [--team …] [--channel …]     bindings (all, or one channel's)
   web     on|off [--alpha <0..1>] --platform … --team … --channel …
@@ -21,6 +22,7 @@ const USAGE = `usage: npm run kb -- <command> [options]
 
 The terminal console (npm run chat) is one channel with fixed ids:
   npm run kb -- attach --scope <name> --platform console --team local --channel console
+The HTTP API (/v1) is one channel per client: --platform api --client <client> (no --team/--channel).
 Slack: --team is the workspace id (T…), --channel the channel id (C…). Teams: --team is the tenant id,
 --channel the conversation id (19:…@thread.tacv2).`;
 
@@ -28,7 +30,7 @@ const parseCommandLine = (args: string[]) => parseArgs({
   args,
   allowPositionals: true,
   options: {
-    scope: { type: 'string' }, platform: { type: 'string' }, team: { type: 'string' }, channel: { type: 'string' },
+    scope: { type: 'string' }, platform: { type: 'string' }, team: { type: 'string' }, channel: { type: 'string' }, client: { type: 'string' },
     user: { type: 'string' }, alpha: { type: 'string' },
   },
 });
@@ -44,7 +46,12 @@ const platform = (): Platform => {
   if (!(PLATFORMS as readonly string[]).includes(p)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}`);
   return p as Platform;
 };
-const channel = (): ChannelRef => ({ platform: platform(), tenant: need('team'), channel: need('channel') });
+const channel = (): ChannelRef => {
+  const p = platform();
+  // An API client is its own channel (adapters/api: tenant `api`, channel = the client).
+  if (p === 'api') return { platform: p, tenant: 'api', channel: need('client') };
+  return { platform: p, tenant: need('team'), channel: need('channel') };
+};
 const actor = `cli:${userInfo().username}`;
 const show = (c: ChannelRef) => `${c.platform} ${c.tenant} ${c.channel}`;
 
@@ -59,7 +66,7 @@ async function run(db: Db, cmd: string | undefined, args: string[]): Promise<str
       return (await detachScope(db, c, need('scope'), actor)) ? `detached ${v.scope} from ${show(c)}` : `${v.scope} was not attached to ${show(c)}`;
     }
     case 'list': {
-      const rows = await listBindings(db, { platform: v.platform as Platform | undefined, tenant: v.team, channel: v.channel });
+      const rows = await listBindings(db, { platform: v.platform as Platform | undefined, tenant: v.client ? 'api' : v.team, channel: v.client ?? v.channel });
       return rows.length ? rows.map((r) => `${show(r)}\t${r.scope}\t(by ${r.createdBy}, ${r.createdAt.toISOString()})`).join('\n') : 'no bindings';
     }
     case 'web': {

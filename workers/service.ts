@@ -1,13 +1,18 @@
 import { stat } from 'node:fs/promises';
 import {
-  envVars, HttpServer, collectGpuUtilization, collectMemoryFragmentation, collectQueueDepth, collectVram, createRuntime,
-  type Config, type InferenceEngine, type Runtime,
+  bearerAuthenticatorFromConfig, envVars, HttpServer, collectGpuUtilization, collectMemoryFragmentation, collectQueueDepth, collectVram, createRuntime,
+  type Config, type InferenceEngine, type LlamaEmbedder, type Runtime,
 } from '../src/index.js';
 import type { CreateRuntimeOptions } from '../src/runtime/index.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
 import { createTeamsAdapter, type TeamsAdapter } from '../adapters/teams/index.js';
 import { startPlatformWorkers } from './platform-workers.js';
 import { createConsolePlatform } from '../adapters/console/console-platform.js';
+import {
+  ApiUnavailableError, apiModelId, createApiPlatform, createLlamaEmbeddingsBackend, createQueueChatBackend, registerApiRoutes, type ApiEmbeddingsBackend,
+} from '../adapters/api/index.js';
+
+
 import { startInferenceWorker, type InferenceWorkerHandle } from './inference-worker.js';
 
 export interface Service {
@@ -16,6 +21,8 @@ export interface Service {
   port: number;
   slack?: SlackAdapter;
   teams?: TeamsAdapter;
+  /** Whether `/v1` (the OpenAI-compatible API) is served. */
+  api?: boolean;
   inference?: InferenceWorkerHandle;
   close(): Promise<void>;
 }
@@ -38,6 +45,19 @@ function firstRedisOutcome(rt: Runtime, ms: number): Promise<void> {
     const timer = setTimeout(done, ms);
     rt.redis.once('ready', done).once('error', done);
   });
+}
+
+/** `/v1/embeddings` on the worker's embedding model, once the worker has loaded it (503 before). */
+function lazyEmbeddings(modelPath: string, embedder: () => LlamaEmbedder | undefined): ApiEmbeddingsBackend {
+  const model = createLlamaEmbeddingsBackend({ embed: async () => [], countTokens: () => 0 }, modelPath).model;
+  return {
+    model,
+    async embed(inputs, client, signal) {
+      const e = embedder();
+      if (!e) throw new ApiUnavailableError('The embedding model is still loading; retry shortly.', 5);
+      return createLlamaEmbeddingsBackend(e, modelPath).embed(inputs, client, signal);
+    },
+  };
 }
 
 /** Logged when no platform is configured: how to talk to the bot anyway, and how to add Slack or Teams. */
@@ -106,7 +126,19 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
     }
     // Console sessions (`npm run chat` next to this service) are served here: they need only Redis.
     if (adapters) await startPlatformWorkers(rt, createConsolePlatform(rt.redis, cfg.QUEUE_PREFIX));
-    if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR) rt.log.warn(NO_PLATFORM_HINT);
+    // The OpenAI-compatible API, when OIDC or API keys are configured (else /v1 is 404).
+    const auth = adapters ? bearerAuthenticatorFromConfig(cfg, rt.db) : undefined;
+    if (auth) {
+      const api = createApiPlatform(cfg);
+      await startPlatformWorkers(rt, api);
+      await registerApiRoutes(http.app, {
+        auth, chat: createQueueChatBackend(rt, api), modelId: apiModelId(cfg), questionMaxChars: cfg.QUESTION_MAX_CHARS, log: rt.log,
+        // Embeddings run on the worker's embedding model, so only where this process is a worker too.
+        embeddings: cfg.EMBEDDING_MODEL_PATH && worker ? lazyEmbeddings(cfg.EMBEDDING_MODEL_PATH, () => loaded?.embedder) : undefined,
+      });
+      service.api = true;
+    }
+    if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR && !auth) rt.log.warn(NO_PLATFORM_HINT);
     service.port = await http.listen(cfg.PORT, opts.host);
     if (worker) {
       loaded = await startInferenceWorker(rt, opts.engine);

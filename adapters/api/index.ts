@@ -16,5 +16,7 @@ export { OpenAiError, ApiRateLimitedError, ApiUnavailableError, toOpenAiError } 
 export { StopMatcher } from './stop-matcher.js';
 export { apiModelId } from './model-id.js';
 export { createLlamaEmbeddingsBackend } from './llama-embeddings-backend.js';
+export { createApiPlatform, API_TENANT } from './api-platform.js';
+export { createQueueChatBackend } from './queue-chat-backend.js';
 export type { ApiChatBackend, ApiChatEvent, ApiChatRequest, ApiClient, ApiEmbeddingsBackend, ApiKnowledge, ApiUsage } from './types.js';
 // chat-completions.ts, embeddings.ts and sse-writer.ts are route internals.

@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtime/index.js';
 import { IntakeUnavailableError } from '../errors.js';
 import { DEDUPE_TTL_MS, JOB_INTAKE, inferenceJobId } from '../jobs/index.js';
+import { checkRateLimit } from '../scheduling/index.js';
 import { sanitizeText } from '../text/index.js';
 import { DEFAULT_INTAKE_TEXTS, type ChatPlatform } from './chat-platform.js';
 import { intakeJobSchema, type IntakeJob, type QuestionInput } from './question.js';
@@ -12,7 +13,9 @@ export type AdmitResult =
   /** Durably queued (or already queued: a platform retry). Safe to acknowledge. */
   | { kind: 'accepted'; jobId: string; duplicate: boolean }
   /** Not a question the bot can take; the asker was told why (through `notify`). Acknowledge too: a retry would not change it. */
-  | { kind: 'rejected'; reason: 'empty' | 'too_long'; text: string };
+  | { kind: 'rejected'; reason: 'empty' | 'too_long'; text: string }
+  /** Over the platform's admission-time rate limit (`limitsAtAdmission`); nothing was queued. */
+  | { kind: 'rejected'; reason: 'rate_limited'; text: string; retryAfterS: number };
 
 /** Intake jobs are cheap to retry (every step is idempotent); a few attempts ride out a short outage. */
 const INTAKE_ATTEMPTS = 8;
@@ -49,9 +52,16 @@ export async function admitQuestion(rt: IntakeRuntime, platform: ChatPlatform, i
   if (!text && !job.command) return reject('empty', texts.empty);
   if (text.length > cfg.QUESTION_MAX_CHARS) return reject('too_long', texts.tooLong(cfg.QUESTION_MAX_CHARS));
 
-  const queue = rt.queues.intakeFor(platform.platform);
   // A dead Redis would hold the command in ioredis' offline queue; fail fast so the platform retries.
   if (rt.redis.status !== 'ready') throw unavailable(rt, platform, `redis is ${rt.redis.status}`);
+  if (platform.limitsAtAdmission) {
+    const rl = await checkRateLimit(rt.redis, cfg.QUEUE_PREFIX, job.key, job.user.id, platform.limitsAtAdmission);
+    if (!rl.ok) {
+      metrics.eventsAcked.inc({ platform: platform.platform, kind, outcome: 'rate_limited' });
+      return { kind: 'rejected', reason: 'rate_limited', text: rl.message, retryAfterS: rl.retryAfterS };
+    }
+  }
+  const queue = rt.queues.intakeFor(platform.platform);
   let timer: NodeJS.Timeout | undefined;
   try {
     const queued = (async () => {

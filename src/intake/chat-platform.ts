@@ -2,6 +2,7 @@ import type { Platform } from '../conversation/index.js';
 import type { ReplySink } from '../delivery/reply-sink.js';
 import type { HistoryMessage } from '../jobs/contract.js';
 import type { LiveSurfaceFactory } from '../live/index.js';
+import type { RateLimits } from '../scheduling/index.js';
 import type { Question } from './question.js';
 
 /**
@@ -39,6 +40,12 @@ export interface ChatPlatform {
    * run `npm run kb`), so admin commands are allowed without ADMIN_USERS.
    */
   readonly operatorSurface?: boolean;
+  /**
+   * Rate limits checked at admission instead of after the acknowledgement, for surfaces whose
+   * answer is the response itself (the HTTP API answers 429 with Retry-After). The user limit
+   * applies to the asker (the API client); the channel limit to the key's channel.
+   */
+  readonly limitsAtAdmission?: RateLimits;
   /** Overrides of the core's user-facing texts, in the platform's markup. */
   readonly texts?: Partial<IntakeTexts>;
 }

@@ -32,7 +32,8 @@ export async function processIntake(rt: Runtime, platform: ChatPlatform, job: Jo
     await runCommand(rt, platform, q, q.command);
     return 'command';
   }
-  if (job.attemptsMade === 0) {
+  // Platforms that answer synchronously (the HTTP API: a 429) check their limits at admission.
+  if (job.attemptsMade === 0 && !platform.limitsAtAdmission) {
     const rl = await checkRateLimit(rt.redis, cfg.QUEUE_PREFIX, q.key, q.user.id, { userPerMin: cfg.RATE_LIMIT_USER_PER_MIN, channelPerMin: cfg.RATE_LIMIT_CHANNEL_PER_MIN });
     if (!rl.ok) {
       notifyInBackground(rt, platform, q, rl.message);
@@ -61,7 +62,7 @@ export async function processIntake(rt: Runtime, platform: ChatPlatform, job: Jo
   }
   const res = await enqueueInference(rt.queues.inference, {
     v: 1, kind: 'chat', key: q.key, user: q.user, text: q.text, history,
-    source: { eventId: q.eventId, receivedAt: q.receivedAt }, reply: q.reply,
+    source: { eventId: q.eventId, receivedAt: q.receivedAt }, reply: q.reply, options: q.options,
   }, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
   if (res.jobId !== q.jobId) throw new UnrecoverableError(`job id mismatch: intake ${q.jobId}, inference ${res.jobId}`);
   metrics.jobs.inc({ queue: 'intake', outcome: res.duplicate ? 'duplicate' : 'enqueued' });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { conversationKeySchema } from '../conversation/index.js';
-import { historyMessageSchema } from '../jobs/contract.js';
+import { generationOptionsSchema, historyMessageSchema } from '../jobs/contract.js';
 
 /**
  * A question as a surface hands it to the core: who asked, where, the text with the bot mention
@@ -30,6 +30,8 @@ export const questionSchema = z.object({
    * through `notify`. Lets a surface without a database (the console next to a running service) use them.
    */
   command: z.object({ name: z.enum(['kb', 'diagnose']), args: z.string() }).optional(),
+  /** Generation choices of this question (the HTTP API's `max_tokens`, `temperature`, `system`). */
+  options: generationOptionsSchema.optional(),
 });
 export type Question = z.infer<typeof questionSchema>;
 export type QuestionInput = z.input<typeof questionSchema>;

@@ -9,6 +9,17 @@ export const historyMessageSchema = z.object({
 });
 export type HistoryMessage = z.infer<typeof historyMessageSchema>;
 
+/** Per-question generation choices; the server's settings stay the upper bounds. */
+export const generationOptionsSchema = z.object({
+  /** At most LLAMA_MAX_TOKENS (reasoning included). */
+  maxTokens: z.number().int().positive().optional(),
+  /** 0–2; unset = LLAMA_TEMPERATURE. */
+  temperature: z.number().min(0).max(2).optional(),
+  /** Replaces the system prompt (an API client's own `system` messages). */
+  systemPrompt: z.string().max(20_000).optional(),
+});
+export type GenerationOptions = z.infer<typeof generationOptionsSchema>;
+
 /**
  * The inference job, version 1. Adapters produce it, workers consume it. Bump `v` (and keep
  * parsing the old one) when a change is not backwards compatible.
@@ -30,6 +41,8 @@ export const inferenceJobSchema = z.object({
   }),
   /** Platform-specific reply target (Slack: channel + thread_ts; Teams: conversation reference). Opaque to the core. */
   reply: z.record(z.string(), z.unknown()).default({}),
+  /** What the asker chose for this answer (the HTTP API's request parameters); bounded by the server's settings. */
+  options: generationOptionsSchema.optional(),
 });
 export type InferenceJob = z.infer<typeof inferenceJobSchema>;
 export type InferenceJobInput = z.input<typeof inferenceJobSchema>;

@@ -71,7 +71,7 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     await recordMessageKnowledge(deps.db, row.id, kn.status, kn.sources);
   }
   const prompt = buildRagPrompt({
-    question: job.text, history: job.history, historyMaxChars: deps.settings.historyMaxChars, systemPrompt: deps.settings.systemPrompt,
+    question: job.text, history: job.history, historyMaxChars: deps.settings.historyMaxChars, systemPrompt: job.options?.systemPrompt ?? deps.settings.systemPrompt,
     knowledge: kn?.status === 'cited'
       ? { status: 'cited', sources: kn.sources.map((s, i) => ({ ...s, text: kn!.chunks[i]!.text })) }
       : { status: kn?.status ?? 'model_only' },
@@ -87,8 +87,9 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     res = await deps.engine.generate({
       context: prompt.context,
       question: prompt.question,
-      maxTokens: deps.settings.maxTokens,
-      temperature: deps.settings.temperature,
+      // The asker may ask for less than the server allows, never more.
+      maxTokens: Math.min(job.options?.maxTokens ?? deps.settings.maxTokens, deps.settings.maxTokens),
+      temperature: job.options?.temperature ?? deps.settings.temperature,
       signal: signals.length ? AbortSignal.any(signals) : undefined,
       thoughtBudget: deps.live?.thoughtBudgetFor(job.key),
       onChunk: pub ? (c) => pub.chunk(c.kind, c.text) : undefined,
@@ -108,7 +109,7 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     modelSha256,
     promptTokens: res.promptTokens,
     completionTokens: res.completionTokens,
-    timings: { ...res.timings, batchPeak: res.batchPeak, queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - res.timings.totalMs) },
+    timings: { ...res.timings, batchPeak: res.batchPeak, reasoningTokens: res.reasoningTokens, queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - res.timings.totalMs) },
   });
   const m = deps.metrics;
   m.generationSeconds.observe(res.timings.totalMs / 1000);

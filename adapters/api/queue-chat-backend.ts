@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import {
+  admitQuestion, followLive, getMessageByJobId, getMessageKnowledge, IntakeUnavailableError, requestCancel,
+  type ChatPlatform, type LiveEvent, type MessageRow, type Runtime,
+} from '../../src/index.js';
+import { splitConversation } from './chat-request.js';
+import { ApiRateLimitedError, ApiUnavailableError, OpenAiError } from './errors.js';
+import { API_TENANT } from './api-platform.js';
+import type { ApiChatBackend, ApiChatEvent, ApiKnowledge } from './types.js';
+
+/** How long a worker list read from Redis is trusted (it costs a CLIENT LIST). */
+const WORKERS_CACHE_MS = 2000;
+/** After the job's end event, how long to wait for its message-log row to be finished. */
+const ROW_WAIT_MS = 10_000;
+
+/**
+ * The production backend of `/v1/chat/completions`: the request becomes a question on the core's
+ * one admission path (platform `api`, one channel per client: the same queue, priorities, fair
+ * scheduling, per-client rate limit, per-client knowledge scopes, message log and audit as Slack
+ * and Teams). The stream is the job's live events (reasoning and answer as the worker produces
+ * them); the end — usage, sources, knowledge, and for a non-streamed request the answer itself —
+ * comes from the message log, the authority every surface delivers from. A client that goes away
+ * (or a stop string) cancels the job, which frees its sequence.
+ */
+export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): ApiChatBackend {
+  const { cfg, log } = rt;
+  let workers = { at: 0, count: 0 };
+  const workerCount = async () => {
+    if (Date.now() - workers.at > WORKERS_CACHE_MS) workers = { at: Date.now(), count: (await rt.queues.inference.getWorkers()).length };
+    return workers.count;
+  };
+
+  return {
+    async complete(req, client, signal) {
+      if ((await workerCount().catch(() => 0)) === 0) throw new ApiUnavailableError('No inference worker is ready; retry shortly.', 5);
+      const { system, history, question } = splitConversation(req.messages);
+      const requestId = randomUUID();
+      let res;
+      try {
+        res = await admitQuestion(rt, platform, {
+          v: 1,
+          key: { platform: 'api', tenant: API_TENANT, channel: client.client, thread: requestId },
+          user: { id: client.client },
+          text: question,
+          eventId: requestId,
+          receivedAt: Date.now(),
+          reply: req.user ? { end_user: req.user } : {},
+          history,
+          options: { maxTokens: req.maxTokens, temperature: req.temperature, systemPrompt: system },
+        });
+      } catch (e) {
+        if (e instanceof IntakeUnavailableError) throw new ApiUnavailableError('The queue is not reachable; retry shortly.', 2);
+        throw e;
+      }
+      if (res.kind === 'rejected') {
+        if (res.reason === 'rate_limited') throw new ApiRateLimitedError(res.retryAfterS, res.text);
+        if (res.reason === 'too_long') throw new OpenAiError(413, res.text, 'invalid_request_error', 'messages', 'request_too_large');
+        throw new OpenAiError(400, 'The last user message is empty.', 'invalid_request_error', 'messages', 'empty_message');
+      }
+      log.info({ client: client.client, via: client.via, jobId: res.jobId, stream: req.stream }, 'api request admitted');
+      return answerEvents(rt, res.jobId, req.stream, req.maxTokens, signal);
+    },
+  };
+
+  async function* answerEvents(rt: Runtime, jobId: string, stream: boolean, maxTokens: number | undefined, signal: AbortSignal): AsyncGenerator<ApiChatEvent> {
+    const onAbort = () => void requestCancel(rt.redis, cfg.QUEUE_PREFIX, jobId).catch((e: Error) => log.warn({ jobId, err: e.message }, 'could not cancel the job'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const conn = rt.redis.duplicate();
+    conn.on('error', (e) => rt.redisError(e, 'api stream'));
+    const pending: ApiChatEvent[] = [];
+    let wake: (() => void) | undefined;
+    let ended: LiveEvent | undefined;
+    let failure: unknown;
+    let answerStarted = false;
+    const push = (e: ApiChatEvent) => {
+      pending.push(e);
+      wake?.();
+    };
+    const stop = new AbortController();
+    const following = followLive(conn, cfg.QUEUE_PREFIX, jobId, (e) => {
+      if (e.type === 'end') ended = e;
+      else if (!stream) return; // a non-streamed answer comes whole from the message log
+      else if (e.type === 'thought') push({ type: 'reasoning', text: e.text });
+      else if (e.type === 'answer') {
+        // The stored answer is trimmed: leading whitespace is never sent.
+        const text = answerStarted ? e.text : e.text.trimStart();
+        if (text) {
+          answerStarted = true;
+          push({ type: 'content', text });
+        }
+      }
+    }, stop.signal)
+      .catch((e: unknown) => (failure = e))
+      .finally(() => {
+        stop.abort();
+        wake?.();
+      });
+    try {
+      for (;;) {
+        while (pending.length) yield pending.shift()!;
+        if (stop.signal.aborted) break;
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+      }
+      await following;
+      if (failure) throw failure;
+      const row = await finishedRow(rt, jobId);
+      if (!row || row.status === 'failed' || (ended?.type === 'end' && ended.status === 'failed')) {
+        throw new OpenAiError(500, 'Generation failed; please retry.', 'server_error', null, 'generation_failed');
+      }
+      if (!stream) {
+        if (row.reasoning) yield { type: 'reasoning', text: row.reasoning };
+        if (row.answer) yield { type: 'content', text: row.answer };
+      }
+      const kn = await getMessageKnowledge(rt.db, row.id);
+      const knowledge: ApiKnowledge = kn.knowledge === 'cited' ? 'cited' : kn.knowledge === 'no_match' ? 'no_match' : 'model_only';
+      const completionTokens = row.completionTokens ?? 0;
+      const limit = Math.min(maxTokens ?? cfg.LLAMA_MAX_TOKENS, cfg.LLAMA_MAX_TOKENS);
+      yield {
+        type: 'done',
+        finishReason: row.status !== 'stopped' && completionTokens >= limit ? 'length' : 'stop',
+        usage: { promptTokens: row.promptTokens ?? 0, completionTokens, reasoningTokens: Number(row.timings.reasoningTokens ?? 0) },
+        sources: knowledge === 'cited' ? kn.sources : [],
+        knowledge,
+      };
+    } finally {
+      stop.abort();
+      signal.removeEventListener('abort', onAbort);
+      conn.disconnect();
+    }
+  }
+}
+
+/** The job's message-log row once generation has finished (the end event precedes the row's update by a moment). */
+async function finishedRow(rt: Runtime, jobId: string): Promise<MessageRow | null> {
+  const t0 = Date.now();
+  for (;;) {
+    const row = await getMessageByJobId(rt.db, jobId);
+    if (row && row.status !== 'generating') return row;
+    if (Date.now() - t0 > ROW_WAIT_MS) return row;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
