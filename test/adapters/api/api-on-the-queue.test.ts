@@ -1,0 +1,112 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachScope, createApiKey, ingestPaths, type Db } from '../../../src/index.js';
+import { MODEL_ONLY_NOTE } from '../../../adapters/api/index.js';
+import { PLANT_A_DIR } from '../../support/rag-fixtures.js';
+import { hasTestModel } from '../../support/shared-assets.js';
+import { startTestService } from '../../support/start-test-service.js';
+import { testConfig } from '../../support/test-config.js';
+import { createTestPgliteDb } from '../../support/test-db.js';
+import { closeTestEngines } from '../../support/test-engine.js';
+
+const MODEL = 'stories260K-r1-test';
+
+/**
+ * The API as deployed: the whole service (admission → intake → BullMQ → inference worker → message
+ * log), real inference on the tiny model, the official `openai` client, API keys.
+ */
+describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', () => {
+  let db: Db;
+  let svc: Awaited<ReturnType<typeof startTestService>>;
+  const keys: Record<string, string> = {};
+  const client = (name: string) => new OpenAI({ apiKey: keys[name], baseURL: `${svc.baseUrl}/v1`, maxRetries: 0 });
+
+  beforeAll(async () => {
+    db = await createTestPgliteDb();
+    // One sequence: a request can only run once the previous one has released it.
+    svc = await startTestService(testConfig({ API_KEYS: 'true', LLAMA_SEQUENCES: '1', LLAMA_CONTEXT_SIZE: '2048', LLAMA_MAX_TOKENS: '400', API_RATE_LIMIT_PER_MIN: '5' }), db);
+    for (const n of ['alpha', 'beta', 'gamma', 'delta']) keys[n] = (await createApiKey(db, n)).key;
+    const ing = await ingestPaths({ db, scope: 'plant-a', paths: [PLANT_A_DIR] });
+    expect(ing.failed).toEqual([]);
+    await attachScope(db, { platform: 'api', tenant: 'api', channel: 'alpha' }, 'plant-a', 'test');
+  }, 120_000);
+  afterAll(async () => {
+    await svc?.close();
+    await db?.close();
+    await closeTestEngines();
+  });
+
+  it('answers through the queue; the message log holds the request as an api question of its client', async () => {
+    const r = await client('beta').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Tell me a story about a dog.' }], max_tokens: 16 });
+    const content = r.choices[0]!.message.content!;
+    expect(content).not.toContain('<think>');
+    expect(content.endsWith(`_${MODEL_ONLY_NOTE}_`)).toBe(true); // beta has no scope
+    const { rows } = await db.query<{ platform: string; channel: string; question: string; answer: string; status: string; completion_tokens: number }>(
+      `SELECT platform, channel, question, answer, status, completion_tokens FROM messages WHERE platform = 'api' AND channel = 'beta'`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ platform: 'api', channel: 'beta', question: 'Tell me a story about a dog.' });
+    expect(content.startsWith(rows[0]!.answer)).toBe(true);
+    expect(r.usage!.completion_tokens).toBe(rows[0]!.completion_tokens);
+    expect(r.usage!.completion_tokens).toBeLessThanOrEqual(16);
+    await expect.poll(async () => (await db.query<{ status: string }>(`SELECT status FROM messages WHERE platform = 'api' AND channel = 'beta'`)).rows[0]!.status).toBe('delivered');
+  });
+
+  it('streams the answer as the worker produces it; the final chunk carries usage; text equals the stored answer', async () => {
+    const stream = await client('beta').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 24, stream: true });
+    let text = '';
+    let chunks = 0;
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const c of stream) {
+      chunks++;
+      text += c.choices[0]?.delta?.content ?? '';
+      if (c.usage) usage = c.usage;
+    }
+    expect(chunks).toBeGreaterThan(3);
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    const { rows } = await db.query<{ answer: string }>(`SELECT answer FROM messages WHERE platform = 'api' AND question = 'Once upon a time'`);
+    expect(text.startsWith(rows[0]!.answer)).toBe(true);
+  });
+
+  it('cites the documents attached to a client, and never to another client', async () => {
+    const q = 'pump shows E-214 after restart, what now?';
+    const a = await client('alpha').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: q }], max_tokens: 16 });
+    const sources = (a as unknown as { sources: Array<{ title: string; path?: string }> }).sources;
+    expect(sources.length).toBeGreaterThan(0);
+    expect(sources[0]).toMatchObject({ title: 'Centrifugal Pump P-101 Manual', path: 'pumps/p101-manual.md' });
+    expect(a.choices[0]!.message.content).toContain('Centrifugal Pump P-101 Manual');
+    const b = await client('beta').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: q }], max_tokens: 16 });
+    expect((b as unknown as { sources: unknown[] }).sources).toEqual([]);
+    expect(b.choices[0]!.message.content).not.toContain('P-101 Manual');
+    expect(b.choices[0]!.message.content).toContain(MODEL_ONLY_NOTE);
+  });
+
+  it('a client that disconnects mid-stream cancels its job and frees the only sequence for the next request', async () => {
+    const ac = new AbortController();
+    const stream = await client('gamma').chat.completions.create(
+      { model: MODEL, messages: [{ role: 'user', content: 'Tell me a very long story about a pump' }], max_tokens: 4000, stream: true }, { signal: ac.signal });
+    await (async () => {
+      for await (const c of stream) if (c.choices[0]?.delta?.content) ac.abort();
+    })().catch(() => undefined); // the SDK ends or throws on abort, depending on timing
+    // The next request gets the one sequence and finishes.
+    const r = await client('delta').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8 });
+    expect(r.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    await expect.poll(async () => (await db.query<{ status: string }>(`SELECT status FROM messages WHERE platform = 'api' AND channel = 'gamma' AND delivered_at IS NOT NULL`)).rows[0]?.status, { timeout: 30_000 })
+      .toBe('stopped');
+    const { rows } = await db.query<{ completion_tokens: number; answered_at: unknown }>(`SELECT completion_tokens FROM messages WHERE platform = 'api' AND channel = 'gamma'`);
+    // Cancelled early: far below the 400 tokens the server allows (it would have run to the limit).
+    expect(rows[0]!.completion_tokens).toBeLessThan(200);
+    const stopped = await db.query(`SELECT 1 FROM messages WHERE platform = 'api' AND channel = 'gamma' AND answer IS NOT NULL`);
+    expect(stopped.rows).toHaveLength(1);
+  }, 60_000);
+
+  it('over API_RATE_LIMIT_PER_MIN a client gets the SDK\'s RateLimitError with Retry-After; other clients are not limited', async () => {
+    const ask = (name: string) => client(name).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 });
+    // A client of its own, so the count is this test's: five reach the limit, the sixth is refused.
+    keys.epsilon = (await createApiKey(db, 'epsilon')).key;
+    for (let i = 0; i < 5; i++) await ask('epsilon');
+    const err = await ask('epsilon').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(Number((err as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after'))).toBeGreaterThan(0);
+    await expect(ask('alpha')).resolves.toBeTruthy();
+  }, 60_000);
+});
