@@ -6,7 +6,8 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { LlamaChatSession } from 'node-llama-cpp';
-import { createLogger, createPgliteDb, DEFAULT_SYSTEM_PROMPT, InferenceEngine, loadConfig, type Config } from '../src/index.js';
+import OpenAI from 'openai';
+import { createApiKey, createLogger, createPgliteDb, DEFAULT_SYSTEM_PROMPT, InferenceEngine, loadConfig, type Config } from '../src/index.js';
 import { startService, type Service } from '../workers/service.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { TEST_MODEL_PATH, hasTestModel } from '../test/support/shared-assets.js';
@@ -27,6 +28,7 @@ function benchConfig(fake: FakeSlack, role: 'all' | 'adapters'): Config {
     MODEL_PATH: MODEL, LLAMA_THREADS: String(THREADS), LLAMA_SEQUENCES: '8', LLAMA_CONTEXT_SIZE: '2048', LLAMA_GPU: 'false',
     LLAMA_TEMPERATURE: '0', LLAMA_MAX_TOKENS: String(MAX_TOKENS), SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl,
     LIVE_UPDATES: 'false', // the final reply is the end point measured
+    API_KEYS: 'true', API_RATE_LIMIT_PER_MIN: '100000', // the OpenAI-compatible API on the same service
     RATE_LIMIT_USER_PER_MIN: '100000', RATE_LIMIT_CHANNEL_PER_MIN: '100000', // load generation, not abuse
   });
 }
@@ -63,6 +65,39 @@ async function pipelineTokensPerSecond(svc: Service, fake: FakeSlack, n: number)
   const secs = (performance.now() - t0) / 1000;
   const { rows } = await svc.rt.db.query<{ t: number }>('SELECT SUM(completion_tokens)::int AS t FROM messages WHERE thread = ANY($1)', [evs.map((e) => e.ts)]);
   return Number(rows[0]!.t) / secs;
+}
+
+/**
+ * The OpenAI-compatible API: n streamed completions at once through the official client. Returns
+ * aggregate tokens/s (stored completion tokens over wall time) and each request's time to its first
+ * SSE chunk (the role chunk, sent once the request is queued) and to its first answer text.
+ */
+async function apiTokensPerSecond(svc: Service, key: string, n: number): Promise<{ tps: number; firstByteMs: number[]; firstTextMs: number[] }> {
+  const client = new OpenAI({ apiKey: key, baseURL: `http://127.0.0.1:${svc.port}/v1`, maxRetries: 0 });
+  const firstByteMs: number[] = [];
+  const firstTextMs: number[] = [];
+  const t0 = performance.now();
+  const ids = await Promise.all(PROMPTS.slice(0, n).map(async (p) => {
+    const start = performance.now();
+    const stream = await client.chat.completions.create({ model: MODEL.split('/').at(-1)!.replace(/\.gguf$/, ''), messages: [{ role: 'user', content: p }], stream: true });
+    let first = true;
+    let text = false;
+    let id = '';
+    for await (const c of stream) {
+      id = c.id;
+      if (first) firstByteMs.push(performance.now() - start);
+      first = false;
+      if (!text && c.choices[0]?.delta?.content) {
+        text = true;
+        firstTextMs.push(performance.now() - start);
+      }
+    }
+    return id;
+  }));
+  const secs = (performance.now() - t0) / 1000;
+  void ids;
+  const { rows } = await svc.rt.db.query<{ t: number }>(`SELECT SUM(completion_tokens)::int AS t FROM (SELECT completion_tokens FROM messages WHERE platform = 'api' ORDER BY id DESC LIMIT $1) x`, [n]);
+  return { tps: Number(rows[0]!.t) / secs, firstByteMs, firstTextMs };
 }
 
 /** Posts `total` signed events at `rate`/s and returns each request's latency (ms). */
@@ -107,22 +142,33 @@ export async function runSpineBench(): Promise<void> {
   const svc = await startService(benchConfig(fake, 'all'), { db, engine, host: '127.0.0.1' });
   const direct: Record<number, number[]> = { 1: [], 8: [] };
   const pipe: Record<number, number[]> = { 1: [], 8: [] };
+  const api: Record<number, number[]> = { 1: [], 8: [] };
+  const firstByte: number[] = [];
+  const firstText: number[] = [];
+  const apiKey = (await createApiKey(db, 'bench')).key;
   await directTokensPerSecond(engine, 1); // warm-up
   await pipelineTokensPerSecond(svc, fake, 1);
+  await apiTokensPerSecond(svc, apiKey, 1);
   for (let r = 0; r < ROUNDS; r++) {
     for (const n of [1, 8]) {
       direct[n]!.push(await directTokensPerSecond(engine, n));
       pipe[n]!.push(await pipelineTokensPerSecond(svc, fake, n));
+      const a = await apiTokensPerSecond(svc, apiKey, n);
+      api[n]!.push(a.tps);
+      firstByte.push(...a.firstByteMs);
+      firstText.push(...a.firstTextMs);
     }
   }
   await svc.close();
   await db.close();
-  const d1 = median(direct[1]!), d8 = median(direct[8]!), p1 = median(pipe[1]!), p8 = median(pipe[8]!);
+  const d1 = median(direct[1]!), d8 = median(direct[8]!), p1 = median(pipe[1]!), p8 = median(pipe[8]!), a1 = median(api[1]!), a8 = median(api[8]!);
   console.log('| path | 1 concurrent tok/s | 8 concurrent tok/s | 8-vs-1 gain |');
   console.log('| --- | --- | --- | --- |');
   console.log(`| node-llama-cpp direct (8 sessions, 1 context) | ${fmt(d1)} | ${fmt(d8)} | ${fmt(d8 / d1, 2)}× |`);
   console.log(`| pipeline (signed event → reply posted) | ${fmt(p1)} | ${fmt(p8)} | ${fmt(p8 / p1, 2)}× |`);
+  console.log(`| OpenAI API (streamed, official client) | ${fmt(a1)} | ${fmt(a8)} | ${fmt(a8 / a1, 2)}× |`);
   console.log(`pipeline/direct at 8 concurrent: ${fmt(p8 / d8, 3)} (target ≥ 0.95); gain ratio pipeline/direct: ${fmt(p8 / p1 / (d8 / d1), 3)} (target ≥ 1)`);
+  console.log(`API/Slack path: ${fmt(a1 / p1, 3)} at 1, ${fmt(a8 / p8, 3)} at 8 concurrent (target ≥ 1: the API must not be slower); API time to first SSE byte p50 ${fmt(quantile(firstByte, 0.5), 1)} ms, p99 ${fmt(quantile(firstByte, 0.99), 1)} ms; to first answer text p50 ${fmt(quantile(firstText, 0.5), 1)} ms`);
 
   // Ack latency at 100 events/s: our adapters role (enqueue into Redis) vs a bare Bolt app.
   const RATE = 100, TOTAL = Number(process.env.BENCH_ACK_EVENTS ?? 500);
