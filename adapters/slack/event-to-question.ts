@@ -16,6 +16,9 @@ export interface SlackMessageEvent {
   team?: string;
 }
 
+/** The platform event id of a Slack message: the message itself (channel + ts). */
+export const slackEventId = (channel: string, ts: string) => `${channel}/${ts}`;
+
 /**
  * Turns a Slack message event into a question. The thread root is the event's `thread_ts` if
  * present, else its `ts`. The idempotency key is the message itself (channel + ts), so the
@@ -29,7 +32,7 @@ export function slackEventToQuestion(ev: SlackMessageEvent, teamId: string, botU
     key: { platform: 'slack', tenant: teamId, channel: ev.channel, thread },
     user: { id: ev.user ?? 'unknown' },
     text: stripSlackMentions(ev.text ?? '', botUserId),
-    eventId: `${ev.channel}/${ev.ts}`,
+    eventId: slackEventId(ev.channel, ev.ts),
     receivedAt: Date.now(),
     reply,
   };

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { slackEventId } from './event-to-question.js';
 import { inferenceJobId, queuedText, requestCancel, type Runtime } from '../../src/index.js';
 
 export const STOP_ACTION = 'r1_stop';
@@ -30,6 +31,6 @@ export function registerLiveActions(app: App, rt: Runtime): void {
     if (ev.subtype !== 'message_deleted') return;
     const ts = ev.deleted_ts ?? ev.previous_message?.ts;
     const team = (body as { team_id?: string }).team_id ?? 'unknown';
-    if (ts) await requestCancel(rt.redis, rt.cfg.QUEUE_PREFIX, inferenceJobId('slack', team, `${ev.channel}/${ts}`));
+    if (ts) await requestCancel(rt.redis, rt.cfg.QUEUE_PREFIX, inferenceJobId('slack', team, slackEventId(ev.channel, ts)));
   });
 }
