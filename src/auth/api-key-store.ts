@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../storage/db.js';
 import { InputError } from '../errors.js';
 import { apiKeyLookupId, dummyApiKeyHash, generateApiKey, hashApiKey, verifyApiKeyHash } from './api-key-secret.js';
@@ -50,6 +51,10 @@ export async function revokeApiKey(db: Pick<Db, 'query'>, name: string): Promise
   return res.rows.length > 0;
 }
 
+/** Hash of a stored key → SHA-256 of the key that matched it (this process only; see verifyApiKey). */
+const verifiedKeys = new Map<string, Buffer>();
+const VERIFIED_KEYS_MAX = 10_000;
+
 /**
  * The name of the active key matching `key`, or undefined. One row is read by lookup id and the
  * hash compared in constant time; a miss hashes against a dummy so both take the same time.
@@ -62,8 +67,15 @@ export async function verifyApiKey(db: Pick<Db, 'query'>, key: string): Promise<
     [lookupId],
   );
   const row = res.rows[0];
-  const ok = await verifyApiKeyHash(key, row?.key_hash ?? (await dummyApiKeyHash()));
+  // scrypt costs tens of ms of CPU a check: a key this process has already verified against this
+  // very hash is recognised by a SHA-256 of it instead. The row is still read every time, so a
+  // revocation applies from the next request.
+  const digest = createHash('sha256').update(key).digest();
+  const known = row ? verifiedKeys.get(row.key_hash) : undefined;
+  const ok = known !== undefined && timingSafeEqual(known, digest) ? true : await verifyApiKeyHash(key, row?.key_hash ?? (await dummyApiKeyHash()));
   if (!row || !ok || row.revoked_at !== null) return undefined;
+  if (verifiedKeys.size >= VERIFIED_KEYS_MAX) verifiedKeys.clear();
+  verifiedKeys.set(row.key_hash, digest);
   // $1 key id, $2 resolution in seconds
   await db.query(
     `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`,
