@@ -122,7 +122,7 @@ out(`r1 console — ${remote ? 'talking to the running service' : 'answering in 
 
 /** Shows the answer to one admitted question: live as it streams, then the rest and its sources. */
 async function answer(jobId: string, key: ReturnType<typeof consoleQuestion>['key']): Promise<void> {
-  const store = liveStateStore(rt.redis, cfg.QUEUE_PREFIX, jobId);
+  const store = liveStateStore<ConsoleLiveState>(rt.redis, cfg.QUEUE_PREFIX, jobId);
   const relayStop = new AbortController();
   let relay: Promise<unknown> = Promise.resolve();
   if (cfg.LIVE_UPDATES) {
@@ -143,7 +143,7 @@ async function answer(jobId: string, key: ReturnType<typeof consoleQuestion>['ke
     // The final answer: let the live display finish (it ends with the job), then print what it has not.
     await Promise.race([relay, new Promise((r) => setTimeout(r, 5000).unref())]);
     relayStop.abort();
-    const printed = Number(((await store.get()) as ConsoleLiveState | null)?.printed ?? 0);
+    const printed = (await store.get())?.printed ?? 0;
     if (printed > 0 && m.status !== 'failed' && printed <= m.answerChars) out(`${consolePrefix(m.body.slice(printed))}\n`);
     else out(`\nr1> ${consolePrefix(m.body)}\n`);
     if (m.knowledge) out(`r1> ${consolePrefix(m.knowledge)}\n`);

@@ -6,13 +6,13 @@ import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
  * Consumes one platform's delivery queue and posts replies through that platform's sink. A platform
  * rate limit delays only this job until `Retry-After` (no attempt used); other replies keep going.
  */
-export async function startDeliveryWorker(rt: Runtime, sink: ReplySink, concurrency = 8): Promise<Worker> {
+export async function startDeliveryWorker<S extends object>(rt: Runtime, sink: ReplySink<S>, concurrency = 8): Promise<Worker> {
   const worker = new Worker(
     deliveryQueueName(sink.platform),
     async (job: Job, token?: string) => {
       if (job.attemptsMade > 0) rt.metrics.deliveryRetries.inc({ platform: sink.platform });
       try {
-        const settle = (jobId: string) => settleLive(rt.redis, rt.cfg.QUEUE_PREFIX, rt.queues.liveFor(sink.platform), jobId);
+        const settle = (jobId: string) => settleLive<S>(rt.redis, rt.cfg.QUEUE_PREFIX, rt.queues.liveFor(sink.platform), jobId);
         return await processDelivery({ db: rt.db, sink, metrics: rt.metrics, log: rt.log, settleLive: settle }, job.data);
       } catch (e) {
         if (e instanceof PlatformRateLimitError) {

@@ -10,7 +10,7 @@ import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
  * backoff), and another adapter process resumes each from its stored state. A rate-limited update
  * waits out `Retry-After` inside the relay; one that reaches the worker delays only this job.
  */
-export async function startLiveRelayWorker(rt: Runtime, platform: Platform, surfaceFor: LiveSurfaceFactory): Promise<Worker> {
+export async function startLiveRelayWorker<S extends object>(rt: Runtime, platform: Platform, surfaceFor: LiveSurfaceFactory<S>): Promise<Worker> {
   const running = new Set<AbortController>();
   const worker = new Worker(
     liveQueueName(platform),
@@ -23,7 +23,7 @@ export async function startLiveRelayWorker(rt: Runtime, platform: Platform, surf
       const follow = rt.redis.duplicate();
       follow.on('error', (e) => rt.redisError(e, 'live relay follower'));
       try {
-        const surface = surfaceFor(parsed.data, liveStateStore(rt.redis, rt.cfg.QUEUE_PREFIX, parsed.data.jobId));
+        const surface = surfaceFor(parsed.data, liveStateStore<S>(rt.redis, rt.cfg.QUEUE_PREFIX, parsed.data.jobId));
         const outcome = await runLiveRelay({ redis: rt.redis, follow, prefix: rt.cfg.QUEUE_PREFIX, log: rt.log }, parsed.data.jobId, surface, ac.signal);
         if (outcome === 'aborted') throw new Error('live relay handed back (shutdown)');
         rt.metrics.liveRelays.inc({ platform, outcome });

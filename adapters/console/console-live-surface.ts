@@ -12,11 +12,11 @@ export const consolePrefix = (text: string) => text.replace(/\n/g, '\nr1> ');
  * The terminal's live answer: a line when R1 starts thinking, then the answer printed as it
  * streams, after `r1> `. The final delivery prints only what is still missing.
  */
-export function createConsoleLiveSurface(write: (s: string) => void): LiveSurfaceFactory {
+export function createConsoleLiveSurface(write: (s: string) => void): LiveSurfaceFactory<ConsoleLiveState> {
   return (_job, store) => {
     let st: ConsoleLiveState | undefined;
     const step = async (view: LiveView) => {
-      st ??= ((await store.get()) as ConsoleLiveState | null) ?? { printed: 0 };
+      st ??= (await store.get()) ?? { printed: 0 };
       if (view.phase === 'thinking' && !st.thinking && !view.answer) {
         write('(thinking…)\n');
         st.thinking = true;
@@ -25,7 +25,7 @@ export function createConsoleLiveSurface(write: (s: string) => void): LiveSurfac
         write(`${st.printed === 0 ? '\nr1> ' : ''}${consolePrefix(view.answer.slice(st.printed))}`);
         st.printed = view.answer.length;
       }
-      await store.set(st as unknown as Record<string, unknown>);
+      await store.set(st);
     };
     return { minIntervalMs: 100, show: step, finish: step };
   };

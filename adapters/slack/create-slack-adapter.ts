@@ -10,6 +10,7 @@ import { registerDiagnosisActions } from './diagnosis/register-diagnosis-actions
 import { registerLiveActions } from './live-status.js';
 import { SlackReplySink } from './slack-reply-sink.js';
 import { createSlackPlatform } from './slack-platform.js';
+import type { SlackLiveState } from './live/slack-live-state.js';
 import { withCoreErrors } from './slack-errors.js';
 import { guardSlackRequests } from './request-guard.js';
 import { slackClientOptions } from './slack-client-options.js';
@@ -21,9 +22,9 @@ export interface SlackAdapter {
   app: BoltApp;
   sink: SlackReplySink;
   /** Live answers: position, thinking, and the answer streamed or edited into the thread. */
-  liveSurface: LiveSurfaceFactory;
+  liveSurface: LiveSurfaceFactory<SlackLiveState>;
   /** Slack as the core's admission path and workers see it. */
-  platform: ChatPlatform;
+  platform: ChatPlatform<SlackLiveState>;
   mode: 'http' | 'socket';
   start(): Promise<void>;
   stop(): Promise<void>;

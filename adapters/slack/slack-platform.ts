@@ -3,6 +3,7 @@ import type { ChatPlatform, HistoryMessage, LiveSurfaceFactory, Question } from 
 import { fetchThreadHistory } from './fetch-thread-history.js';
 import { postStatus } from './live-status.js';
 import type { SlackReplySink } from './slack-reply-sink.js';
+import type { SlackLiveState } from './live/slack-live-state.js';
 
 /** The Slack reply target carried in a question (opaque to the core). */
 export interface SlackReplyTarget {
@@ -23,7 +24,7 @@ export const SLACK_EMPTY_QUESTION = 'Ask me something after the mention, e.g. `@
 export interface SlackPlatformOptions {
   client: WebClient;
   sink: SlackReplySink;
-  liveSurface: LiveSurfaceFactory;
+  liveSurface: LiveSurfaceFactory<SlackLiveState>;
   /** HISTORY_MAX_MESSAGES. */
   historyMaxMessages: number;
 }
@@ -31,7 +32,7 @@ export interface SlackPlatformOptions {
 const target = (q: Question) => q.reply as SlackReplyTarget;
 
 /** Slack as the core sees it: ephemeral notices in the thread, 👀, thread history, a live status message. */
-export function createSlackPlatform(o: SlackPlatformOptions): ChatPlatform {
+export function createSlackPlatform(o: SlackPlatformOptions): ChatPlatform<SlackLiveState> {
   const { client } = o;
   return {
     platform: 'slack',

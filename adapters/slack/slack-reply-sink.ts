@@ -5,7 +5,7 @@ import { deliverDiagnosis, findExistingDiagnosis } from './diagnosis/deliver-dia
 import { splitMessage } from '../shared/split-message.js';
 import { knowledgeBlocks } from './knowledge-blocks.js';
 import { partsAlongSegments } from '../shared/segment-parts.js';
-import { isSlackLiveState } from './live/slack-live-state.js';
+import { isSlackLiveState, type SlackLiveState } from './live/slack-live-state.js';
 
 /** Slack's `markdown` block takes up to 12,000 characters; a message's text is best kept under 4,000. */
 export const SLACK_PART_MAX_CHARS = 3900;
@@ -28,14 +28,14 @@ function partsOf(r: OutgoingReply, liveStarts: number[]): string[] {
  * finds the parts already there by their metadata and edits them instead of posting again.
  * A rate limit (429) rejects with `PlatformRateLimitError` and the delivery job is delayed.
  */
-export class SlackReplySink implements ReplySink {
+export class SlackReplySink implements ReplySink<SlackLiveState> {
   readonly platform = 'slack' as const;
   private readonly client: WebClient;
   constructor(client: WebClient, private readonly log?: Logger) {
     this.client = withCoreErrors(client);
   }
 
-  async deliver(r: OutgoingReply): Promise<ReplyRef> {
+  async deliver(r: OutgoingReply<SlackLiveState>): Promise<ReplyRef> {
     const diagnosis = diagnosisOf(r);
     if (diagnosis) return deliverDiagnosis(this.client, r, diagnosis);
     const channel = String(r.reply.channel);
@@ -73,14 +73,14 @@ export class SlackReplySink implements ReplySink {
    * The 👀 added on arrival goes once the reply (answer or failure notice) is in the thread. Best
    * effort: a 429 or any error on `reactions.remove` must never delay or fail the delivery.
    */
-  private async removeWorkingReaction(r: OutgoingReply): Promise<void> {
+  private async removeWorkingReaction(r: OutgoingReply<SlackLiveState>): Promise<void> {
     if (!r.reply.message_ts) return;
     await this.client.reactions.remove({ channel: String(r.reply.channel), timestamp: String(r.reply.message_ts), name: 'eyes' })
       .catch((e) => this.log?.debug({ err: (e as Error).message }, 'could not remove the 👀 reaction'));
   }
 
   /** A crashed attempt's reply counts as delivered only when every one of its parts is there. */
-  async findExisting(r: OutgoingReply): Promise<ReplyRef | null> {
+  async findExisting(r: OutgoingReply<SlackLiveState>): Promise<ReplyRef | null> {
     if (diagnosisOf(r)) return findExistingDiagnosis(this.client, r);
     const { byPart, total } = await this.postedPartsOf(r);
     if (byPart.size === 0 || byPart.size < total) return null;
@@ -90,7 +90,7 @@ export class SlackReplySink implements ReplySink {
   }
 
   /** This message's parts already in the thread (tagged by a previous attempt), by part index. */
-  private async postedPartsOf(r: OutgoingReply): Promise<{ byPart: Map<number, string>; total: number }> {
+  private async postedPartsOf(r: OutgoingReply<SlackLiveState>): Promise<{ byPart: Map<number, string>; total: number }> {
     const res = await this.client.conversations.replies({ channel: String(r.reply.channel), ts: String(r.reply.thread_ts), include_all_metadata: true, limit: 200 });
     const byPart = new Map<number, string>();
     let total = 0;
@@ -105,7 +105,7 @@ export class SlackReplySink implements ReplySink {
 }
 
 /** The diagnosis to render, when this reply is one (`structured.kind === 'diagnosis'`). */
-function diagnosisOf(r: OutgoingReply): DiagnosisView | null {
+function diagnosisOf(r: OutgoingReply<SlackLiveState>): DiagnosisView | null {
   if (r.structured?.kind !== STRUCTURED_DIAGNOSIS) return null;
   const v = diagnosisViewSchema.safeParse(r.structured.data);
   if (!v.success) throw new Error(`diagnosis reply for message ${r.messageId} does not match the view schema: ${v.error.issues[0]?.message}`);

@@ -3,6 +3,7 @@ import { liveStateStore, requestCancel, type ChatPlatform, type HttpServer, type
 import { handleTeamsTurn } from './teams-turn.js';
 import { TeamsReplySink } from './teams-reply-sink.js';
 import { createTeamsPlatform } from './teams-platform.js';
+import type { TeamsLiveState } from './live/teams-live-state.js';
 import { createTeamsAuthentication } from './teams-auth.js';
 import { withQuietConsole } from './quiet-console.js';
 import { shortAuthReason, teamsBodyProblem } from './teams-request-checks.js';
@@ -17,9 +18,9 @@ export interface TeamsAdapter {
   adapter: CloudAdapter;
   sink: TeamsReplySink;
   /** Live answers: queue position, thinking, then the answer streaming (1:1 chats) or in an updated card. */
-  liveSurface?: LiveSurfaceFactory;
+  liveSurface?: LiveSurfaceFactory<TeamsLiveState>;
   /** Teams as the core's admission path and workers see it. */
-  platform: ChatPlatform;
+  platform: ChatPlatform<TeamsLiveState>;
 }
 
 /**
@@ -36,7 +37,7 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
   const adapter = new CloudAdapter(createTeamsAuthentication(cfg));
   const appId = cfg.MicrosoftAppId ?? '';
   // Declared before the route: the turn handler admits questions through it.
-  let platform!: ChatPlatform;
+  let platform!: ChatPlatform<TeamsLiveState>;
   adapter.onTurnError = async (_ctx, err) => {
     metrics.errors.inc({ kind: 'teams' });
     log.error({ err: (err as Error).message }, 'teams turn failed');
@@ -98,7 +99,7 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
     } else if (thrown) log.warn({ err: shortAuthReason(thrown) }, 'teams request failed');
     return reply.code(status).send(body ?? '');
   });
-  const liveStore = (jobId: string) => liveStateStore(rt.redis, cfg.QUEUE_PREFIX, jobId);
+  const liveStore = (jobId: string) => liveStateStore<TeamsLiveState>(rt.redis, cfg.QUEUE_PREFIX, jobId);
   const liveSurface = createTeamsLiveSurface({
     adapter, appId, log, maxStreamMs: cfg.TEAMS_STREAM_MAX_S * 1000,
     cancel: async (jobId) => {

@@ -2,6 +2,7 @@ import type { CloudAdapter, ConversationReference } from 'botbuilder';
 import type { ChatPlatform, LiveSurfaceFactory, Question } from '../../src/index.js';
 import type { TeamsReplyTarget } from './activity-to-job.js';
 import type { TeamsReplySink } from './teams-reply-sink.js';
+import type { TeamsLiveState } from './live/teams-live-state.js';
 
 export const TEAMS_EMPTY_QUESTION = 'Ask me something after the mention, e.g. **@R1 why does pump P-101 cavitate at low flow?**';
 export const teamsTooLong = (max: number) => `That message is too long for me (over ${max} characters). Please shorten it.`;
@@ -10,7 +11,7 @@ export interface TeamsPlatformOptions {
   adapter: CloudAdapter;
   appId: string;
   sink: TeamsReplySink;
-  liveSurface?: LiveSurfaceFactory;
+  liveSurface?: LiveSurfaceFactory<TeamsLiveState>;
 }
 
 /**
@@ -19,7 +20,7 @@ export interface TeamsPlatformOptions {
  * Teams has no ephemeral messages and gives bots no history API: notices are replies, and the
  * thread's earlier turns come from the message log.
  */
-export function createTeamsPlatform(o: TeamsPlatformOptions): ChatPlatform {
+export function createTeamsPlatform(o: TeamsPlatformOptions): ChatPlatform<TeamsLiveState> {
   const send = (q: Question, activity: Parameters<import('botbuilder').TurnContext['sendActivity']>[0]) =>
     o.adapter.continueConversationAsync(o.appId, (q.reply as TeamsReplyTarget).reference as ConversationReference, async (ctx) => {
       await ctx.sendActivity(activity);

@@ -7,7 +7,7 @@ import { AmbiguousPostError, withConnectorRetry } from './connector-retry.js';
 import { disableConnectorRetries } from './no-connector-retries.js';
 import { teamsConnector } from './live/connector.js';
 import { deliverLive } from './live/deliver-live.js';
-import { isTeamsLiveState } from './live/teams-live-state.js';
+import { isTeamsLiveState, type TeamsLiveState } from './live/teams-live-state.js';
 
 /** Teams accepts messages up to ~28 KB; keep each card's text well under it (JSON overhead, reasoning). */
 export const TEAMS_PART_MAX_CHARS = 12_000;
@@ -34,12 +34,12 @@ interface TeamsProgress {
  * Windows that remain: a 5xx returned *without* storing loses that part (at most once), and a crash
  * between Teams storing a part and our recording it posts that part again (at least once).
  */
-export class TeamsReplySink implements ReplySink {
+export class TeamsReplySink implements ReplySink<TeamsLiveState> {
   readonly platform = 'teams' as const;
   /** `liveStore` opens a job's live state, where the delivery records the follow-ups it posted. */
-  constructor(private readonly adapter: CloudAdapter, private readonly appId: string, private readonly liveStore?: (jobId: string) => LiveStateStore, private readonly log?: Logger) {}
+  constructor(private readonly adapter: CloudAdapter, private readonly appId: string, private readonly liveStore?: (jobId: string) => LiveStateStore<TeamsLiveState>, private readonly log?: Logger) {}
 
-  async deliver(r: OutgoingReply): Promise<ReplyRef> {
+  async deliver(r: OutgoingReply<TeamsLiveState>): Promise<ReplyRef> {
     const reference = r.reply.reference as Partial<ConversationReference>;
     const body = r.status === 'failed' ? (r.error ?? 'Sorry, something went wrong.') : (r.answer.trim() || '_(the model returned an empty answer)_') + (r.status === 'stopped' ? '\n\n_(stopped)_' : '');
     const diagnosis = r.structured?.kind === STRUCTURED_DIAGNOSIS ? diagnosisViewSchema.parse(r.structured.data) : null;
@@ -50,7 +50,7 @@ export class TeamsReplySink implements ReplySink {
         connector: teamsConnector(this.adapter, this.appId, reference),
         conversationId: reference.conversation?.id,
         maxChars: TEAMS_PART_MAX_CHARS,
-        save: async (st) => store?.set(st as unknown as Record<string, unknown>),
+        save: async (st) => store?.set(st),
       }, r, r.live, liveBody(r));
     }
     const parts = diagnosis ? [body] : splitMessage(body, TEAMS_PART_MAX_CHARS);
@@ -95,7 +95,7 @@ export class TeamsReplySink implements ReplySink {
 }
 
 /** The final text of a live answer: the streamed text stays its prefix (Teams rejects a final that changes streamed text). */
-function liveBody(r: OutgoingReply): string {
+function liveBody(r: OutgoingReply<TeamsLiveState>): string {
   if (r.status === 'failed') return r.error ?? 'Sorry, something went wrong.';
   const answer = r.answer.trimEnd();
   if (r.status === 'stopped') return answer ? `${answer}\n\n_(stopped)_` : '⏹ _(stopped before answering)_';

@@ -9,16 +9,16 @@ import type { OutgoingReply, ReplySink } from './reply-sink.js';
 import { unstoredJobIdOf } from './unstored-reply.js';
 import type { DeliveryJob } from '../jobs/index.js';
 
-export interface DeliveryDeps {
+export interface DeliveryDeps<S extends object = object> {
   db: Db;
-  sink: ReplySink;
+  sink: ReplySink<S>;
   metrics: Metrics;
   log: Logger;
   /**
    * Live answers: waits for the job's relay to finish and returns what it posted (see
    * `settleLive`); throws while the relay still runs, so the delivery retries.
    */
-  settleLive?: (inferenceJobId: string) => Promise<Record<string, unknown> | null>;
+  settleLive?: (inferenceJobId: string) => Promise<S | null>;
 }
 
 export type DeliveryOutcome = 'delivered' | 'already_delivered' | 'found_existing';
@@ -30,7 +30,7 @@ export const FAILED_REPLY_TEXT = 'Sorry, I could not answer this one: generation
  * Posts the answer for one message, exactly once: the message log records the delivery, and an
  * attempt that follows a crashed one first asks the platform whether the reply is already there.
  */
-export async function processDelivery(deps: DeliveryDeps, data: unknown): Promise<DeliveryOutcome> {
+export async function processDelivery<S extends object>(deps: DeliveryDeps<S>, data: unknown): Promise<DeliveryOutcome> {
   const parsed = deliveryJobSchema.safeParse(data);
   if (!parsed.success) throw new UnrecoverableError(`invalid delivery job: ${parsed.error.issues[0]?.message}`);
   const job = parsed.data;
@@ -44,7 +44,7 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
   const { delivered, previousAttempts } = await beginDelivery(deps.db, row.id);
   if (delivered) return 'already_delivered';
   const kn = await getMessageKnowledge(deps.db, row.id);
-  const out: OutgoingReply = {
+  const out: OutgoingReply<S> = {
     messageId: row.id,
     key: row.key,
     status: row.status === 'delivered' ? 'answered' : (row.status as OutgoingReply['status']),
@@ -85,9 +85,9 @@ export async function processDelivery(deps: DeliveryDeps, data: unknown): Promis
  * The failure notice of a job whose message log row could not be written (see `unstoredMessageId`):
  * no row to record the delivery in, so every attempt looks for an earlier attempt's post first.
  */
-async function deliverUnstoredFailure(deps: DeliveryDeps, job: DeliveryJob, inferenceJobId: string): Promise<DeliveryOutcome> {
+async function deliverUnstoredFailure<S extends object>(deps: DeliveryDeps<S>, job: DeliveryJob, inferenceJobId: string): Promise<DeliveryOutcome> {
   const live = deps.settleLive ? await deps.settleLive(inferenceJobId) : null;
-  const out: OutgoingReply = {
+  const out: OutgoingReply<S> = {
     messageId: job.messageId, key: job.key, status: 'failed', answer: '', reasoning: '', error: FAILED_REPLY_TEXT, reply: job.reply, live, previousAttempts: 1,
   };
   if (deps.sink.findExisting && (await deps.sink.findExisting(out))) {

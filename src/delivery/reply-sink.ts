@@ -2,7 +2,7 @@ import type { ConversationKey, Platform } from '../conversation/index.js';
 import type { SourceRef } from '../rag/types.js';
 
 /** What the core hands an adapter to post: markdown plus structured data; the adapter renders it. */
-export interface OutgoingReply {
+export interface OutgoingReply<S extends object = object> {
   /** Message log id: adapters tag their post with it so a retried delivery can find it. */
   messageId: string;
   key: ConversationKey;
@@ -30,7 +30,7 @@ export interface OutgoingReply {
    * What the live relay posted while the answer streamed (the platform surface's own state), or
    * null: the sink replaces that live text with the final answer instead of posting a copy.
    */
-  live?: Record<string, unknown> | null;
+  live?: S | null;
   /** The platform reply target the adapter put in the job. */
   reply: Record<string, unknown>;
   /**
@@ -49,12 +49,12 @@ export interface OutgoingReply {
 export type ReplyRef = Record<string, unknown>;
 
 /** Implemented by each platform adapter; the delivery worker calls it. */
-export interface ReplySink {
+export interface ReplySink<S extends object = object> {
   readonly platform: Platform;
-  deliver(reply: OutgoingReply): Promise<ReplyRef>;
+  deliver(reply: OutgoingReply<S>): Promise<ReplyRef>;
   /**
    * Looks for a reply an earlier, crashed attempt already posted for this message. Called only
    * when a previous attempt started and did not record its result.
    */
-  findExisting?(reply: OutgoingReply): Promise<ReplyRef | null>;
+  findExisting?(reply: OutgoingReply<S>): Promise<ReplyRef | null>;
 }

@@ -10,8 +10,12 @@ import type { Question } from './question.js';
  * surface translates its events into {@link Question}s and calls `admitQuestion`; everything else
  * — limits, dedupe, history, live answers, queueing, failure replies — happens once, in the core,
  * through these operations. Modelled on vercel/chat's `Adapter`: the core declares, adapters implement.
+ *
+ * `S` is the platform's live state: what its live surface posted for one answer (ids, offsets),
+ * written by the `liveSurface`, kept in Redis, and handed to its `sink` as `OutgoingReply.live` —
+ * one type on both sides, no casts.
  */
-export interface ChatPlatform {
+export interface ChatPlatform<S extends object = any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- a list of platforms mixes their live states
   readonly platform: Platform;
   /**
    * Tells the asker something privately: a refusal (empty, too long, rate limited) or a failure.
@@ -32,9 +36,9 @@ export interface ChatPlatform {
   /** Whether this question gets a live answer (platform setting and surface support). */
   wantsLive?(q: Question): boolean;
   /** Posts final answers (the delivery queue of this platform). Absent: the surface delivers itself (the HTTP API). */
-  readonly sink?: ReplySink;
+  readonly sink?: ReplySink<S>;
   /** Shows live answers (the relay queue of this platform). */
-  readonly liveSurface?: LiveSurfaceFactory;
+  readonly liveSurface?: LiveSurfaceFactory<S>;
   /**
    * The asker is the operator of this installation (the console: whoever can run it can already
    * run `npm run kb`), so admin commands are allowed without ADMIN_USERS.

@@ -38,6 +38,10 @@ export interface LiveSurface {
 }
 
 /** Builds a platform's surface for one relay job, with the store it keeps its posted ids in. */
-export type LiveSurfaceFactory = (job: LiveRelayJob, state: LiveStateStore) => LiveSurface;
+/**
+ * Builds the surface for one relay job. `S` is the platform's own live state (what it posted: ids,
+ * offsets), kept in Redis between relays and handed to the final delivery as `OutgoingReply.live`.
+ */
+export type LiveSurfaceFactory<S extends object = object> = (job: LiveRelayJob, state: LiveStateStore<S>) => LiveSurface;
 
 export const emptyView = (): LiveView => ({ phase: 'queued', position: null, etaS: null, thinkingS: 0, lastThought: '', answer: '', attempt: 0 });

@@ -8,8 +8,8 @@ import { liveRelayJobId } from './relay-job.js';
  * platform, then returns what it posted (null: the answer was not shown live). Throws when the
  * relay is still running, so the delivery retries instead of racing a late live edit.
  */
-export async function settleLive(redis: Redis, prefix: string, relayQueue: Queue, jobId: string, waitMs = 10_000): Promise<Record<string, unknown> | null> {
-  const store = liveStateStore(redis, prefix, jobId);
+export async function settleLive<S extends object = Record<string, unknown>>(redis: Redis, prefix: string, relayQueue: Queue, jobId: string, waitMs = 10_000): Promise<S | null> {
+  const store = liveStateStore<S>(redis, prefix, jobId);
   const t0 = Date.now();
   for (;;) {
     if (await isLiveDone(redis, prefix, jobId)) return store.get();

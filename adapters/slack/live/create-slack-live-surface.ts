@@ -22,21 +22,21 @@ export interface SlackLiveOptions {
  * editing, and saves the state after every step, so a relay resumed elsewhere continues the same
  * messages and stream.
  */
-export function createSlackLiveSurface(rawClient: WebClient, opts: SlackLiveOptions): LiveSurfaceFactory {
+export function createSlackLiveSurface(rawClient: WebClient, opts: SlackLiveOptions): LiveSurfaceFactory<SlackLiveState> {
   // 429s surface as PlatformRateLimitError: the relay waits out Retry-After for this job only.
   const client = withCoreErrors(rawClient);
-  return (job: LiveRelayJob, store: LiveStateStore) => {
+  return (job: LiveRelayJob, store: LiveStateStore<SlackLiveState>) => {
     const channel = String(job.reply.channel);
     const threadTs = String(job.reply.thread_ts);
     let st: SlackLiveState | undefined;
-    const save = async () => store.set(st as unknown as Record<string, unknown>);
+    const save = async () => (st ? store.set(st) : undefined);
     const target: StreamTarget = {
       client, channel, threadTs, jobId: job.jobId, maxChars: SLACK_PART_MAX_CHARS, save,
       recipientUserId: job.user.id, recipientTeamId: job.key.tenant, maxStreamMs: opts.maxStreamMs,
     };
     const load = async (): Promise<SlackLiveState> => {
       if (st) return st;
-      const saved = (await store.get()) as SlackLiveState | null;
+      const saved = await store.get();
       if (saved) return (st = saved);
       // The adapter posted the status message when it enqueued; post one if it could not.
       const statusTs = job.reply.status_ts ? String(job.reply.status_ts) : await postStatus(client, channel, threadTs, job.jobId);

@@ -24,17 +24,17 @@ export interface TeamsLiveOptions {
  * streams. The state is loaded (or started) once and saved after every post, so a relay resumed
  * on another process continues the same stream or card.
  */
-export function createTeamsLiveSurface(o: TeamsLiveOptions): LiveSurfaceFactory {
-  return (job: LiveRelayJob, store: LiveStateStore) => {
+export function createTeamsLiveSurface(o: TeamsLiveOptions): LiveSurfaceFactory<TeamsLiveState> {
+  return (job: LiveRelayJob, store: LiveStateStore<TeamsLiveState>) => {
     const reference = job.reply.reference as Partial<ConversationReference>;
     const connector = teamsConnector(o.adapter, o.appId, reference);
     const personal = reference?.conversation?.conversationType === 'personal';
     const maxChars = o.maxChars ?? TEAMS_PART_MAX_CHARS;
     let st: TeamsLiveState | undefined;
-    const save = () => store.set(st as unknown as Record<string, unknown>);
+    const save = async () => (st ? store.set(st) : undefined);
     const load = async (): Promise<TeamsLiveState> => {
       if (st) return st;
-      const saved = (await store.get()) as TeamsLiveState | null;
+      const saved = await store.get();
       st = saved ?? { v: 1, jobId: job.jobId, mode: personal ? 'stream' : 'card', segments: [], committed: 0, attempt: 0 };
       return st;
     };

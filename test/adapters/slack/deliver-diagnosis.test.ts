@@ -1,3 +1,4 @@
+import type { SlackLiveState } from '../../../adapters/slack/live/slack-live-state.js';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OutgoingReply } from '../../../src/index.js';
@@ -24,7 +25,7 @@ describe('SlackReplySink: a diagnosis is delivered once, as a thread root plus t
   });
   afterAll(async () => fake?.close());
 
-  const reply = (over: Partial<OutgoingReply> = {}): OutgoingReply => ({
+  const reply = (over: Partial<OutgoingReply<SlackLiveState>> = {}): OutgoingReply<SlackLiveState> => ({
     messageId: '7', key: { platform: 'slack', tenant: 'T1', channel: 'C5', thread: 'diagnose-x' }, status: 'answered',
     answer: '**P-101** …\n\n**Probable causes**\n1. Coupling', reasoning: '', reply: { channel: 'C5' },
     structured: { kind: 'diagnosis', data: sampleDiagnosisView() }, ...over,

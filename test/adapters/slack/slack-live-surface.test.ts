@@ -36,17 +36,17 @@ describe('Slack live surface and final delivery', () => {
     const thread = fake.nextTs();
     const status = await client.chat.postMessage({ channel: 'CSURF', thread_ts: thread, text: '⏳ Queued' });
     const job: LiveRelayJob = { v: 1, jobId, key: { platform: 'slack', tenant: 'T1', channel: 'CSURF', thread }, user: { id: 'U1' }, reply: { channel: 'CSURF', thread_ts: thread, status_ts: status.ts } };
-    const store = liveStateStore(redis, prefix, jobId);
+    const store = liveStateStore<SlackLiveState>(redis, prefix, jobId);
     const surface = createSlackLiveSurface(client, { streaming, maxStreamMs: 60_000, log })(job, store);
     const follow = redis.duplicate();
     const running = runLiveRelay({ redis, follow, prefix, log }, jobId, surface, new AbortController().signal);
     await script(createLivePublisher(redis, prefix, 5)(jobId));
     expect(await running).toBe('ended');
     follow.disconnect();
-    return { thread, statusTs: String(status.ts), state: (await store.get()) as unknown as SlackLiveState, job };
+    return { thread, statusTs: String(status.ts), state: (await store.get())!, job };
   }
-  const finalReply = (r: Awaited<ReturnType<typeof relay>>, answer: string): OutgoingReply => ({
-    messageId: uniqueId('m'), key: r.job.key, status: 'answered', answer, reasoning: '', reply: r.job.reply, live: r.state as unknown as Record<string, unknown>,
+  const finalReply = (r: Awaited<ReturnType<typeof relay>>, answer: string): OutgoingReply<SlackLiveState> => ({
+    messageId: uniqueId('m'), key: r.job.key, status: 'answered', answer, reasoning: '', reply: r.job.reply, live: r.state,
   });
   const threadTexts = (thread: string) => fake.messages.filter((m) => m.thread_ts === thread).sort((a, b) => Number(a.ts) - Number(b.ts)).map((m) => m.text);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

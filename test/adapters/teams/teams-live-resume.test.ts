@@ -1,3 +1,4 @@
+import type { TeamsLiveState } from '../../../adapters/teams/live/teams-live-state.js';
 import { CloudAdapter } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createRedis, emptyView, liveStateStore, type LiveRelayJob, type LiveView, type OutgoingReply } from '../../../src/index.js';
@@ -39,10 +40,10 @@ describe('Teams live state: resume and retry', () => {
       v: 1, jobId, key: { platform: 'teams', tenant: 'tenant-1', channel: 'c', thread: 't' }, user: { id: 'aad-alice' },
       reply: { reference: { serviceUrl: bf.serviceUrl, channelId: 'msteams', conversation, bot: { id: `28:${bf.appId}`, name: 'R1' }, user: { id: '29:alice' } } },
     };
-    const store = liveStateStore(redis, prefix, jobId);
+    const store = liveStateStore<TeamsLiveState>(redis, prefix, jobId);
     const factory = createTeamsLiveSurface({ adapter, appId: bf.appId, log, maxStreamMs: 100_000, maxChars, cancel: async (id) => void cancelled.push(id) });
-    const sink = new TeamsReplySink(adapter, bf.appId, (id) => liveStateStore(redis, prefix, id));
-    const reply = (answer: string): OutgoingReply => ({ messageId: '1', key: job.key, status: 'answered', answer, reasoning: '', reply: job.reply, live: null });
+    const sink = new TeamsReplySink(adapter, bf.appId, (id) => liveStateStore<TeamsLiveState>(redis, prefix, id));
+    const reply = (answer: string): OutgoingReply<TeamsLiveState> => ({ messageId: '1', key: job.key, status: 'answered', answer, reasoning: '', reply: job.reply, live: null });
     return { job, store, surface: () => factory(job, store), sink, reply };
   };
   const view = (o: Partial<LiveView>): LiveView => ({ ...emptyView(), attempt: 1, ...o });
