@@ -33,3 +33,20 @@ describe('architecture boundaries', () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe('one admission path', () => {
+  it('no surface enqueues inference, live relays or counts rate limits itself: adapters and the console go through admitQuestion', () => {
+    // The intake used to be written three times with different guarantees (only one claimed events
+    // and applied limits). Every question now enters through src/intake; this keeps it that way.
+    const files = [...tsFiles(path.join(REPO_ROOT, 'adapters')), path.join(REPO_ROOT, 'workers', 'chat.ts')];
+    const bad = files.flatMap((f) => {
+      const src = readFileSync(f, 'utf8');
+      return ['enqueueInference', 'enqueueLiveRelay', 'checkRateLimit', 'claimEvent', 'inferenceJobSchema.parse'].filter((name) => src.includes(name)).map((name) => `${path.relative(REPO_ROOT, f)} uses ${name}`);
+    });
+    expect(bad).toEqual([]);
+    // …and each surface does call it.
+    for (const f of ['adapters/slack/register-listeners.ts', 'adapters/teams/teams-turn.ts', 'workers/chat.ts', 'adapters/api/queue-chat-backend.ts']) {
+      expect(readFileSync(path.join(REPO_ROOT, f), 'utf8'), f).toContain('admitQuestion(');
+    }
+  });
+});
