@@ -2,6 +2,8 @@
 // requests against the service as a child process (Slack on /slack/events, Teams on /api/messages
 // against a local Bot Framework with its own JWKS), repeated many times. Each request must get
 // its expected status, the process must stay up, and its resident memory must stay bounded.
+// CHAOS_BAD_INPUT_ROUNDS (default 200) sets the repetitions; CHAOS_BAD_INPUT_SKIP=Teams,NUL leaves
+// out the cases whose names start so (to see which part of the corpus memory growth comes from).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -56,9 +58,8 @@ function signedPost(url: string, body: string | Buffer, contentType: string, ske
         resolve(status());
       }
     });
-    const t0 = Date.now();
-    sock.on('error', (e) => { if (!status() && process.env.CHAOS_DEBUG) console.error('DEBUG', buf.length, Date.now() - t0, e.message, JSON.stringify(got.slice(0, 80))); resolve(status()); });
-    sock.on('close', () => { if (!status() && process.env.CHAOS_DEBUG) console.error('DEBUG close', buf.length, Date.now() - t0, JSON.stringify(got.slice(0, 80))); resolve(status()); });
+    sock.on('error', () => resolve(status()));
+    sock.on('close', () => resolve(status()));
   });
 }
 
@@ -129,6 +130,10 @@ export async function badInputScenario(): Promise<void> {
       { name: 'Teams: wrong serviceurl', expect: 401, token: () => bf.token({ serviceurl: 'https://evil.example/' }) },
       { name: 'Teams: valid activity (control)', expect: 200, token: () => bf.token() },
     ];
+    const skip = process.env.CHAOS_BAD_INPUT_SKIP?.split(',') ?? [];
+    const keep = (k: { name: string }) => !skip.some((p) => k.name.startsWith(p));
+    slackCases.splice(0, slackCases.length, ...slackCases.filter(keep));
+    teamsCases.splice(0, teamsCases.length, ...teamsCases.filter(keep));
     const wrong = new Map<string, string[]>();
     const note = (name: string, want: number, got: number) => {
       if (got === want) return;
@@ -148,9 +153,11 @@ export async function badInputScenario(): Promise<void> {
 
     await round();
     const rssBefore = vmRssMb(child.proc.pid!);
+    const trajectory: number[] = [];
     for (let i = 1; i < ROUNDS; i++) {
       await round();
       if (child.proc.exitCode !== null) break;
+      if (i % Math.max(1, Math.floor(ROUNDS / 8)) === 0) trajectory.push(vmRssMb(child.proc.pid!));
     }
     const rssAfter = vmRssMb(child.proc.pid!);
     const health = (await fetch(`http://127.0.0.1:${env.port}/healthz`).catch(() => null))?.status ?? 0;
@@ -165,7 +172,7 @@ export async function badInputScenario(): Promise<void> {
     const wrongText = wrong.size ? `; WRONG STATUS: ${[...wrong].map(([n, s]) => `${n} → ${[...new Set(s)].join('/')} ×${s.length}`).join('; ')}` : '';
     report(`bad-input corpus × ${ROUNDS}`, ok,
       `${requests} requests (${slackCases.length} Slack + ${teamsCases.length} Teams per round), wrong statuses ${[...wrong.values()].flat().length}; /healthz ${health}; ` +
-      `VmRSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB (growth ${growth.toFixed(1)} MB, bound ${RSS_GROWTH_BOUND_MB}); ` +
+      `VmRSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB (growth ${growth.toFixed(1)} MB, bound ${RSS_GROWTH_BOUND_MB}; on the way ${trajectory.map((x) => x.toFixed(0)).join(' ')}); ` +
       `NUL mentions answered ${replies.answered}/${nulThreads.length} (lost ${replies.lost}, duplicated ${replies.duplicated}), stored without NUL ${nulStripped ? 'yes' : 'NO'} (${stored.length} rows); ` +
       `Teams control posts ${teamsAnswered}${wrongText}`);
   } finally {
