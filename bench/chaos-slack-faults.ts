@@ -45,8 +45,10 @@ async function post500Scenario(): Promise<void> {
     const byMethod = [...perMethod].map(([m, n]) => `${m} ${n}`).join(', ');
     const posts = c.fake.calls.filter((x) => x.method === 'chat.postMessage' || x.method === 'chat.postMessage#500').length;
     const fails = failureReplies(c.fake, new Set(evs.map((e) => e.ts)));
+    // The retried delivery's look-up of its own reply by metadata (conversations.replies with metadata).
+    const lookups = c.fake.callsTo('conversations.replies').filter((x) => x.params.include_all_metadata).length;
     report(`${N} mentions, 20 % of posts 500 after store`, r.lost === 0 && r.duplicated === 0 && still === 0 && stf.length > 0,
-      `replies ${r.answered}/${N}, lost ${r.lost}, duplicated ${r.duplicated}, failure replies ${fails}; stored-then-500 ${stf.length} (${byMethod}) of ${posts} postMessage + ${c.fake.callsTo('chat.update').length + c.fake.callsTo('chat.update#500').length} update calls`);
+      `replies ${r.answered}/${N}, lost ${r.lost}, duplicated ${r.duplicated}, failure replies ${fails}; stored-then-500 ${stf.length} (${byMethod}) of ${posts} postMessage + ${c.fake.callsTo('chat.update').length + c.fake.callsTo('chat.update#500').length} update calls; look-ups by metadata ${lookups}`);
   } finally {
     await tearDown(c, child);
   }
