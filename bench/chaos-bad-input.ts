@@ -83,7 +83,7 @@ function storedNulQuestions(databaseUrl: string): string[] {
  * what is left to grow is per-request state: a leak of 30 kB per request would exceed 100 MB over
  * the default 200 rounds × 18 requests, and a guard that buffered the 10 MB bodies instead of
  * answering 413 on the declared length would get the bodies sent (no early answer) and hold up to
- * 2 GB. Garbage V8 has not collected yet is the noise: in our runs RSS rose by up to ~45 MB and
+ * 2 GB. Garbage V8 has not collected yet is the noise: in our runs RSS rose by up to ~70 MB and
  * fell back when the old generation was collected.
  */
 export async function badInputScenario(): Promise<void> {
