@@ -24,6 +24,15 @@ describe('deploy/docker-compose.yml', () => {
     expect(svc('redis').command).toEqual(expect.arrayContaining(['--maxmemory-policy', 'noeviction']));
   });
 
+  it('Redis persists every write before answering it (AOF, appendfsync always), on a volume (README: Guarantees)', () => {
+    const r = svc('redis');
+    const flag = (name: string) => r.command[r.command.indexOf(name) + 1];
+    expect(r.command[0]).toBe('redis-server');
+    expect(flag('--appendonly')).toBe('yes');
+    expect(flag('--appendfsync')).toBe('always');
+    expect(r.volumes.some((v: string) => v.endsWith(':/data'))).toBe(true);
+  });
+
   it('every long-running service has a health check, and the app waits for healthy Redis and PostgreSQL', () => {
     for (const name of ['redis', 'postgres', 'adapters', 'worker']) {
       expect(svc(name).healthcheck?.test, name).toBeDefined();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
@@ -142,6 +143,19 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
       expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
       expect(find(objs, 'Deployment', name).spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
     }
+  });
+
+  it('Redis: none in the manifests, or one that runs with AOF and appendfsync always; configmap.yaml tells how to configure the external one', () => {
+    for (const o of objs) {
+      const containers = ((o as { spec?: any }).spec?.template?.spec?.containers ?? []) as Array<{ image?: string; command?: string[]; args?: string[] }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- asserted below
+      for (const c of containers.filter((x) => /(^|\/)redis[:@]|^redis$/.test(x.image ?? ''))) {
+        const argv = [...(c.command ?? []), ...(c.args ?? [])].join(' ');
+        expect(argv, `${o.kind}/${o.metadata.name}`).toMatch(/--appendonly yes/);
+        expect(argv, `${o.kind}/${o.metadata.name}`).toMatch(/--appendfsync always/);
+      }
+    }
+    const note = readFileSync(path.join(K8S, 'base/configmap.yaml'), 'utf8');
+    expect(note).toMatch(/^#.*--appendonly yes --appendfsync always/m);
   });
 
   it('KEDA scales the workers on the inference queue, per LLAMA_SEQUENCES, with its Redis address from the Secret', () => {
