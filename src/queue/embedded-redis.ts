@@ -101,7 +101,7 @@ async function startServer(dir: string, bin: string, timeoutMs: number): Promise
   await writeFile(conf, [
     '# Written by r1-chatops for its embedded Redis; rewritten at every start.',
     'bind 127.0.0.1', `port ${port}`, 'protected-mode yes', `requirepass ${password}`,
-    `dir ${JSON.stringify(dir)}`, 'appendonly yes', 'save ""', 'daemonize no',
+    `dir ${JSON.stringify(dir)}`, 'appendonly yes', 'appendfsync always', 'save ""', 'daemonize no',
     `logfile ${JSON.stringify(path.join(dir, 'redis.log'))}`, 'maxmemory-policy noeviction', '',
   ].join('\n'), { mode: 0o600 });
   // Detached: it outlives this process while another process on the same DATA_DIR still uses it.
