@@ -1,17 +1,9 @@
+import { mulberry32 } from '../test/support/seeded-random.js';
 import type { Db } from '../src/index.js';
 import { ensureScope, ensureVectorIndex, hasPgvector, refreshScopeStats } from '../src/index.js';
 
 /** Deterministic PRNG (mulberry32): the same corpus and queries in every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ter', 'van', 'dor', 'pel', 'sun', 'rix', 'ba', 'com', 'pre', 'tor', 'ven', 'gal', 'nis', 'fer', 'lux', 'mor', 'tas'];
 
