@@ -3,6 +3,7 @@
 // sessions through Redis) it only talks to that service; alone, it runs the console's workers and
 // an inference worker in this process. Each run is its own conversation.
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,6 +98,14 @@ try {
 } catch (e) {
   if (e instanceof DatabaseUnavailableError) await fail(`database error: ${cfg.DATABASE_URL ? 'DATABASE_URL: ' : ''}${e.message}`);
   throw e;
+}
+// Admission refuses while Redis is still connecting (a surface must not hold a question in a queue
+// that may never send it). Talking to a service, nothing else here waited for the connection.
+if (rt.redis.status !== 'ready') {
+  const bound = new AbortController();
+  const timer = setTimeout(() => bound.abort(), 10_000);
+  await once(rt.redis, 'ready', { signal: bound.signal }).catch(() => undefined); // past the bound, admission says what is wrong
+  clearTimeout(timer);
 }
 const platform = createConsolePlatform(rt.redis, cfg.QUEUE_PREFIX);
 if (!remote) {
