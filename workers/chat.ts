@@ -34,7 +34,7 @@ const USAGE = `usage: npm run chat [-- --help]
 
 const HELP = `commands:
   /new                      start a new conversation
-  /kb list|attach|detach …  knowledge scopes of the console channel (admins)
+  /kb list | attach <scope> | detach <scope>   knowledge scopes of the console channel
   /diagnose <asset> <code or symptom…>   equipment fault diagnosis
   /help                     this list
   /quit or exit             leave`;
