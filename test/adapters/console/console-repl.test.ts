@@ -1,34 +1,61 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createPgliteDb, listConversation } from '../../../src/index.js';
-import { spawnService, until } from '../../support/child-service.js';
-import { hasTestModel, TEST_MODEL_PATH } from '../../support/shared-assets.js';
-import { TEST_REDIS_URL, uniqueId } from '../../support/test-config.js';
+import { createPgliteDb, listConversation, MODEL_ONLY_NOTE } from '../../../src/index.js';
+import { consoleEnv, runEntry, shown, spawnConsole } from '../../support/console-chat.js';
+import { hasTestModel } from '../../support/shared-assets.js';
 
-describe.skipIf(!hasTestModel)('npm run chat (console adapter)', () => {
-  it('answers through the queue and the worker, and keeps the thread as context', async () => {
-    const dataDir = `/tmp/${uniqueId('r1con')}`;
-    const c = spawnService({
-      REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: uniqueId('r1con'), DATA_DIR: dataDir, MODEL_PATH: TEST_MODEL_PATH,
-      LLAMA_THREADS: '1', LLAMA_SEQUENCES: '1', LLAMA_CONTEXT_SIZE: '1024', LLAMA_GPU: 'false', LLAMA_TEMPERATURE: '0', LLAMA_MAX_TOKENS: '24', LOG_LEVEL: 'silent',
-    }, 'workers/chat.ts', 'pipe');
-    await until(async () => c.output().includes('r1 console'), 60_000, 'the REPL banner');
-    c.proc.stdin!.write('Once upon a time there was a pump\n');
-    await until(async () => (c.output().match(/\nr1> /g) ?? []).length >= 1, 60_000, 'the first answer');
-    c.proc.stdin!.write('what happened next?\n');
-    c.proc.stdin!.end(); // the REPL exits once the pending answer is printed
+describe('npm run chat --help', () => {
+  it('prints the usage and exits 0 without connecting to anything', async () => {
+    // An unreachable Redis: --help must not need it.
+    const r = await runEntry({ REDIS_URL: 'redis://127.0.0.1:1' }, 'workers/chat.ts', ['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage: npm run chat/);
+    for (const s of ['/diagnose', '/kb', '/quit', '--platform console --team local --channel console', 'DATA_DIR/logs/console.log']) expect(r.stdout).toContain(s);
+    expect(r.stderr).toBe('');
+  }, 30_000);
+});
+
+describe.skipIf(!hasTestModel)('npm run chat (console adapter), piped stdin', () => {
+  it('answers each piped question in order, prints only the answers (logs in DATA_DIR/logs), handles /help, unknown commands and exit, and exits 0 at exit', async () => {
+    const env = consoleEnv();
+    const c = spawnConsole(env);
+    const q1 = 'Once upon a time there was a pump';
+    const q2 = 'what happened next?';
+    // Everything at once: the lines are handled one at a time, in order; `exit` ends the run before the last line.
+    c.type('/help', '/frobnicate now', q1, '', q2, 'exit', 'this line is never asked');
+    c.proc.stdin!.end();
     expect(await c.exited).toBe(0);
-    expect((c.output().match(/\nr1> \S/g) ?? []).length).toBeGreaterThanOrEqual(2);
+
     // Both turns are in the message log under one console thread (the history source for console follow-ups).
-    const db = await createPgliteDb({ dataDir: `${dataDir}/pglite` });
-    const thread = /Thread ([0-9a-f-]{36})/.exec(c.output())![1]!;
+    const db = await createPgliteDb({ dataDir: `${env.DATA_DIR}/pglite` });
+    const thread = /Thread ([0-9a-f-]{36})/.exec(c.stdout())![1]!;
     const rows = await listConversation(db, { platform: 'console', tenant: 'local', channel: 'console', thread });
     await db.close();
-    expect(rows.map((r) => r.question)).toEqual(['Once upon a time there was a pump', 'what happened next?']);
-    expect(rows.every((r) => r.status === 'delivered')).toBe(true);
-    // Live answers (the default): each answer streamed into the terminal and was printed exactly once.
-    for (const r of rows) {
-      const shown = `r1> ${r.answer!.replace(/\n/g, '\nr1> ')}\n`;
-      expect(c.output().split(shown).length - 1).toBe(1);
-    }
+    expect(rows.map((r) => r.question)).toEqual([q1, q2]);
+    expect(rows.every((r) => r.status === 'delivered' && r.answer)).toBe(true);
+
+    // stdout is exactly: the banner, the command list, the hint, then each answer (streamed live,
+    // then completed) with the model-only note under it. No prompts, no log lines, nothing twice.
+    const note = shown(`_${MODEL_ONLY_NOTE}_`);
+    // "(thinking…)" shows when the live display catches R1 before its first answer token: timing, not content.
+    const stdout = c.stdout().replaceAll('(thinking…)\n', '');
+    const help = stdout.slice(stdout.indexOf('commands:\n'), stdout.indexOf('(unknown command'));
+    expect(help).toMatch(/^commands:\n(  .*\n)+$/);
+    expect(help).toContain('/diagnose <asset>');
+    expect(stdout).toBe([
+      '(starting a local inference worker…)\n',
+      `r1 console — answering in this process; ask a question, /help for commands. Thread ${thread}\n`,
+      help,
+      '(unknown command /frobnicate; /help lists them)\n',
+      ...rows.map((r) => `\n${shown(r.answer!)}${note}`),
+    ].join(''));
+    expect(stdout).not.toMatch(/^\{/m);
+    expect(c.stderr()).toBe('');
+
+    // The log file has the run (message text only at debug: LOG_LEVEL is info here).
+    const logged = readFileSync(`${env.DATA_DIR}/logs/console.log`, 'utf8');
+    expect(logged).toContain('"msg":"question enqueued"');
+    expect(logged).toContain('"msg":"reply delivered"');
+    expect(logged).not.toContain(q1);
   }, 120_000);
 });
