@@ -154,13 +154,27 @@ const follow = (s: string) => {
     if (!signal.aborted) log.warn({ err: e.message }, 'console stream read failed');
   });
 };
+/** How often a console talking to a running service checks that the service is still there. */
+const SERVICE_CHECK_MS = 5000;
+const SERVICE_GONE_TEXT = 'The service answering this console stopped (no worker serves console questions any more); start it again, or run `npm run chat` alone.';
+
 const next = () => new Promise<ConsoleMessage>((resolve) => {
   const m = inbox.shift();
   if (m) return resolve(m);
+  let watchdog: NodeJS.Timeout | undefined;
   waiting = (msg) => {
     waiting = null;
+    clearInterval(watchdog);
     resolve(msg);
   };
+  // Talking to another process: if it goes away, say so instead of waiting forever.
+  if (remote) {
+    watchdog = setInterval(() => {
+      void rt.queues.intakeFor('console').getWorkers().then((ws) => {
+        if (ws.length === 0 && waiting) waiting({ kind: 'notice', text: SERVICE_GONE_TEXT });
+      }, () => undefined);
+    }, SERVICE_CHECK_MS);
+  }
 });
 follow(session);
 
