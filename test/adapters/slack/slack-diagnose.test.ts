@@ -68,12 +68,12 @@ describe.skipIf(!hasTestModel)('/diagnose in Slack, end to end (signed HTTP, rea
     expect(ackMs).toBeLessThan(3000); // Slack's hard limit for a slash command response
 
     const root = await fake.waitFor((c) => c.method === 'chat.postMessage' && c.params.channel === 'C42' && c.params.thread_ts === undefined && String(c.params.text).startsWith('🔧 Diagnosis for P-101'), 120_000);
-    expect(root.params.text).toBe('🔧 Diagnosis for P-101 (Feed-water pump, Line A / Hall 2): E-214 — High vibration (alarm) · high vibration after restart — requested by <@U123>');
+    expect(root.params.text).toBe('🔧 Diagnosis for P-101 (Feed-water pump, Line A / Hall 2): E-214 — High vibration (🟠 alarm) · high vibration after restart — requested by <@U123>');
     const rootTs = fake.messages.find((m) => m.channel === 'C42' && m.thread_ts === undefined && m.text === root.params.text)!.ts;
     const result = await fake.waitFor((c) => c.method === 'chat.postMessage' && c.params.thread_ts === rootTs, 120_000);
     const blocks = blocksOf(result);
     const texts = blocks.map(blockText);
-    expect(texts[0]).toMatch(/^\*P-101\* Feed-water pump · model CP-200 · Line A \/ Hall 2\n\*Fault:\* E-214 — High vibration \(alarm\)/);
+    expect(texts[0]).toMatch(/^\*P-101\* Feed-water pump · model CP-200 · Line A \/ Hall 2\n\*Fault:\* E-214 — High vibration \(🟠 alarm\)/);
     const at = (re: RegExp) => texts.findIndex((t) => re.test(t));
     const [safety, causes, checks, escalate, sources] = [/Safety first/, /^\*Probable causes\*\n1\. /, /^\*Checks, in order\*\n1\. /, /\*Escalate:\*/, /^\*Sources\*\n\[1\]/].map(at);
     expect(causes).toBeGreaterThan(0);

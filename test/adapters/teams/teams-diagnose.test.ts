@@ -45,7 +45,7 @@ describe.skipIf(!hasTestModel)('Teams: `@R1 diagnose …` through the shared han
     const [reply] = await bf.waitForMessages(chain, 1, 120_000);
     const card = (reply!.body!.attachments as Array<{ content: Card }>)[0]!.content;
     expect(adaptiveCardIssues(card)).toEqual([]);
-    expect(card.body[0]!.text).toBe('🔧 Diagnosis for P-101 (Feed-water pump, Line A / Hall 2): E-214 — High vibration (alarm) · high vibration after restart');
+    expect(card.body[0]!.text).toBe('🔧 Diagnosis for P-101 (Feed-water pump, Line A / Hall 2): E-214 — High vibration (🟠 alarm) · high vibration after restart');
     const submit = card.actions!.find((x) => x.title === 'Not resolved — escalate')!;
     expect(submit.data).toMatchObject({ r1: 'diagnosis', action: 'escalate' });
     const id = String(submit.data.diagnosisId);
