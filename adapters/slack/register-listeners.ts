@@ -12,12 +12,12 @@ export function registerSlackListeners(app: App, rt: Runtime, platform: ChatPlat
   app.event('app_mention', async ({ event, context, body }) => {
     const ev = event as unknown as SlackMessageEvent;
     if (isIgnorableMessage(ev, context.botUserId)) return;
-    await admitQuestion(rt, platform, slackEventToQuestion(ev, body.team_id ?? context.teamId ?? 'unknown', context.botUserId, context.botId));
+    await admitQuestion(rt, platform, slackEventToQuestion(ev, body.team_id ?? context.teamId ?? 'unknown', context.botUserId, context.botId), { kind: 'app_mention' });
   });
 
   app.message(async ({ message, context, body }) => {
     const ev = message as unknown as SlackMessageEvent;
     if (ev.channel_type !== 'im' || isIgnorableMessage(ev, context.botUserId)) return;
-    await admitQuestion(rt, platform, slackEventToQuestion(ev, (body as { team_id?: string }).team_id ?? context.teamId ?? 'unknown', context.botUserId, context.botId));
+    await admitQuestion(rt, platform, slackEventToQuestion(ev, (body as { team_id?: string }).team_id ?? context.teamId ?? 'unknown', context.botUserId, context.botId), { kind: 'message_im' });
   });
 }

@@ -63,7 +63,7 @@ export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext, platform: C
     await ctx.sendActivity(res.text);
     return;
   }
-  await admitQuestion(rt, platform, question);
+  await admitQuestion(rt, platform, question, { kind: type ?? 'message' });
 }
 
 /**

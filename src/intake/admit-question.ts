@@ -17,6 +17,11 @@ export type AdmitResult =
   /** Over the platform's admission-time rate limit (`limitsAtAdmission`); nothing was queued. */
   | { kind: 'rejected'; reason: 'rate_limited'; text: string; retryAfterS: number };
 
+export interface AdmitOptions {
+  /** The platform's name for the event, as a metrics label (`app_mention`, `message_im`, `personal`…). Defaults to `question`. */
+  kind?: string;
+}
+
 /** Intake jobs are cheap to retry (every step is idempotent); a few attempts ride out a short outage. */
 const INTAKE_ATTEMPTS = 8;
 
@@ -31,10 +36,10 @@ const INTAKE_ATTEMPTS = 8;
  * retries. Everything slow (rate limits, 👀, history, live answers, inference enqueue) happens after
  * the acknowledgement, in `processIntake`.
  */
-export async function admitQuestion(rt: IntakeRuntime, platform: ChatPlatform, input: QuestionInput): Promise<AdmitResult> {
+export async function admitQuestion(rt: IntakeRuntime, platform: ChatPlatform, input: QuestionInput, opts: AdmitOptions = {}): Promise<AdmitResult> {
   const t0 = performance.now();
   const { cfg, metrics } = rt;
-  const kind = 'question';
+  const kind = opts.kind ?? (input.command ? `${input.command.name}_command` : 'question');
   metrics.eventsReceived.inc({ platform: platform.platform, kind });
   const text = sanitizeText(input.text).trim();
   const texts = { ...DEFAULT_INTAKE_TEXTS, ...platform.texts };
@@ -53,7 +58,7 @@ export async function admitQuestion(rt: IntakeRuntime, platform: ChatPlatform, i
   if (text.length > cfg.QUESTION_MAX_CHARS) return reject('too_long', texts.tooLong(cfg.QUESTION_MAX_CHARS));
 
   // A dead Redis would hold the command in ioredis' offline queue; fail fast so the platform retries.
-  if (rt.redis.status !== 'ready') throw unavailable(rt, platform, `redis is ${rt.redis.status}`);
+  if (rt.redis.status !== 'ready') throw unavailable(rt, platform, kind, `redis is ${rt.redis.status}`);
   if (platform.limitsAtAdmission) {
     const rl = await checkRateLimit(rt.redis, cfg.QUEUE_PREFIX, job.key, job.user.id, platform.limitsAtAdmission);
     if (!rl.ok) {
@@ -91,14 +96,14 @@ export async function admitQuestion(rt: IntakeRuntime, platform: ChatPlatform, i
     metrics.eventsAcked.inc({ platform: platform.platform, kind, outcome: duplicate ? 'duplicate' : 'enqueued' });
     return { kind: 'accepted', jobId, duplicate };
   } catch (e) {
-    throw unavailable(rt, platform, (e as Error).message, e);
+    throw unavailable(rt, platform, kind, (e as Error).message, e);
   } finally {
     clearTimeout(timer);
   }
 }
 
-function unavailable(rt: IntakeRuntime, platform: ChatPlatform, why: string, cause?: unknown): IntakeUnavailableError {
-  rt.metrics.eventsAcked.inc({ platform: platform.platform, kind: 'question', outcome: 'unavailable' });
+function unavailable(rt: IntakeRuntime, platform: ChatPlatform, kind: string, why: string, cause?: unknown): IntakeUnavailableError {
+  rt.metrics.eventsAcked.inc({ platform: platform.platform, kind, outcome: 'unavailable' });
   return new IntakeUnavailableError(`question not queued: ${why}`, { cause });
 }
 

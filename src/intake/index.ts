@@ -1,5 +1,5 @@
 export { admitQuestion, notifyInBackground } from './admit-question.js';
-export type { AdmitResult, IntakeRuntime } from './admit-question.js';
+export type { AdmitOptions, AdmitResult, IntakeRuntime } from './admit-question.js';
 export { processIntake } from './process-intake.js';
 export type { IntakeOutcome } from './process-intake.js';
 export { DEFAULT_INTAKE_TEXTS } from './chat-platform.js';
