@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { deliveryQueueName, PlatformRateLimitError, processDelivery, rescheduleOnRateLimit, settleLive, type ReplySink, type Runtime } from '../src/index.js';
-import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
+import { closeWorker, onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 
 /**
  * Consumes one platform's delivery queue and posts replies through that platform's sink. A platform
@@ -30,6 +30,6 @@ export async function startDeliveryWorker<S extends object>(rt: Runtime, sink: R
   );
   worker.on('error', onWorkerError(rt, 'delivery worker'));
   await readyUnlessRedisDown(rt, worker);
-  rt.onClose(() => worker.close());
+  rt.onClose(() => closeWorker(rt, worker));
   return worker;
 }

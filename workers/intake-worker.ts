@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
+import { closeWorker, onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 import { intakeQueueName, notifyInBackground, processIntake, rescheduleOnRateLimit, type ChatPlatform, type IntakeJob, type Runtime } from '../src/index.js';
 
 /** Told to the asker when an admitted question could not be prepared after every attempt. */
@@ -35,6 +35,6 @@ export async function startIntakeWorker(rt: Runtime, platform: ChatPlatform): Pr
   );
   worker.on('error', onWorkerError(rt, 'intake worker'));
   await readyUnlessRedisDown(rt, worker);
-  rt.onClose(() => worker.close());
+  rt.onClose(() => closeWorker(rt, worker));
   return worker;
 }

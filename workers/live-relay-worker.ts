@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
   liveQueueName, liveRelayJobSchema, liveStateStore, rescheduleOnRateLimit, runLiveRelay, type LiveSurfaceFactory, type Platform, type Runtime,
 } from '../src/index.js';
-import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
+import { closeWorker, onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 
 /**
  * Consumes one platform's live-relay queue: each job follows one answer's events and shows them.
@@ -42,7 +42,7 @@ export async function startLiveRelayWorker<S extends object>(rt: Runtime, platfo
   worker.on('error', onWorkerError(rt, 'live relay worker'));
   await readyUnlessRedisDown(rt, worker);
   rt.onClose(async () => {
-    const closed = worker.close();
+    const closed = closeWorker(rt, worker);
     for (const ac of running) ac.abort();
     await closed;
   });

@@ -29,3 +29,16 @@ export async function readyUnlessRedisDown(rt: Runtime, worker: { waitUntilReady
     rt.redis.off('error', onError!);
   }
 }
+
+/**
+ * Closes a BullMQ worker on shutdown. With Redis down, a graceful close waits on commands that can
+ * never run (and held every later shutdown step): the worker is then closed without waiting, and
+ * its jobs, if any, are picked up again through their lapsed locks once Redis is back.
+ */
+export async function closeWorker(rt: Runtime, worker: { close(force?: boolean): Promise<void>; disconnect(): Promise<void> }): Promise<void> {
+  if (!rt.redisUnavailable()) return worker.close();
+  // Neither a forced close nor a disconnect settles while ioredis is still reconnecting: bounded,
+  // and not awaited past that (the process is shutting down; the sockets go with it).
+  const gone = Promise.allSettled([worker.close(true), worker.disconnect()]);
+  await Promise.race([gone, new Promise((r) => setTimeout(r, 1000).unref())]);
+}
