@@ -15,8 +15,11 @@ describe('process safety net: one JSON line, then keep serving or exit for the s
     const { code, lines, parsed } = await run('rejection');
     expect(code).toBe(0);
     expect(lines).toHaveLength(2); // every line parsed as JSON above: no raw stack dump
-    expect(parsed[0]).toMatchObject({ level: 50, msg: 'unhandled promise rejection (process keeps serving)', err: { type: 'Error', message: 'boom' } });
-    expect(parsed[1]).toEqual({ alive: true });
+    // The logger's stream and the child's own write may interleave either way under load.
+    const logged = parsed.filter((p) => p.level !== undefined);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 50, msg: 'unhandled promise rejection (process keeps serving)', err: { type: 'Error', message: 'boom' } });
+    expect(parsed.filter((p) => p.alive === true)).toHaveLength(1);
   }, 30_000);
 
   it('an uncaught exception is one JSON fatal line, then exit 1', async () => {
