@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import {
   bearerAuthenticatorFromConfig, envVars, HttpServer, collectGpuUtilization, collectMemoryFragmentation, collectQueueDepth, collectVram, createRuntime,
-  type Config, type InferenceEngine, type LlamaEmbedder, type Runtime,
+  type Config, type InferenceEngine, type Runtime,
 } from '../src/index.js';
 import type { CreateRuntimeOptions } from '../src/runtime/index.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
@@ -9,7 +9,7 @@ import { createTeamsAdapter, type TeamsAdapter } from '../adapters/teams/index.j
 import { startPlatformWorkers } from './platform-workers.js';
 import { createConsolePlatform } from '../adapters/console/console-platform.js';
 import {
-  ApiUnavailableError, apiModelId, createApiPlatform, createLlamaEmbeddingsBackend, createQueueChatBackend, registerApiRoutes, type ApiEmbeddingsBackend,
+  apiModelId, createApiPlatform, createLlamaEmbeddingsBackend, createQueueChatBackend, registerApiRoutes,
 } from '../adapters/api/index.js';
 
 
@@ -45,19 +45,6 @@ function firstRedisOutcome(rt: Runtime, ms: number): Promise<void> {
     const timer = setTimeout(done, ms);
     rt.redis.once('ready', done).once('error', done);
   });
-}
-
-/** `/v1/embeddings` on the worker's embedding model, once the worker has loaded it (503 before). */
-function lazyEmbeddings(modelPath: string, embedder: () => LlamaEmbedder | undefined): ApiEmbeddingsBackend {
-  const model = createLlamaEmbeddingsBackend({ embed: async () => [], countTokens: () => 0 }, modelPath).model;
-  return {
-    model,
-    async embed(inputs, client, signal) {
-      const e = embedder();
-      if (!e) throw new ApiUnavailableError('The embedding model is still loading; retry shortly.', 5);
-      return createLlamaEmbeddingsBackend(e, modelPath).embed(inputs, client, signal);
-    },
-  };
 }
 
 /** Logged when no platform is configured: how to talk to the bot anyway, and how to add Slack or Teams. */
@@ -134,7 +121,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       await registerApiRoutes(http.app, {
         auth, chat: createQueueChatBackend(rt, api), modelId: apiModelId(cfg), questionMaxChars: cfg.QUESTION_MAX_CHARS, log: rt.log,
         // Embeddings run on the worker's embedding model, so only where this process is a worker too.
-        embeddings: cfg.EMBEDDING_MODEL_PATH && worker ? lazyEmbeddings(cfg.EMBEDDING_MODEL_PATH, () => loaded?.embedder) : undefined,
+        embeddings: cfg.EMBEDDING_MODEL_PATH && worker ? createLlamaEmbeddingsBackend(() => loaded?.embedder, cfg.EMBEDDING_MODEL_PATH) : undefined,
       });
       service.api = true;
     }
