@@ -4,6 +4,7 @@ import { withCoreErrors } from './slack-errors.js';
 import { deliverDiagnosis, findExistingDiagnosis } from './diagnosis/deliver-diagnosis.js';
 import { splitMessage } from '../shared/split-message.js';
 import { knowledgeBlocks } from './knowledge-blocks.js';
+import { imageBlocks } from './image-blocks.js';
 import { partsAlongSegments } from '../shared/segment-parts.js';
 import { isSlackLiveState, type SlackLiveState } from './live/slack-live-state.js';
 
@@ -51,8 +52,9 @@ export class SlackReplySink implements ReplySink<SlackLiveState> {
       const msg = {
         channel,
         text,
-        // Sources (or the model-only / nothing-found note) go under the last part.
-        blocks: [{ type: 'markdown', text }, ...(i === parts.length - 1 ? knowledgeBlocks(r) : [])],
+        // What was read from attached images (with Diagnose buttons), then the sources (or the
+        // model-only / nothing-found note), go under the last part.
+        blocks: [{ type: 'markdown', text }, ...(i === parts.length - 1 ? [...imageBlocks(r), ...knowledgeBlocks(r)] : [])],
         metadata: { event_type: METADATA_EVENT, event_payload: { message_id: r.messageId, part: i, parts: parts.length } },
       };
       const existing = targets[i] ?? posted.get(i);

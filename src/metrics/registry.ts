@@ -54,6 +54,8 @@ export function createMetrics() {
     retrievals: new Counter({ name: 'r1_retrievals_total', help: 'Chat answers by knowledge outcome (cited, no_match, model_only)', labelNames: ['outcome'] as const, ...r }),
     retrievalSeconds: new Histogram({ name: 'r1_retrieval_seconds', help: 'Time to find the knowledge for a question (bindings, full-text, vectors, web)', buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 3, 10], ...r }),
     diagnoses: new Counter({ name: 'r1_diagnoses_total', help: 'Diagnoses generated, by outcome (answered, failed)', labelNames: ['outcome'] as const, ...r }),
+    ocrImages: new Counter({ name: 'r1_ocr_images_total', help: 'Images attached to questions, by what became of them (read, unreadable)', labelNames: ['outcome'] as const, ...r }),
+    ocrSeconds: new Histogram({ name: 'r1_ocr_seconds', help: 'Time to prepare and read one image (sharp + tesseract)', buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60], ...r }),
     diagnosisActions: new Counter({ name: 'r1_diagnosis_actions_total', help: 'Diagnosis buttons pressed (resolved, escalated, up, down)', labelNames: ['action'] as const, ...r }),
   };
 }
