@@ -10,8 +10,8 @@ export {
   JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, intakeQueueName, JOB_INTAKE,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
-export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan } from './engine/index.js';
-export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, Engine, EngineKind, ModelIdentity } from './engine/index.js';
+export { InferenceEngine, OpenAiEngine, ThinkTagStream, isEngineFailure, retryAfterMsOf, splitThought, stripThinkTags, fileSha256, fallbackPlan } from './engine/index.js';
+export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, Engine, EngineHealth, EngineKind, EngineState, ModelIdentity, OpenAiEngineOptions, EngineErrorKind } from './engine/index.js';
 export { buildPrompt, DEFAULT_SYSTEM_PROMPT, historyFromLog } from './prompts/index.js';
 export type { ChatTurn, BuiltPrompt } from './prompts/index.js';
 export {
@@ -28,8 +28,8 @@ export type { RateLimitedLog } from './log/rate-limited-log.js';
 export { sanitizeText, needsSanitizing } from './text/index.js';
 export { admitQuestion, processIntake, notifyInBackground, DEFAULT_INTAKE_TEXTS, questionSchema, intakeJobSchema } from './intake/index.js';
 export type { AdmitResult, IntakeRuntime, IntakeOutcome, ChatPlatform, IntakeTexts, NoticeInfo, Question, QuestionInput, IntakeJob } from './intake/index.js';
-export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError, RedisUnavailableError, PlatformRateLimitError } from './errors.js';
-export { createRedis, isRedisConnectionError, QueueSet, resolveRedis, REDIS_INSTALL_HINT, rescheduleOnRateLimit, isDelayedError } from './queue/index.js';
+export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError, RedisUnavailableError, PlatformRateLimitError, EngineUnavailableError, EngineRateLimitError, EngineRequestError } from './errors.js';
+export { createRedis, isRedisConnectionError, QueueSet, resolveRedis, REDIS_INSTALL_HINT, rescheduleOnRateLimit, retryLaterMs, isDelayedError } from './queue/index.js';
 export type { RedisEndpoint, ResolveRedisOptions } from './queue/index.js';
 export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';
 export type { ReplySink, OutgoingReply, ReplyRef, DeliveryDeps } from './delivery/index.js';

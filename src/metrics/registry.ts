@@ -53,6 +53,9 @@ export function createMetrics() {
     errors: new Counter({ name: 'r1_errors_total', help: 'Errors by kind', labelNames: ['kind'] as const, ...r }),
     retrievals: new Counter({ name: 'r1_retrievals_total', help: 'Chat answers by knowledge outcome (cited, no_match, model_only)', labelNames: ['outcome'] as const, ...r }),
     retrievalSeconds: new Histogram({ name: 'r1_retrieval_seconds', help: 'Time to find the knowledge for a question (bindings, full-text, vectors, web)', buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 3, 10], ...r }),
+    engineErrors: new Counter({ name: 'r1_engine_errors_total', help: 'Failed requests to a remote engine (ENGINE=openai), by kind: connection, timeout, server, stream, rate_limited, refused', labelNames: ['kind'] as const, ...r }),
+    engineBreakerState: new Gauge({ name: 'r1_engine_breaker_state', help: 'Remote engine circuit breaker: 0 closed (up), 1 half-open (probing), 2 open (down; jobs wait in the queue)', ...r }),
+    engineRequestsInFlight: new Gauge({ name: 'r1_engine_requests_in_flight', help: 'Requests in flight to the engine (the remote engine batches them continuously)', ...r }),
     diagnoses: new Counter({ name: 'r1_diagnoses_total', help: 'Diagnoses generated, by outcome (answered, failed)', labelNames: ['outcome'] as const, ...r }),
     diagnosisActions: new Counter({ name: 'r1_diagnosis_actions_total', help: 'Diagnosis buttons pressed (resolved, escalated, up, down)', labelNames: ['action'] as const, ...r }),
   };
