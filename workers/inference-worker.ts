@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  CancelRegistry, InferenceEngine, type LlamaEmbedder, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
+  CancelRegistry, InferenceEngine, type LlamaEmbedder, watchAdapters, readLoraAdaptersNow, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
   type Runtime, type InferenceDeps, type InferenceJobDeps,
 } from '../src/index.js';
 import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
@@ -33,9 +33,12 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
     vramPaddingMb: cfg.LLAMA_VRAM_PADDING_MB,
     minContextSize: cfg.LLAMA_MIN_CONTEXT_SIZE,
     loadTimeoutMs: cfg.MODEL_LOAD_TIMEOUT_MS,
+    adapters: cfg.LORA_ADAPTERS,
+    adapterSequences: cfg.LORA_SEQUENCES,
+    adapterDir: `${cfg.DATA_DIR}/adapters`,
   }, log));
   metrics.modelLoadSeconds.set(engine.loadMs / 1000);
-  metrics.sequencesConfigured.set(engine.pool.size);
+  metrics.sequencesConfigured.set(engine.totalSequences);
   const knowledge = await createKnowledge(rt);
   const cancel = await CancelRegistry.create(rt.redis, cfg.QUEUE_PREFIX, (e) => rt.redisError(e, 'cancel subscriber'));
   const deps: InferenceDeps = {
@@ -46,7 +49,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
       publisher: createLivePublisher(rt.redis, cfg.QUEUE_PREFIX),
       cancel,
       thoughtBudgetFor: createThoughtBudget(cfg.REASONING_BUDGET_TOKENS, cfg.REASONING_BUDGET_CHANNELS),
-      onServiceTime: (s) => recordServiceTime(rt.redis, cfg.QUEUE_PREFIX, s, engine.pool.size),
+      onServiceTime: (s) => recordServiceTime(rt.redis, cfg.QUEUE_PREFIX, s, engine.totalSequences),
     },
   };
   const jobDeps: InferenceJobDeps = {
@@ -87,13 +90,38 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
     {
       connection: rt.connection,
       prefix: cfg.QUEUE_PREFIX,
-      concurrency: engine.pool.size,
+      // One job per sequence of every context (base and adapters): a job waits for its own context's.
+      concurrency: engine.totalSequences,
       lockDuration: cfg.JOB_LOCK_MS,
       stalledInterval: Math.max(1000, Math.floor(cfg.JOB_LOCK_MS / 2)),
       maxStalledCount: 2,
     },
   );
   worker.on('error', onWorkerError(rt, 'inference worker'));
+  // New adapter versions load without a restart: polled files, and SIGHUP (files and LORA_ADAPTERS
+  // from the settings file).
+  const adapterWatch = watchAdapters({
+    reload: () => engine.reloadAdapters(), intervalMs: cfg.LORA_WATCH_INTERVAL_MS, log,
+    onChange: () => {
+      worker.concurrency = engine.totalSequences;
+      metrics.sequencesConfigured.set(engine.totalSequences);
+    },
+  });
+  const onHup = () => {
+    let specs;
+    try {
+      specs = readLoraAdaptersNow(cfg);
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'SIGHUP: LORA_ADAPTERS in the settings file is invalid; the loaded adapters stay');
+      return;
+    }
+    engine.reloadAdapters(specs).then((res) => {
+      worker.concurrency = engine.totalSequences;
+      metrics.sequencesConfigured.set(engine.totalSequences);
+      log.info({ adapters: res }, 'SIGHUP: LoRA adapters checked');
+    }, (e: Error) => log.error({ err: e.message }, 'SIGHUP: LoRA adapter reload failed'));
+  };
+  if (!engineOverride) process.on('SIGHUP', onHup);
   await readyUnlessRedisDown(rt, worker);
   let closing: Promise<void> | undefined;
   return {
@@ -102,6 +130,8 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
     embedder: knowledge.embedder,
     close: (timeoutMs = Infinity) =>
       (closing ??= (async () => {
+        adapterWatch.close();
+        process.off('SIGHUP', onHup);
         const graceful = worker.close(); // stops fetching, waits for in-flight generations
         const timedOut = await Promise.race([
           graceful.then(() => false),
@@ -109,7 +139,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
         ]);
         if (timedOut) {
           // Abandon the locks: BullMQ's stalled-job check hands these jobs to another worker.
-          log.warn({ active: engine.pool.inUse }, 'shutdown timeout: handing in-flight jobs back to the queue');
+          log.warn({ active: engine.inUse }, 'shutdown timeout: handing in-flight jobs back to the queue');
           await worker.close(true);
         }
         await knowledge.close();

@@ -117,14 +117,14 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
   const s = deps.settings;
   const runs: GenerateResult[] = [];
   const generate = async (req: Parameters<InferenceEngine['generate']>[0]) => {
-    deps.metrics.sequencesInUse.set(deps.engine.pool.inUse + 1);
+    deps.metrics.sequencesInUse.set(deps.engine.inUse + 1);
     try {
       const r = await deps.engine.generate(req);
       runs.push(r);
       if (r.stopped) throw new Error('diagnosis generation was stopped (shutdown or abort); it will be retried');
       return r;
     } finally {
-      deps.metrics.sequencesInUse.set(deps.engine.pool.inUse);
+      deps.metrics.sequencesInUse.set(deps.engine.inUse);
     }
   };
   let prompt = oneStep;

@@ -76,7 +76,7 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
       ? { status: 'cited', sources: kn.sources.map((s, i) => ({ ...s, text: kn!.chunks[i]!.text })) }
       : { status: kn?.status ?? 'model_only' },
   });
-  deps.metrics.sequencesInUse.set(deps.engine.pool.inUse + 1);
+  deps.metrics.sequencesInUse.set(deps.engine.inUse + 1);
   // Live: a Stop button (or a deleted question) aborts through the cancel registry.
   const tracked = deps.live ? await deps.live.cancel.track(jobId) : undefined;
   const pub = deps.live?.publisher(jobId);
@@ -96,7 +96,7 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     });
   } finally {
     tracked?.done();
-    deps.metrics.sequencesInUse.set(deps.engine.pool.inUse);
+    deps.metrics.sequencesInUse.set(deps.engine.inUse);
   }
   await pub?.end(res.stopped ? 'stopped' : 'answered');
   await deps.live?.onServiceTime?.(res.timings.totalMs / 1000).catch(() => {});
