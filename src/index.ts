@@ -99,3 +99,10 @@ export {
   verifyApiKey, assertApiKeyName, createBearerAuthenticator, bearerAuthenticatorFromConfig, isApiEnabled,
 } from './auth/index.js';
 export type { OidcVerifierOptions, ApiKeyInfo, BearerAuthenticatorOptions, AuthenticatedClient, AuthMethod, BearerAuthenticator } from './auth/index.js';
+// Continuous learning (#16): feedback on every answer, corrections, exact prompts.
+export { recordVote, recordCorrection, CORRECTION_MAX_CHARS } from './feedback/index.js';
+export type { FeedbackFrom, FeedbackDeps, FeedbackResult } from './feedback/index.js';
+export { saveMessagePrompt, getMessagePrompt } from './storage/index.js';
+export type { MessagePrompt } from './storage/index.js';
+export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
+export type { PromptMessage } from './prompts/index.js';
