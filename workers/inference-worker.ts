@@ -1,13 +1,14 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  CancelRegistry, InferenceEngine, type LlamaEmbedder, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
+  CancelRegistry, type Engine, type LlamaEmbedder, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
   type Runtime, type InferenceDeps, type InferenceJobDeps,
 } from '../src/index.js';
 import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 import { createKnowledge } from './knowledge.js';
+import { createEngine } from './create-engine.js';
 
 export interface InferenceWorkerHandle {
-  engine: InferenceEngine;
+  engine: Engine;
   worker: Worker;
   /** The embedding model when EMBEDDING_MODEL_PATH is set (also serves `/v1/embeddings` in `ROLE=all`). */
   embedder?: LlamaEmbedder;
@@ -16,26 +17,15 @@ export interface InferenceWorkerHandle {
 }
 
 /**
- * Loads the model and attaches a BullMQ worker whose concurrency equals the context's sequences,
- * so every job that runs holds a sequence and concurrent jobs are batched by llama.cpp.
+ * Builds the engine named by ENGINE and attaches a BullMQ worker whose concurrency equals the
+ * engine's (the local engine's sequences, so every job holds one and llama.cpp batches them; a
+ * remote engine's ENGINE_MAX_CONCURRENCY, which it batches continuously).
  */
-export async function startInferenceWorker(rt: Runtime, engineOverride?: InferenceEngine): Promise<InferenceWorkerHandle> {
+export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine): Promise<InferenceWorkerHandle> {
   const { cfg, log, metrics } = rt;
-  const engine = engineOverride ?? (await InferenceEngine.create({
-    modelPath: cfg.MODEL_PATH,
-    modelUri: cfg.MODEL_URI,
-    downloadDir: `${cfg.DATA_DIR}/models`,
-    threads: cfg.LLAMA_THREADS,
-    sequences: cfg.LLAMA_SEQUENCES,
-    contextSize: cfg.LLAMA_CONTEXT_SIZE,
-    gpu: cfg.LLAMA_GPU,
-    gpuLayers: cfg.LLAMA_GPU_LAYERS,
-    vramPaddingMb: cfg.LLAMA_VRAM_PADDING_MB,
-    minContextSize: cfg.LLAMA_MIN_CONTEXT_SIZE,
-    loadTimeoutMs: cfg.MODEL_LOAD_TIMEOUT_MS,
-  }, log));
+  const engine = engineOverride ?? (await createEngine(rt));
   metrics.modelLoadSeconds.set(engine.loadMs / 1000);
-  metrics.sequencesConfigured.set(engine.pool.size);
+  metrics.sequencesConfigured.set(engine.concurrency);
   const knowledge = await createKnowledge(rt);
   const cancel = await CancelRegistry.create(rt.redis, cfg.QUEUE_PREFIX, (e) => rt.redisError(e, 'cancel subscriber'));
   const deps: InferenceDeps = {
@@ -46,7 +36,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
       publisher: createLivePublisher(rt.redis, cfg.QUEUE_PREFIX),
       cancel,
       thoughtBudgetFor: createThoughtBudget(cfg.REASONING_BUDGET_TOKENS, cfg.REASONING_BUDGET_CHANNELS),
-      onServiceTime: (s) => recordServiceTime(rt.redis, cfg.QUEUE_PREFIX, s, engine.pool.size),
+      onServiceTime: (s) => recordServiceTime(rt.redis, cfg.QUEUE_PREFIX, s, engine.concurrency),
     },
   };
   const jobDeps: InferenceJobDeps = {
@@ -87,7 +77,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
     {
       connection: rt.connection,
       prefix: cfg.QUEUE_PREFIX,
-      concurrency: engine.pool.size,
+      concurrency: engine.concurrency,
       lockDuration: cfg.JOB_LOCK_MS,
       stalledInterval: Math.max(1000, Math.floor(cfg.JOB_LOCK_MS / 2)),
       maxStalledCount: 2,
@@ -109,7 +99,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
         ]);
         if (timedOut) {
           // Abandon the locks: BullMQ's stalled-job check hands these jobs to another worker.
-          log.warn({ active: engine.pool.inUse }, 'shutdown timeout: handing in-flight jobs back to the queue');
+          log.warn({ active: engine.inFlight }, 'shutdown timeout: handing in-flight jobs back to the queue');
           await worker.close(true);
         }
         await knowledge.close();

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { ChatHistoryItem, LlamaContext, LlamaGrammar } from 'node-llama-cpp';
 import { LlamaChatSession } from 'node-llama-cpp';
 import type { Logger } from '../log/logger.js';
@@ -9,15 +10,17 @@ import { fileSha256 } from './file-sha256.js';
 import type { EffectiveEngineSettings, GenerateRequest, GenerateResult, InferenceEngineOptions } from './types.js';
 import { fallbackPlan } from './fallback-plan.js';
 import { ModelUnavailableError } from '../errors.js';
+import type { Engine, ModelIdentity } from './engine.js';
 
 const toHistory = (turns: ChatTurn[]): ChatHistoryItem[] =>
   turns.map((t) => (t.role === 'assistant' ? { type: 'model', response: [t.text] } : { type: t.role, text: t.text }));
 
 /**
- * One model, one context, `sequences` sequences. Concurrent `generate` calls each hold a sequence
- * and are evaluated together in llama.cpp batches.
+ * The local engine (`ENGINE=llama`): one model, one context, `sequences` sequences. Concurrent
+ * `generate` calls each hold a sequence and are evaluated together in llama.cpp batches.
  */
-export class InferenceEngine {
+export class InferenceEngine implements Engine {
+  readonly kind = 'llama' as const;
   private closing?: Promise<void>;
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   /** sha256 of the model file, computed in the background after load. */
@@ -77,6 +80,23 @@ export class InferenceEngine {
       await loaded.llama.dispose().catch(() => {});
       throw e;
     }
+  }
+
+  /** GGUF file name and sha256 (resolves when the background hash is done). */
+  get modelIdentity(): Promise<ModelIdentity> {
+    return this.modelSha256.then(
+      (sha256) => ({ engine: 'llama' as const, id: basename(this.loaded.modelPath), sha256 }),
+      () => ({ engine: 'llama' as const, id: basename(this.loaded.modelPath), sha256: null }),
+    );
+  }
+
+  /** One job per sequence. */
+  get concurrency(): number {
+    return this.pool.size;
+  }
+
+  get inFlight(): number {
+    return this.pool.inUse;
   }
 
   get modelPath(): string {
