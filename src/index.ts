@@ -12,7 +12,7 @@ export {
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
 export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan, watchAdapters, assertLoraAdapterFile } from './engine/index.js';
 export type { LoraAdapterSpec, AdapterReload } from './engine/index.js';
-export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings } from './engine/index.js';
+export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, Engine, EngineKind, ModelIdentity } from './engine/index.js';
 export { buildPrompt, DEFAULT_SYSTEM_PROMPT, historyFromLog } from './prompts/index.js';
 export type { ChatTurn, BuiltPrompt } from './prompts/index.js';
 export {
@@ -100,3 +100,10 @@ export {
   verifyApiKey, assertApiKeyName, createBearerAuthenticator, bearerAuthenticatorFromConfig, isApiEnabled,
 } from './auth/index.js';
 export type { OidcVerifierOptions, ApiKeyInfo, BearerAuthenticatorOptions, AuthenticatedClient, AuthMethod, BearerAuthenticator } from './auth/index.js';
+// Continuous learning (#16): feedback on every answer, corrections, exact prompts.
+export { recordVote, recordCorrection, CORRECTION_MAX_CHARS } from './feedback/index.js';
+export type { FeedbackFrom, FeedbackDeps, FeedbackResult } from './feedback/index.js';
+export { saveMessagePrompt, getMessagePrompt } from './storage/index.js';
+export type { MessagePrompt } from './storage/index.js';
+export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
+export type { PromptMessage } from './prompts/index.js';

@@ -1,4 +1,5 @@
 export { InferenceEngine } from './inference-engine.js';
+export type { Engine, EngineKind, ModelIdentity } from './engine.js';
 export { loadModel, resolveModelPath, assertModelReachable } from './load-model.js';
 export { SequencePool } from './sequence-pool.js';
 export { splitThought, stripThinkTags } from './split-thought.js';

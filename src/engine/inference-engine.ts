@@ -1,6 +1,6 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
+import path, { basename } from 'node:path';
 import type { ChatHistoryItem, LlamaContext, LlamaGrammar } from 'node-llama-cpp';
 import { LlamaChatSession } from 'node-llama-cpp';
 import { AdapterContexts, type AdapterReload } from './adapter-contexts.js';
@@ -14,16 +14,19 @@ import { fileSha256 } from './file-sha256.js';
 import type { EffectiveEngineSettings, GenerateRequest, GenerateResult, InferenceEngineOptions } from './types.js';
 import { fallbackPlan } from './fallback-plan.js';
 import { ModelUnavailableError } from '../errors.js';
+import type { Engine, ModelIdentity } from './engine.js';
 
 const toHistory = (turns: ChatTurn[]): ChatHistoryItem[] =>
   turns.map((t) => (t.role === 'assistant' ? { type: 'model', response: [t.text] } : { type: t.role, text: t.text }));
 
 /**
- * One model, one base context with `sequences` sequences, and one more context per LoRA adapter
- * (llama.cpp sets adapters per context; the weights are shared). Concurrent `generate` calls each
- * hold a sequence of the context their adapter names and are evaluated together in llama.cpp batches.
+ * The local engine (`ENGINE=llama`): one model, one base context with `sequences` sequences, and
+ * one more context per LoRA adapter (llama.cpp sets adapters per context; the weights are shared).
+ * Concurrent `generate` calls each hold a sequence of the context their adapter names and are
+ * evaluated together in llama.cpp batches.
  */
-export class InferenceEngine {
+export class InferenceEngine implements Engine {
+  readonly kind = 'llama' as const;
   private closing?: Promise<void>;
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private readonly unknownAdapters = new Set<string>();
@@ -105,20 +108,28 @@ export class InferenceEngine {
     }
   }
 
-  get modelPath(): string {
-    return this.loaded.modelPath;
+  /** GGUF file name and sha256 (resolves when the background hash is done). */
+  get modelIdentity(): Promise<ModelIdentity> {
+    return this.modelSha256.then(
+      (sha256) => ({ engine: 'llama' as const, id: basename(this.loaded.modelPath), sha256 }),
+      () => ({ engine: 'llama' as const, id: basename(this.loaded.modelPath), sha256: null }),
+    );
   }
 
-  /** Sequences of all current contexts (base and adapters): how many jobs can generate at once. */
-  get totalSequences(): number {
+  /** One job per sequence, of every context (base and adapters). */
+  get concurrency(): number {
     return this.pool.size + this.adapters.sequences;
   }
 
   /** Sequences generating now, in the base context and in the adapters' current contexts. */
-  get inUse(): number {
+  get inFlight(): number {
     let n = this.pool.inUse;
     for (const name of this.adapters.names) n += this.adapters.get(name)!.pool.inUse;
     return n;
+  }
+
+  get modelPath(): string {
+    return this.loaded.modelPath;
   }
 
   /**
@@ -149,7 +160,7 @@ export class InferenceEngine {
     const pool = slot?.pool ?? this.pool;
     const seq = await pool.acquire();
     const tAcquired = performance.now();
-    let batchPeak = this.inUse;
+    let batchPeak = this.inFlight;
     let firstTokenAt: number | null = null;
     let completionTokens = 0;
     let reasoningTokens = 0;
@@ -168,7 +179,7 @@ export class InferenceEngine {
         onToken: (tokens) => {
           completionTokens += tokens.length;
           firstTokenAt ??= performance.now();
-          batchPeak = Math.max(batchPeak, this.inUse);
+          batchPeak = Math.max(batchPeak, this.inFlight);
         },
         onResponseChunk: (chunk) => {
           const kind = chunk.type === 'segment' && chunk.segmentType === 'thought' ? 'thought' : 'answer';

@@ -75,8 +75,8 @@ export interface GenerateResult {
   reasoningTokens: number;
   /** Most sequences generating at once while this one ran (>1 means it was batched). */
   batchPeak: number;
-  /** The adapter whose context generated the answer (its file's sha256), null = the base model. */
-  adapter: { name: string; sha256: string } | null;
+  /** The LoRA adapter whose context generated the answer (and its file's sha256); null or absent = the base model. */
+  adapter?: { name: string; sha256: string } | null;
   timings: {
     /** Waiting for a free sequence. */
     sequenceWaitMs: number;

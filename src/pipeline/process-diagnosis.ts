@@ -3,7 +3,7 @@ import {
   diagnosisAnswerSchema, diagnosisJsonSchema, diagnosisMarkdown, diagnosisResultSchema, failDiagnosis, findAsset, findFaultCode, finishDiagnosis,
   startDiagnosis, type DiagnosisAnswer, type DiagnosisResult,
 } from '../diagnosis/index.js';
-import type { GenerateResult, InferenceEngine } from '../engine/index.js';
+import type { GenerateResult, Engine } from '../engine/index.js';
 import { deliveryJobId, diagnosisJobSchema, JOB_DELIVER, type DiagnosisJob, type InferenceJobResult } from '../jobs/index.js';
 import { unstoredMessageId } from '../delivery/unstored-reply.js';
 import type { Logger } from '../log/logger.js';
@@ -29,7 +29,7 @@ export interface DiagnosisSettings {
 
 export interface DiagnosisDeps {
   db: Db;
-  engine: InferenceEngine;
+  engine: Engine;
   queues: QueueSet;
   metrics: Metrics;
   log: Logger;
@@ -116,15 +116,15 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
   const oneStep = buildDiagnosisPrompt(input);
   const s = deps.settings;
   const runs: GenerateResult[] = [];
-  const generate = async (req: Parameters<InferenceEngine['generate']>[0]) => {
-    deps.metrics.sequencesInUse.set(deps.engine.inUse + 1);
+  const generate = async (req: Parameters<Engine['generate']>[0]) => {
+    deps.metrics.sequencesInUse.set(deps.engine.inFlight + 1);
     try {
       const r = await deps.engine.generate(req);
       runs.push(r);
       if (r.stopped) throw new Error('diagnosis generation was stopped (shutdown or abort); it will be retried');
       return r;
     } finally {
-      deps.metrics.sequencesInUse.set(deps.engine.inUse);
+      deps.metrics.sequencesInUse.set(deps.engine.inFlight);
     }
   };
   let prompt = oneStep;
@@ -151,14 +151,15 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
   });
   const sum = (f: (r: GenerateResult) => number) => runs.reduce((a, r) => a + f(r), 0);
   const totalMs = sum((r) => r.timings.totalMs);
-  const modelSha256 = await deps.engine.modelSha256.catch(() => null);
+  const model = await deps.engine.modelIdentity;
   // One transaction: a crash can never leave an answered message without its stored result.
   await deps.db.transaction(async (tx) => {
     await finishMessage(tx, row.id, {
       answer: diagnosisMarkdown(result),
       reasoning,
       status: 'answered',
-      modelSha256,
+      modelSha256: model.sha256,
+      modelId: `${model.engine}:${model.id}`,
       promptTokens: sum((r) => r.promptTokens),
       completionTokens: sum((r) => r.completionTokens),
       timings: { totalMs, steps: runs.length, firstTokenMs: runs[0]?.timings.firstTokenMs ?? null, batchPeak: Math.max(...runs.map((r) => r.batchPeak)), queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - totalMs) },

@@ -60,8 +60,8 @@ describe.skipIf(!hasTestModel)('LoRA adapters in the llama engine', () => {
     expect(adapted.adapter).toEqual({ name: 'test', sha256: 'eadcbded6e409271a743d95e77e66909857f807c40656a37334b34302b8c546c' });
     // They ran at once: three contexts' sequences held together.
     expect(Math.max(base.batchPeak, adapted.batchPeak, zero.batchPeak)).toBeGreaterThan(1);
-    expect(engine.totalSequences).toBe(2 + 3 * 2);
-    expect(engine.inUse).toBe(0);
+    expect(engine.concurrency).toBe(2 + 3 * 2);
+    expect(engine.inFlight).toBe(0);
   });
 
   it('answers with the base model, and warns once, when a job names an adapter that is not loaded', async () => {
@@ -115,7 +115,7 @@ describe.skipIf(!hasTestModel)('LoRA adapters in the llama engine', () => {
     // The old version's copy is gone with its context; the current versions' copies stay.
     const copies = readdirSync(dir).flatMap((d) => (d.startsWith('r1-lora-') ? readdirSync(path.join(dir, d)) : []));
     expect(copies.filter((f) => f.startsWith('live-'))).toEqual([`live-${after.adapter!.sha256.slice(0, 16)}.gguf`]);
-    expect(engine.totalSequences).toBe(2 + 3 * 2);
+    expect(engine.concurrency).toBe(2 + 3 * 2);
   });
 
   it('removes an adapter dropped from the list (its jobs use the base model) and keeps a working one when a new version is broken', async () => {
