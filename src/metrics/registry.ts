@@ -58,6 +58,7 @@ export function createMetrics() {
     engineRequestsInFlight: new Gauge({ name: 'r1_engine_requests_in_flight', help: 'Requests in flight to the engine (the remote engine batches them continuously)', ...r }),
     diagnoses: new Counter({ name: 'r1_diagnoses_total', help: 'Diagnoses generated, by outcome (answered, failed)', labelNames: ['outcome'] as const, ...r }),
     diagnosisActions: new Counter({ name: 'r1_diagnosis_actions_total', help: 'Diagnosis buttons pressed (resolved, escalated, up, down)', labelNames: ['action'] as const, ...r }),
+    feedback: new Counter({ name: 'r1_feedback_total', help: 'Votes and corrections recorded on answers', labelNames: ['platform', 'kind'] as const, ...r }),
   };
 }
 

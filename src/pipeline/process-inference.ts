@@ -4,11 +4,11 @@ import { inferenceJobSchema, deliveryJobId, JOB_DELIVER, type InferenceJob, type
 import type { Logger } from '../log/logger.js';
 import { withText } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
-import { buildRagPrompt } from '../prompts/index.js';
+import { buildRagPrompt, systemPromptSha256, toPromptMessages } from '../prompts/index.js';
 import type { QueueSet } from '../queue/index.js';
 import { knowledgeForQuestion, stripInvalidCitations, type AnswerKnowledge, type AnswerKnowledgeDeps } from '../rag/index.js';
 import type { CancelRegistry, createLivePublisher } from '../live/index.js';
-import { failMessage, finishMessage, recordMessageKnowledge, startMessage, type Db } from '../storage/index.js';
+import { failMessage, finishMessage, recordMessageKnowledge, saveMessagePrompt, startMessage, type Db } from '../storage/index.js';
 import { unstoredMessageId } from '../delivery/unstored-reply.js';
 
 export interface InferenceSettings {
@@ -76,6 +76,8 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
       ? { status: 'cited', sources: kn.sources.map((s, i) => ({ ...s, text: kn!.chunks[i]!.text })) }
       : { status: kn?.status ?? 'model_only' },
   });
+  // The exact messages the model is given, kept with the answer (datasets train on these).
+  await saveMessagePrompt(deps.db, row.id, { messages: toPromptMessages(prompt), systemPromptSha256: systemPromptSha256(prompt), droppedHistory: prompt.droppedHistory });
   deps.metrics.sequencesInUse.set(deps.engine.inFlight + 1);
   // Live: a Stop button (or a deleted question) aborts through the cancel registry.
   const tracked = deps.live ? await deps.live.cancel.track(jobId) : undefined;
