@@ -1,5 +1,5 @@
 // The core's public surface. Adapters and workers import from here, never from src/ internals.
-export { loadConfig, secretEnvVarNames, envVars, loadEnvFile, isEnvVarSet } from './config/index.js';
+export { loadConfig, secretEnvVarNames, envVars, loadEnvFile, isEnvVarSet, readLoraAdaptersNow } from './config/index.js';
 export type { Config, EnvVarName } from './config/index.js';
 export {
   PLATFORMS, conversationKeySchema, encodeConversationKey, parseConversationKey, channelIdOf, hashId, threadLockId, channelGroupId,
@@ -10,7 +10,8 @@ export {
   JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, intakeQueueName, JOB_INTAKE,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
-export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan } from './engine/index.js';
+export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan, watchAdapters, assertLoraAdapterFile } from './engine/index.js';
+export type { LoraAdapterSpec, AdapterReload } from './engine/index.js';
 export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, Engine, EngineKind, ModelIdentity } from './engine/index.js';
 export { buildPrompt, DEFAULT_SYSTEM_PROMPT, historyFromLog } from './prompts/index.js';
 export type { ChatTurn, BuiltPrompt } from './prompts/index.js';
@@ -28,7 +29,7 @@ export type { RateLimitedLog } from './log/rate-limited-log.js';
 export { sanitizeText, needsSanitizing } from './text/index.js';
 export { admitQuestion, processIntake, notifyInBackground, DEFAULT_INTAKE_TEXTS, questionSchema, intakeJobSchema } from './intake/index.js';
 export type { AdmitResult, IntakeRuntime, IntakeOutcome, ChatPlatform, IntakeTexts, NoticeInfo, Question, QuestionInput, IntakeJob } from './intake/index.js';
-export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError, RedisUnavailableError, PlatformRateLimitError } from './errors.js';
+export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError, RedisUnavailableError, PlatformRateLimitError, AdapterUnavailableError } from './errors.js';
 export { createRedis, isRedisConnectionError, QueueSet, resolveRedis, REDIS_INSTALL_HINT, rescheduleOnRateLimit, isDelayedError } from './queue/index.js';
 export type { RedisEndpoint, ResolveRedisOptions } from './queue/index.js';
 export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';

@@ -15,5 +15,8 @@ export async function createEngine(rt: Runtime): Promise<Engine> {
     vramPaddingMb: cfg.LLAMA_VRAM_PADDING_MB,
     minContextSize: cfg.LLAMA_MIN_CONTEXT_SIZE,
     loadTimeoutMs: cfg.MODEL_LOAD_TIMEOUT_MS,
+    adapters: cfg.LORA_ADAPTERS,
+    adapterSequences: cfg.LORA_SEQUENCES,
+    adapterDir: `${cfg.DATA_DIR}/adapters`,
   }, log);
 }

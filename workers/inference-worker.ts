@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  CancelRegistry, type Engine, type LlamaEmbedder, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
+  CancelRegistry, InferenceEngine, type Engine, type LlamaEmbedder, watchAdapters, readLoraAdaptersNow, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
   type Runtime, type InferenceDeps, type InferenceJobDeps,
 } from '../src/index.js';
 import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
@@ -84,6 +84,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine)
     },
   );
   worker.on('error', onWorkerError(rt, 'inference worker'));
+  const adapters = engine instanceof InferenceEngine ? watchLoraAdapters(rt, engine, worker, !engineOverride) : undefined;
   await readyUnlessRedisDown(rt, worker);
   let closing: Promise<void> | undefined;
   return {
@@ -92,6 +93,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine)
     embedder: knowledge.embedder,
     close: (timeoutMs = Infinity) =>
       (closing ??= (async () => {
+        adapters?.close();
         const graceful = worker.close(); // stops fetching, waits for in-flight generations
         const timedOut = await Promise.race([
           graceful.then(() => false),
@@ -106,5 +108,39 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine)
         await cancel.close();
         if (!engineOverride) await engine.close();
       })()),
+  };
+}
+
+/**
+ * New adapter versions load without a restart: the files are polled (LORA_WATCH_INTERVAL_MS), and
+ * SIGHUP checks them and re-reads LORA_ADAPTERS from the settings file. The worker's concurrency
+ * follows the sequences of the adapters loaded.
+ */
+function watchLoraAdapters(rt: Runtime, engine: InferenceEngine, worker: Worker, onSighup: boolean): { close: () => void } {
+  const { cfg, log, metrics } = rt;
+  const follow = () => {
+    worker.concurrency = engine.concurrency;
+    metrics.sequencesConfigured.set(engine.concurrency);
+  };
+  const watch = watchAdapters({ reload: () => engine.reloadAdapters(), intervalMs: cfg.LORA_WATCH_INTERVAL_MS, log, onChange: follow });
+  const onHup = () => {
+    let specs;
+    try {
+      specs = readLoraAdaptersNow(cfg);
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'SIGHUP: LORA_ADAPTERS in the settings file is invalid; the loaded adapters stay');
+      return;
+    }
+    engine.reloadAdapters(specs).then((res) => {
+      follow();
+      log.info({ adapters: res }, 'SIGHUP: LoRA adapters checked');
+    }, (e: Error) => log.error({ err: e.message }, 'SIGHUP: LoRA adapter reload failed'));
+  };
+  if (onSighup) process.on('SIGHUP', onHup);
+  return {
+    close: () => {
+      watch.close();
+      process.off('SIGHUP', onHup);
+    },
   };
 }

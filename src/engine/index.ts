@@ -8,3 +8,9 @@ export type { InferenceEngineOptions, GenerateRequest, GenerateResult, Generatio
 export { fallbackPlan } from './fallback-plan.js';
 export { LlamaEmbedder } from './llama-embedder.js';
 export type { LlamaEmbedderOptions } from './llama-embedder.js';
+export { AdapterContexts } from './adapter-contexts.js';
+export type { AdapterContextsOptions, AdapterReload, AdapterSlot } from './adapter-contexts.js';
+export { assertLoraAdapterFile } from './lora-file.js';
+export type { LoraAdapterSpec, AdapterFileVersion } from './lora-file.js';
+export { watchAdapters } from './adapter-watch.js';
+export type { AdapterWatchOptions } from './adapter-watch.js';
