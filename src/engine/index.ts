@@ -7,3 +7,4 @@ export type { InferenceEngineOptions, GenerateRequest, GenerateResult, Generatio
 export { fallbackPlan } from './fallback-plan.js';
 export { LlamaEmbedder } from './llama-embedder.js';
 export type { LlamaEmbedderOptions } from './llama-embedder.js';
+export { engineIdentity } from './engine-identity.js';

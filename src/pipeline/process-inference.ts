@@ -4,12 +4,13 @@ import { inferenceJobSchema, deliveryJobId, JOB_DELIVER, type InferenceJob, type
 import type { Logger } from '../log/logger.js';
 import { withText } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
-import { buildRagPrompt } from '../prompts/index.js';
+import { buildRagPrompt, DEFAULT_SYSTEM_PROMPT } from '../prompts/index.js';
 import type { QueueSet } from '../queue/index.js';
 import { knowledgeForQuestion, stripInvalidCitations, type AnswerKnowledge, type AnswerKnowledgeDeps } from '../rag/index.js';
 import type { CancelRegistry, createLivePublisher } from '../live/index.js';
 import { failMessage, finishMessage, recordMessageKnowledge, startMessage, type Db } from '../storage/index.js';
 import { unstoredMessageId } from '../delivery/unstored-reply.js';
+import { recordAnswerProvenance } from './record-answer-provenance.js';
 
 export interface InferenceSettings {
   maxTokens: number;
@@ -70,8 +71,9 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     deps.metrics.retrievals.inc({ outcome: kn.status });
     await recordMessageKnowledge(deps.db, row.id, kn.status, kn.sources);
   }
+  const systemPrompt = job.options?.systemPrompt ?? deps.settings.systemPrompt;
   const prompt = buildRagPrompt({
-    question: job.text, history: job.history, historyMaxChars: deps.settings.historyMaxChars, systemPrompt: job.options?.systemPrompt ?? deps.settings.systemPrompt,
+    question: job.text, history: job.history, historyMaxChars: deps.settings.historyMaxChars, systemPrompt,
     knowledge: kn?.status === 'cited'
       ? { status: 'cited', sources: kn.sources.map((s, i) => ({ ...s, text: kn!.chunks[i]!.text })) }
       : { status: kn?.status ?? 'model_only' },
@@ -110,6 +112,9 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     promptTokens: res.promptTokens,
     completionTokens: res.completionTokens,
     timings: { ...res.timings, batchPeak: res.batchPeak, reasoningTokens: res.reasoningTokens, queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - res.timings.totalMs) },
+  });
+  await recordAnswerProvenance(deps, row.id, {
+    systemText: systemPrompt ?? DEFAULT_SYSTEM_PROMPT, modelSha256, chunks: kn?.status === 'cited' ? kn.chunks : [], sources: kn?.status === 'cited' ? kn.sources : [],
   });
   const m = deps.metrics;
   m.generationSeconds.observe(res.timings.totalMs / 1000);
