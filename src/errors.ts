@@ -96,6 +96,16 @@ export class PlatformRateLimitError extends R1Error {
   }
 }
 
+/**
+ * A LoRA adapter (LORA_ADAPTERS) cannot be used: unreadable, not a GGUF LoRA adapter, made for
+ * another architecture, or rejected by llama.cpp. `adapter` is its configured name.
+ */
+export class AdapterUnavailableError extends R1Error {
+  constructor(readonly adapter: string, readonly filePath: string, message: string, options?: { cause?: unknown }) {
+    super('model_unavailable', message, options);
+  }
+}
+
 /** Wraps anything thrown into an R1Error-compatible shape for logging. */
 export function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));

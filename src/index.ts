@@ -1,5 +1,5 @@
 // The core's public surface. Adapters and workers import from here, never from src/ internals.
-export { loadConfig, secretEnvVarNames, envVars, loadEnvFile, isEnvVarSet } from './config/index.js';
+export { loadConfig, secretEnvVarNames, envVars, loadEnvFile, isEnvVarSet, readLoraAdaptersNow } from './config/index.js';
 export type { Config, EnvVarName } from './config/index.js';
 export {
   PLATFORMS, conversationKeySchema, encodeConversationKey, parseConversationKey, channelIdOf, hashId, threadLockId, channelGroupId,
@@ -10,8 +10,9 @@ export {
   JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, intakeQueueName, JOB_INTAKE,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
-export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan } from './engine/index.js';
-export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings } from './engine/index.js';
+export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan, watchAdapters, assertLoraAdapterFile } from './engine/index.js';
+export type { LoraAdapterSpec, AdapterReload } from './engine/index.js';
+export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, Engine, EngineKind, ModelIdentity } from './engine/index.js';
 export { buildPrompt, DEFAULT_SYSTEM_PROMPT, historyFromLog } from './prompts/index.js';
 export type { ChatTurn, BuiltPrompt } from './prompts/index.js';
 export {
@@ -29,7 +30,7 @@ export { sanitizeText, needsSanitizing } from './text/index.js';
 export { admitQuestion, processIntake, notifyInBackground, DEFAULT_INTAKE_TEXTS, questionSchema, intakeJobSchema, checkAccess, POLICY_REFUSAL_ONCE_S } from './intake/index.js';
 export type { AccessResult, AccessRuntime } from './intake/index.js';
 export type { AdmitResult, IntakeRuntime, IntakeOutcome, ChatPlatform, IntakeTexts, NoticeInfo, Question, QuestionInput, IntakeJob } from './intake/index.js';
-export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError, RedisUnavailableError, PlatformRateLimitError } from './errors.js';
+export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError, RedisUnavailableError, PlatformRateLimitError, AdapterUnavailableError } from './errors.js';
 export { createRedis, isRedisConnectionError, QueueSet, resolveRedis, REDIS_INSTALL_HINT, rescheduleOnRateLimit, isDelayedError } from './queue/index.js';
 export type { RedisEndpoint, ResolveRedisOptions } from './queue/index.js';
 export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';
@@ -112,3 +113,10 @@ export {
 export type {
   AccessPolicy, AccessPolicyOptions, PolicyCommand, AccessRequest, AccessDecision, RefusalReason, GroupMembersFn, ChannelRule, CommandRule, ChangedBy,
 } from './policy/index.js';
+// Continuous learning (#16): feedback on every answer, corrections, exact prompts.
+export { recordVote, recordCorrection, CORRECTION_MAX_CHARS } from './feedback/index.js';
+export type { FeedbackFrom, FeedbackDeps, FeedbackResult } from './feedback/index.js';
+export { saveMessagePrompt, getMessagePrompt } from './storage/index.js';
+export type { MessagePrompt } from './storage/index.js';
+export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
+export type { PromptMessage } from './prompts/index.js';

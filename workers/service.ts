@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import {
   bearerAuthenticatorFromConfig, envVars, HttpServer, collectGpuUtilization, collectMemoryFragmentation, collectQueueDepth, collectVram, createRuntime,
-  type Config, type InferenceEngine, type Runtime,
+  type Config, type Engine, InferenceEngine, type Runtime,
 } from '../src/index.js';
 import type { CreateRuntimeOptions } from '../src/runtime/index.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
@@ -29,7 +29,7 @@ export interface Service {
 
 export interface StartServiceOptions extends CreateRuntimeOptions {
   /** Share an already-loaded engine (tests, benchmarks). The service will not close it. */
-  engine?: InferenceEngine;
+  engine?: Engine;
   /** Listen host. Defaults to 0.0.0.0. */
   host?: string;
 }
@@ -131,9 +131,12 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       loaded = await startInferenceWorker(rt, opts.engine);
       service.inference = loaded;
       const engine = loaded.engine;
-      await hintSmallModel(rt, engine);
-      collectVram(rt.metrics, engine.llama);
-      collectGpuUtilization(rt.metrics);
+      if (engine instanceof InferenceEngine) {
+        // The local engine's GPU is this process's; a remote engine's is the cluster's.
+        await hintSmallModel(rt, engine);
+        collectVram(rt.metrics, engine.llama);
+        collectGpuUtilization(rt.metrics);
+      }
       const handle = loaded;
       rt.onClose(() => handle.close(cfg.SHUTDOWN_TIMEOUT_MS));
     }

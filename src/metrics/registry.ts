@@ -57,6 +57,7 @@ export function createMetrics() {
     retrievalSeconds: new Histogram({ name: 'r1_retrieval_seconds', help: 'Time to find the knowledge for a question (bindings, full-text, vectors, web)', buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 3, 10], ...r }),
     diagnoses: new Counter({ name: 'r1_diagnoses_total', help: 'Diagnoses generated, by outcome (answered, failed)', labelNames: ['outcome'] as const, ...r }),
     diagnosisActions: new Counter({ name: 'r1_diagnosis_actions_total', help: 'Diagnosis buttons pressed (resolved, escalated, up, down)', labelNames: ['action'] as const, ...r }),
+    feedback: new Counter({ name: 'r1_feedback_total', help: 'Votes and corrections recorded on answers', labelNames: ['platform', 'kind'] as const, ...r }),
   };
 }
 

@@ -1,36 +1,34 @@
-import path from 'node:path';
-import { documentsWithVersions, promptSha256, recordProvenance } from '../audit/index.js';
-import { engineIdentity, type InferenceEngine } from '../engine/index.js';
+import { documentsWithVersions, recordProvenance } from '../audit/index.js';
+import { engineIdentity, type ModelIdentity } from '../engine/index.js';
 import type { RetrievedChunk, SourceRef } from '../rag/index.js';
 import type { Db } from '../storage/index.js';
 
 export interface ProvenanceInput {
-  /** The system prompt before sources were added (its sha256 is the prompt's version). */
-  systemText: string;
-  modelSha256: string | null;
+  /** sha256 of the system prompt's text (its version; the same value message_prompts keeps). */
+  promptSha256: string;
+  model: ModelIdentity;
+  /** The LoRA adapter whose context answered, or null (the base model). */
+  adapter: { name: string; sha256: string } | null;
   /** The chunks given to the model; `chunks[i]` ↔ `sources[i]`. */
   chunks: RetrievedChunk[];
   sources: SourceRef[];
 }
 
 /**
- * Records what produced an answer (answer_provenance): the system prompt's sha256, the model file
- * and its sha256, the engine, the LoRA adapter (none yet: null), and the documents with their versions.
+ * Records what produced an answer (answer_provenance): the system prompt's sha256, the model's
+ * identity (file name or remote id, sha256), the engine with its version, the LoRA adapter with
+ * its file's sha256, and the documents given with their versions at answer time.
  */
-export async function recordAnswerProvenance(
-  deps: { db: Pick<Db, 'query'>; engine: Pick<InferenceEngine, 'modelPath'> & { adapterName?: string | null } },
-  messageId: string,
-  p: ProvenanceInput,
-): Promise<void> {
-  const documents = await documentsWithVersions(deps.db, p.sources.map((s, i) => ({
+export async function recordAnswerProvenance(db: Pick<Db, 'query'>, messageId: string, p: ProvenanceInput): Promise<void> {
+  const documents = await documentsWithVersions(db, p.sources.map((s, i) => ({
     n: s.n, source: s.source, web: s.web, scope: p.chunks[i]?.scope, documentId: p.chunks[i]?.web ? undefined : p.chunks[i]?.documentId,
   })));
-  await recordProvenance(deps.db, messageId, {
-    promptSha256: promptSha256(p.systemText),
-    modelName: path.basename(deps.engine.modelPath ?? 'unknown'),
-    modelSha256: p.modelSha256,
-    engine: engineIdentity(),
-    adapter: deps.engine.adapterName ?? null,
+  await recordProvenance(db, messageId, {
+    promptSha256: p.promptSha256,
+    modelName: p.model.id,
+    modelSha256: p.model.sha256,
+    engine: p.model.engine === 'llama' ? `llama (${engineIdentity()})` : p.model.engine,
+    adapter: p.adapter ? `${p.adapter.name}@sha256:${p.adapter.sha256}` : null,
     documents,
   });
 }

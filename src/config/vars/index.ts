@@ -7,6 +7,7 @@ import { ragVars } from './rag.js';
 import { diagnosisVars } from './diagnosis.js';
 import { apiVars } from './api.js';
 import { policyVars } from './policy.js';
+import { loraVars } from './lora.js';
 
 /**
  * Every environment variable the service reads, grouped by feature. Each feature adds its own
@@ -22,6 +23,7 @@ export const envVars = {
   ...diagnosisVars,
   ...apiVars,
   ...policyVars,
+  ...loraVars,
 };
 
 export type EnvVarName = keyof typeof envVars;
