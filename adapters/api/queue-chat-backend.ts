@@ -34,7 +34,8 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
     async complete(req, client, signal) {
       if ((await workerCount().catch(() => 0)) === 0) throw new ApiUnavailableError('No inference worker is ready; retry shortly.', 5);
       const { system, history, question } = splitConversation(req.messages);
-      const requestId = randomUUID();
+      // The completion id the client sees is the event id: `POST /v1/feedback` finds the answer by it.
+      const requestId = req.id ?? randomUUID();
       let res;
       try {
         res = await admitQuestion(rt, platform, {
