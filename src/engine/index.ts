@@ -11,6 +11,7 @@ export type { LlamaEmbedderOptions } from './llama-embedder.js';
 export { OpenAiEngine, isEngineFailure, retryAfterMsOf } from './openai/openai-engine.js';
 export { ThinkTagStream } from './openai/think-tag-stream.js';
 export type { OpenAiEngineOptions, EngineErrorKind } from './openai/types.js';
+export { engineIdentity } from './engine-identity.js';
 export { AdapterContexts } from './adapter-contexts.js';
 export type { AdapterContextsOptions, AdapterReload, AdapterSlot } from './adapter-contexts.js';
 export { assertLoraAdapterFile } from './lora-file.js';

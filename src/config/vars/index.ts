@@ -7,6 +7,7 @@ import { ragVars } from './rag.js';
 import { diagnosisVars } from './diagnosis.js';
 import { apiVars } from './api.js';
 import { engineVars } from './engine.js';
+import { policyVars } from './policy.js';
 import { loraVars } from './lora.js';
 
 /**
@@ -23,6 +24,7 @@ export const envVars = {
   ...diagnosisVars,
   ...apiVars,
   ...engineVars,
+  ...policyVars,
   ...loraVars,
 };
 
