@@ -16,3 +16,5 @@ export { saveMessagePrompt, getMessagePrompt } from './message-prompts.js';
 export type { MessagePrompt } from './message-prompts.js';
 export { noDatabase } from './no-db.js';
 export { safeText, safeJson } from './safe-text.js';
+export { adapterForChannel, bindAdapter, unbindAdapter, listAdapterBindings, recordMessageAdapter } from './adapter-bindings.js';
+export type { AdapterChannel, AdapterBindingRow } from './adapter-bindings.js';
