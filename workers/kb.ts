@@ -1,9 +1,8 @@
 // `npm run kb -- <command>`: channel ↔ scope bindings, web search per channel, admins, scopes.
 import path from 'node:path';
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
-  PLATFORMS, UsageError, addKbAdmin, runCli, attachScope, deleteScope, detachScope, listBindings, listKbAdmins, listScopes, migrate, openDb, removeKbAdmin,
+  PLATFORMS, UsageError, addKbAdmin, cliActor, cliOrigin, recordAudit, runCli, attachScope, deleteScope, detachScope, listBindings, listKbAdmins, listScopes, migrate, openDb, removeKbAdmin,
   setWebSearch, bindAdapter, unbindAdapter, listAdapterBindings, type ChannelRef, type Config, type Db, type Platform,
 } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
@@ -55,7 +54,7 @@ const channel = (): ChannelRef => {
   if (p === 'api') return { platform: p, tenant: 'api', channel: need('client') };
   return { platform: p, tenant: need('team'), channel: need('channel') };
 };
-const actor = `cli:${userInfo().username}`;
+const actor = cliActor();
 const show = (c: ChannelRef) => `${c.platform} ${c.tenant} ${c.channel}`;
 
 async function run(db: Db, cfg: Config, cmd: string | undefined, args: string[]): Promise<string> {
@@ -64,11 +63,13 @@ async function run(db: Db, cfg: Config, cmd: string | undefined, args: string[])
       const c = channel();
       if (v.detach) {
         const removed = await unbindAdapter(db, c, actor);
+        if (removed) await recordAudit(db, { actor, action: 'kb.adapter_detach', target: `${show(c)}`, details: { adapter: removed }, origin: cliOrigin() });
         return removed ? `detached adapter ${removed} from ${show(c)}: answers there use the base model` : `no adapter was bound to ${show(c)}`;
       }
       const name = need('name');
       if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(name)) throw new UsageError('--name must be a lower-case adapter name (letters, digits, . _ -), as in LORA_ADAPTERS');
       const prev = await bindAdapter(db, c, name, actor);
+      await recordAudit(db, { actor, action: 'kb.adapter', target: `${show(c)}`, details: { adapter: name, previous: prev ?? null }, origin: cliOrigin() });
       const known = cfg.LORA_ADAPTERS.some((a) => a.name === name);
       return `${show(c)} now answers with adapter ${name}${prev && prev !== name ? ` (was ${prev})` : ''}` +
         (known ? '' : `\nnote: ${name} is not in LORA_ADAPTERS here; a worker without it answers that channel with the base model (and logs a warning)`);
@@ -104,15 +105,23 @@ async function run(db: Db, cfg: Config, cmd: string | undefined, args: string[])
       const rows = await listScopes(db);
       return rows.length ? rows.map((s) => `${s.name}\t${s.documents} documents\t${s.chunks} chunks\tupdated ${s.updatedAt.toISOString()}`).join('\n') : 'no scopes';
     }
-    case 'delete-scope':
-      return (await deleteScope(db, need('scope'))) ? `deleted scope ${v.scope}` : `no scope ${v.scope}`;
+    case 'delete-scope': {
+      if (!(await deleteScope(db, need('scope')))) return `no scope ${v.scope}`;
+      await recordAudit(db, { actor, action: 'kb.delete_scope', target: `scope:${v.scope}`, origin: cliOrigin() });
+      return `deleted scope ${v.scope}`;
+    }
     case 'admin': {
       if (args[0] === 'list') return (await listKbAdmins(db)).map((a) => `${a.platform}:${a.userId}\t(added by ${a.addedBy})`).join('\n') || 'no admins in the database (ADMIN_USERS still applies)';
       if (args[0] === 'add') {
         await addKbAdmin(db, platform(), need('user'), actor);
+        await recordAudit(db, { actor, action: 'kb.admin_add', target: `${v.platform}:${v.user}`, origin: cliOrigin() });
         return `added admin ${v.platform}:${v.user}`;
       }
-      if (args[0] === 'remove') return (await removeKbAdmin(db, platform(), need('user'))) ? `removed admin ${v.platform}:${v.user}` : `${v.platform}:${v.user} was not an admin`;
+      if (args[0] === 'remove') {
+        if (!(await removeKbAdmin(db, platform(), need('user')))) return `${v.platform}:${v.user} was not an admin`;
+        await recordAudit(db, { actor, action: 'kb.admin_remove', target: `${v.platform}:${v.user}`, origin: cliOrigin() });
+        return `removed admin ${v.platform}:${v.user}`;
+      }
       throw new UsageError('admin needs add, remove or list');
     }
     default:

@@ -9,7 +9,7 @@ import { createTeamsAdapter, type TeamsAdapter } from '../adapters/teams/index.j
 import { startPlatformWorkers } from './platform-workers.js';
 import { createConsolePlatform } from '../adapters/console/console-platform.js';
 import {
-  apiModelId, createApiPlatform, createLlamaEmbeddingsBackend, createQueueChatBackend, registerApiRoutes,
+  apiModelId, createApiFeedbackBackend, createApiPlatform, createLlamaEmbeddingsBackend, createQueueChatBackend, registerApiRoutes,
 } from '../adapters/api/index.js';
 
 
@@ -119,7 +119,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       const api = createApiPlatform(cfg);
       await startPlatformWorkers(rt, api);
       await registerApiRoutes(http.app, {
-        auth, chat: createQueueChatBackend(rt, api), modelId: apiModelId(cfg), questionMaxChars: cfg.QUESTION_MAX_CHARS, log: rt.log,
+        auth, chat: createQueueChatBackend(rt, api), feedback: createApiFeedbackBackend(rt), modelId: apiModelId(cfg), questionMaxChars: cfg.QUESTION_MAX_CHARS, log: rt.log,
         // Embeddings run on the worker's embedding model, so only where this process is a worker too.
         embeddings: cfg.EMBEDDING_MODEL_PATH && worker ? createLlamaEmbeddingsBackend(() => loaded?.embedder, cfg.EMBEDDING_MODEL_PATH) : undefined,
       });
@@ -138,6 +138,15 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
         collectGpuUtilization(rt.metrics);
       }
       const handle = loaded;
+      const health = handle.engine.health;
+      if (health) {
+        // ROLE=worker: not ready while the engine is down (no traffic to route here anyway).
+        // ROLE=all: the adapters keep queueing questions, so stay ready and name the engine.
+        http.addReadiness({
+          name: 'engine', critical: cfg.ROLE === 'worker',
+          check: async () => { if (health.state !== 'up') throw new Error(`engine ${health.state}${health.reason ? `: ${health.reason}` : ''}`); },
+        });
+      }
       rt.onClose(() => handle.close(cfg.SHUTDOWN_TIMEOUT_MS));
     }
     rt.onClose(() => http.close()); // runs first: stop taking requests

@@ -9,10 +9,11 @@ import { unstoredMessageId } from '../delivery/unstored-reply.js';
 import type { Logger } from '../log/logger.js';
 import { withText } from '../log/logger.js';
 import { adapterLabel, type Metrics } from '../metrics/index.js';
-import { buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, buildDiagnosisPrompt, type DiagnosisPromptInput } from '../prompts/index.js';
+import { buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, buildDiagnosisPrompt, systemPromptSha256, type DiagnosisPromptInput } from '../prompts/index.js';
 import type { QueueSet } from '../queue/index.js';
 import { channelKnowledge, toSourceRefs, type RetrievedChunk, type Retriever } from '../rag/index.js';
 import { failMessage, finishMessage, recordMessageAdapter, startMessage, type Db } from '../storage/index.js';
+import { recordAnswerProvenance } from './record-answer-provenance.js';
 
 export interface DiagnosisSettings {
   /** DIAGNOSIS_MAX_TOKENS: the structured (JSON) step. */
@@ -166,6 +167,7 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
     });
     await finishDiagnosis(tx, diag.id, result, { context: oneStep.context, question: oneStep.question });
     await recordMessageAdapter(tx, row.id, res.adapter ?? null);
+    await recordAnswerProvenance(tx, row.id, { promptSha256: systemPromptSha256(oneStep), model, adapter: res.adapter ?? null, chunks, sources });
   });
   const m = deps.metrics;
   const adapter = adapterLabel(res.adapter);
