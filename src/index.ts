@@ -101,8 +101,14 @@ export {
 } from './auth/index.js';
 export type { OidcVerifierOptions, ApiKeyInfo, BearerAuthenticatorOptions, AuthenticatedClient, AuthMethod, BearerAuthenticator } from './auth/index.js';
 // Continuous learning (#16): feedback on every answer, corrections, exact prompts.
-export { recordVote, recordCorrection, CORRECTION_MAX_CHARS } from './feedback/index.js';
-export type { FeedbackFrom, FeedbackDeps, FeedbackResult } from './feedback/index.js';
+export {
+  recordVote, recordCorrection, CORRECTION_MAX_CHARS, buildDataset, DATASET_FORMATS, exportDataset, createRedactor, REDACTED, createPseudonymizer,
+} from './feedback/index.js';
+export type {
+  FeedbackFrom, FeedbackDeps, FeedbackResult, DatasetFormat, DatasetLine, DatasetMeta, BuildDatasetOptions, BuiltDataset, ExportDatasetOptions, RedactorOptions,
+} from './feedback/index.js';
+export { listRatedAnswers } from './storage/index.js';
+export type { RatedAnswer, RatedAnswerFilter } from './storage/index.js';
 export { saveMessagePrompt, getMessagePrompt } from './storage/index.js';
 export type { MessagePrompt } from './storage/index.js';
 export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
