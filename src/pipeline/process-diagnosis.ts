@@ -9,10 +9,11 @@ import { unstoredMessageId } from '../delivery/unstored-reply.js';
 import type { Logger } from '../log/logger.js';
 import { withText } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
-import { buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, buildDiagnosisPrompt, type DiagnosisPromptInput } from '../prompts/index.js';
+import { buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, buildDiagnosisPrompt, systemPromptSha256, type DiagnosisPromptInput } from '../prompts/index.js';
 import type { QueueSet } from '../queue/index.js';
 import { channelKnowledge, toSourceRefs, type RetrievedChunk, type Retriever } from '../rag/index.js';
 import { failMessage, finishMessage, startMessage, type Db } from '../storage/index.js';
+import { recordAnswerProvenance } from './record-answer-provenance.js';
 
 export interface DiagnosisSettings {
   /** DIAGNOSIS_MAX_TOKENS: the structured (JSON) step. */
@@ -165,6 +166,7 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
       timings: { totalMs, steps: runs.length, firstTokenMs: runs[0]?.timings.firstTokenMs ?? null, batchPeak: Math.max(...runs.map((r) => r.batchPeak)), queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - totalMs) },
     });
     await finishDiagnosis(tx, diag.id, result, { context: oneStep.context, question: oneStep.question });
+    await recordAnswerProvenance(tx, row.id, { promptSha256: systemPromptSha256(oneStep), model, adapter: res.adapter ?? null, chunks, sources });
   });
   const m = deps.metrics;
   m.generationSeconds.observe(totalMs / 1000);

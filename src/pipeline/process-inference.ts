@@ -10,6 +10,7 @@ import { knowledgeForQuestion, stripInvalidCitations, type AnswerKnowledge, type
 import type { CancelRegistry, createLivePublisher } from '../live/index.js';
 import { failMessage, finishMessage, recordMessageKnowledge, saveMessagePrompt, startMessage, type Db } from '../storage/index.js';
 import { unstoredMessageId } from '../delivery/unstored-reply.js';
+import { recordAnswerProvenance } from './record-answer-provenance.js';
 
 export interface InferenceSettings {
   maxTokens: number;
@@ -113,6 +114,10 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     promptTokens: res.promptTokens,
     completionTokens: res.completionTokens,
     timings: { ...res.timings, batchPeak: res.batchPeak, reasoningTokens: res.reasoningTokens, queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - res.timings.totalMs) },
+  });
+  await recordAnswerProvenance(deps.db, row.id, {
+    promptSha256: systemPromptSha256(prompt), model, adapter: res.adapter ?? null,
+    chunks: kn?.status === 'cited' ? kn.chunks : [], sources: kn?.status === 'cited' ? kn.sources : [],
   });
   const m = deps.metrics;
   m.generationSeconds.observe(res.timings.totalMs / 1000);

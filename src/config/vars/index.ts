@@ -7,6 +7,8 @@ import { ragVars } from './rag.js';
 import { diagnosisVars } from './diagnosis.js';
 import { apiVars } from './api.js';
 import { feedbackVars } from './feedback.js';
+import { engineVars } from './engine.js';
+import { policyVars } from './policy.js';
 import { loraVars } from './lora.js';
 
 /**
@@ -23,6 +25,8 @@ export const envVars = {
   ...diagnosisVars,
   ...apiVars,
   ...feedbackVars,
+  ...engineVars,
+  ...policyVars,
   ...loraVars,
 };
 
