@@ -10,9 +10,9 @@ export {
   JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, intakeQueueName, JOB_INTAKE,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
-export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan, watchAdapters, assertLoraAdapterFile } from './engine/index.js';
+export { InferenceEngine, OpenAiEngine, ThinkTagStream, isEngineFailure, retryAfterMsOf, splitThought, stripThinkTags, fileSha256, fallbackPlan, watchAdapters, assertLoraAdapterFile } from './engine/index.js';
 export type { LoraAdapterSpec, AdapterReload } from './engine/index.js';
-export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, Engine, EngineKind, ModelIdentity } from './engine/index.js';
+export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, Engine, EngineHealth, EngineKind, EngineState, ModelIdentity, OpenAiEngineOptions, EngineErrorKind } from './engine/index.js';
 export { buildPrompt, DEFAULT_SYSTEM_PROMPT, historyFromLog } from './prompts/index.js';
 export type { ChatTurn, BuiltPrompt } from './prompts/index.js';
 export {
@@ -30,8 +30,8 @@ export { sanitizeText, needsSanitizing } from './text/index.js';
 export { admitQuestion, processIntake, notifyInBackground, DEFAULT_INTAKE_TEXTS, questionSchema, intakeJobSchema, checkAccess, POLICY_REFUSAL_ONCE_S } from './intake/index.js';
 export type { AccessResult, AccessRuntime } from './intake/index.js';
 export type { AdmitResult, IntakeRuntime, IntakeOutcome, ChatPlatform, IntakeTexts, NoticeInfo, Question, QuestionInput, IntakeJob } from './intake/index.js';
-export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError, RedisUnavailableError, PlatformRateLimitError, AdapterUnavailableError } from './errors.js';
-export { createRedis, isRedisConnectionError, QueueSet, resolveRedis, REDIS_INSTALL_HINT, rescheduleOnRateLimit, isDelayedError } from './queue/index.js';
+export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError, RedisUnavailableError, PlatformRateLimitError, AdapterUnavailableError, EngineUnavailableError, EngineRateLimitError, EngineRequestError } from './errors.js';
+export { createRedis, isRedisConnectionError, QueueSet, resolveRedis, REDIS_INSTALL_HINT, rescheduleOnRateLimit, retryLaterMs, isDelayedError } from './queue/index.js';
 export type { RedisEndpoint, ResolveRedisOptions } from './queue/index.js';
 export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';
 export type { ReplySink, OutgoingReply, ReplyRef, DeliveryDeps } from './delivery/index.js';

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  CancelRegistry, InferenceEngine, type Engine, type LlamaEmbedder, watchAdapters, readLoraAdaptersNow, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
+  CancelRegistry, EngineRequestError, InferenceEngine, type Engine, type LlamaEmbedder, isDelayedError, rescheduleOnRateLimit, watchAdapters, readLoraAdaptersNow, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
   type Runtime, type InferenceDeps, type InferenceJobDeps,
 } from '../src/index.js';
 import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
@@ -51,17 +51,30 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine)
   };
   const worker = new Worker(
     QUEUE_INFERENCE,
-    async (job: Job, _token?: string, signal?: AbortSignal) => {
+    async (job: Job, token?: string, signal?: AbortSignal) => {
       // The job left the waiting set: its channel's fairness place is freed (idempotent, by job id;
       // jobs removed before they start are pruned by the scheduler itself). Diagnoses hold none.
       if (job.data?.key && job.data.kind !== 'diagnose') {
         await rt.fair.release(job.data.key, job.id!).catch((e: Error) => log.warn({ jobId: job.id, err: e.message }, 'fair scheduler release failed; pruned at the next enqueue'));
       }
+      metrics.engineRequestsInFlight.set(engine.inFlight + 1);
       try {
         const res = await runInferenceJob(jobDeps, job.id!, job.data, signal);
         metrics.jobs.inc({ queue: 'inference', outcome: res.status });
         return res;
-      } catch (e) {
+      } catch (caught) {
+        // The engine asked for time (429 Retry-After) or is down (breaker open): the job goes back
+        // to the queue for that long without spending an attempt.
+        try {
+          await rescheduleOnRateLimit(job, token, caught);
+        } catch (delayed) {
+          if (!isDelayedError(delayed)) throw delayed;
+          metrics.jobs.inc({ queue: 'inference', outcome: 'delayed' });
+          log.info({ jobId: job.id, err: (caught as Error).message }, 'inference job waits for the engine');
+          throw delayed;
+        }
+        // The engine refused the request itself (unknown model, bad parameter): retrying cannot help.
+        const e = caught instanceof EngineRequestError ? new UnrecoverableError(caught.message) : caught;
         const err = e as Error;
         const last = e instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         metrics.jobs.inc({ queue: 'inference', outcome: last ? 'failed' : 'retry' });
@@ -84,6 +97,16 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine)
     },
   );
   worker.on('error', onWorkerError(rt, 'inference worker'));
+  worker.on('completed', () => metrics.engineRequestsInFlight.set(engine.inFlight));
+  worker.on('failed', () => metrics.engineRequestsInFlight.set(engine.inFlight));
+  // A remote engine that is down: stop taking jobs (they wait in the queue, in order) until its
+  // circuit breaker's probe finds it up again; jobs already running finish or are delayed.
+  const unwatch = engine.health?.onChange((state) => {
+    metrics.engineBreakerState.set(state === 'up' ? 0 : state === 'probing' ? 1 : 2);
+    if (state === 'down') void worker.pause(true).catch((e: Error) => log.warn({ err: e.message }, 'could not pause the inference worker'));
+    else if (state === 'up') void worker.resume().catch((e: Error) => log.warn({ err: e.message }, 'could not resume the inference worker'));
+  });
+  if (engine.health) metrics.engineBreakerState.set(0);
   const adapters = engine instanceof InferenceEngine ? watchLoraAdapters(rt, engine, worker, !engineOverride) : undefined;
   await readyUnlessRedisDown(rt, worker);
   let closing: Promise<void> | undefined;
@@ -104,6 +127,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine)
           log.warn({ active: engine.inFlight }, 'shutdown timeout: handing in-flight jobs back to the queue');
           await worker.close(true);
         }
+        unwatch?.();
         await knowledge.close();
         await cancel.close();
         if (!engineOverride) await engine.close();

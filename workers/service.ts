@@ -138,6 +138,15 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
         collectGpuUtilization(rt.metrics);
       }
       const handle = loaded;
+      const health = handle.engine.health;
+      if (health) {
+        // ROLE=worker: not ready while the engine is down (no traffic to route here anyway).
+        // ROLE=all: the adapters keep queueing questions, so stay ready and name the engine.
+        http.addReadiness({
+          name: 'engine', critical: cfg.ROLE === 'worker',
+          check: async () => { if (health.state !== 'up') throw new Error(`engine ${health.state}${health.reason ? `: ${health.reason}` : ''}`); },
+        });
+      }
       rt.onClose(() => handle.close(cfg.SHUTDOWN_TIMEOUT_MS));
     }
     rt.onClose(() => http.close()); // runs first: stop taking requests

@@ -15,6 +15,21 @@ export interface ModelIdentity {
   sha256: string | null;
 }
 
+/** Whether a remote engine can be used now (its circuit breaker). */
+export type EngineState = 'up' | 'down' | 'probing';
+
+/**
+ * Availability of an engine that can go away (a remote server). The worker stops taking jobs while
+ * `state` is not `up` (they wait in the queue) and `/readyz` names the outage.
+ */
+export interface EngineHealth {
+  readonly state: EngineState;
+  /** Why it is down (the last error), when it is. */
+  readonly reason: string | undefined;
+  /** Calls `fn` on every state change; returns the unsubscribe function. */
+  onChange(fn: (state: EngineState) => void): () => void;
+}
+
 /**
  * The engine contract: what the pipeline (chat answers, `/diagnose`, live answers) needs from
  * whatever runs the model. `InferenceEngine` (node-llama-cpp, in process) and `OpenAiEngine`
@@ -34,6 +49,8 @@ export interface Engine {
   readonly loadMs: number;
   /** The model's identity; resolves once known (the sha256 is computed in the background). */
   readonly modelIdentity: Promise<ModelIdentity>;
+  /** Present for engines that can be down while this process runs (remote servers). */
+  readonly health?: EngineHealth;
   generate(req: GenerateRequest): Promise<GenerateResult>;
   readonly closed: boolean;
   /** Releases the model or the HTTP agent; safe to call twice. */
