@@ -74,8 +74,8 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
     botToken: cfg.SLACK_BOT_TOKEN, apiUrl: cfg.SLACK_API_URL, fetchTimeoutMs: cfg.IMAGE_FETCH_TIMEOUT_MS,
   });
   registerSlackListeners(app, rt, platform);
-  registerKbCommand(app, rt);
-  registerDiagnoseCommand(app, rt);
+  registerKbCommand(app, rt, platform);
+  registerDiagnoseCommand(app, rt, platform);
   registerDiagnosisActions(app, rt);
   registerLiveActions(app, rt);
   registerFeedbackActions(app, rt);

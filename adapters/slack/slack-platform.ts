@@ -80,6 +80,11 @@ export function createSlackPlatform(o: SlackPlatformOptions): ChatPlatform<Slack
       }
       return fetchCapped(source.url, { headers: { authorization: `Bearer ${o.botToken}` }, maxBytes, timeoutMs: o.fetchTimeoutMs, label });
     },
+    async groupMembers(tenant, groupId) {
+      // Per-command policies by user group (S…); the core caches the list (POLICY_GROUP_CACHE_S).
+      const res = await client.usergroups.users.list({ usergroup: groupId, team_id: tenant });
+      return res.users ?? [];
+    },
     async startLive(q, jobId) {
       const t = target(q);
       return { status_ts: await postStatus(client, t.channel, t.thread_ts, jobId) };
