@@ -126,3 +126,5 @@ export { saveMessagePrompt, getMessagePrompt } from './storage/index.js';
 export type { MessagePrompt } from './storage/index.js';
 export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
 export type { PromptMessage } from './prompts/index.js';
+export { adapterForChannel, bindAdapter, unbindAdapter, listAdapterBindings, recordMessageAdapter } from './storage/index.js';
+export type { AdapterBindingRow } from './storage/index.js';

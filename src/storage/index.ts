@@ -18,3 +18,5 @@ export { listRatedAnswers, channelsOfScope } from './feedback-export.js';
 export type { RatedAnswer, RatedAnswerFilter } from './feedback-export.js';
 export { noDatabase } from './no-db.js';
 export { safeText, safeJson } from './safe-text.js';
+export { adapterForChannel, bindAdapter, unbindAdapter, listAdapterBindings, recordMessageAdapter } from './adapter-bindings.js';
+export type { AdapterChannel, AdapterBindingRow } from './adapter-bindings.js';
