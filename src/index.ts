@@ -47,10 +47,12 @@ export {
   createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
   addKbAdmin, removeKbAdmin, listKbAdmins, ensureScope, listScopes, deleteScope, refreshScopeStats, assertScopeName, chunkText, extractDocument,
   createSearxngSearch, isAllowedUrl, blendWeb, fuseRankings, normalize, embeddingText, ensureVectorIndex, hasPgvector, RagError,
+  DEFAULT_FEEDBACK, DEFAULT_MIN_BEST_MATCH, diversify, parseSynonyms, loadSynonyms, synonymExpansions,
 } from './rag/index.js';
 export type {
   RetrievedChunk, RetrieveRequest, Retriever, SourceRef, Embedder, RetrieverOptions, KnowledgeRetriever, RetrievalTrace, ChannelRef,
   ChannelKnowledge, BindingRow, ScopeInfo, IngestOptions, IngestSummary, IngestProgress, WebSearch, WebResult, FusionMethod,
+  SynonymGroups, FeedbackOptions,
 } from './rag/index.js';
 export { LlamaEmbedder } from './engine/index.js';
 export type { LlamaEmbedderOptions } from './engine/index.js';
@@ -114,9 +116,17 @@ export type {
   AccessPolicy, AccessPolicyOptions, PolicyCommand, AccessRequest, AccessDecision, RefusalReason, GroupMembersFn, ChannelRule, CommandRule, ChangedBy,
 } from './policy/index.js';
 // Continuous learning (#16): feedback on every answer, corrections, exact prompts.
-export { recordVote, recordCorrection, CORRECTION_MAX_CHARS } from './feedback/index.js';
-export type { FeedbackFrom, FeedbackDeps, FeedbackResult } from './feedback/index.js';
+export {
+  recordVote, recordCorrection, CORRECTION_MAX_CHARS, buildDataset, DATASET_FORMATS, exportDataset, createRedactor, REDACTED, createPseudonymizer,
+} from './feedback/index.js';
+export type {
+  FeedbackFrom, FeedbackDeps, FeedbackResult, DatasetFormat, DatasetLine, DatasetMeta, BuildDatasetOptions, BuiltDataset, ExportDatasetOptions, RedactorOptions,
+} from './feedback/index.js';
+export { listRatedAnswers } from './storage/index.js';
+export type { RatedAnswer, RatedAnswerFilter } from './storage/index.js';
 export { saveMessagePrompt, getMessagePrompt } from './storage/index.js';
 export type { MessagePrompt } from './storage/index.js';
 export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
 export type { PromptMessage } from './prompts/index.js';
+export { adapterForChannel, bindAdapter, unbindAdapter, listAdapterBindings, recordMessageAdapter } from './storage/index.js';
+export type { AdapterBindingRow } from './storage/index.js';
