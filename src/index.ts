@@ -47,10 +47,12 @@ export {
   createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
   addKbAdmin, removeKbAdmin, listKbAdmins, ensureScope, listScopes, deleteScope, refreshScopeStats, assertScopeName, chunkText, extractDocument,
   createSearxngSearch, isAllowedUrl, blendWeb, fuseRankings, normalize, embeddingText, ensureVectorIndex, hasPgvector, RagError,
+  DEFAULT_FEEDBACK, DEFAULT_MIN_BEST_MATCH, diversify, parseSynonyms, loadSynonyms, synonymExpansions,
 } from './rag/index.js';
 export type {
   RetrievedChunk, RetrieveRequest, Retriever, SourceRef, Embedder, RetrieverOptions, KnowledgeRetriever, RetrievalTrace, ChannelRef,
   ChannelKnowledge, BindingRow, ScopeInfo, IngestOptions, IngestSummary, IngestProgress, WebSearch, WebResult, FusionMethod,
+  SynonymGroups, FeedbackOptions,
 } from './rag/index.js';
 export { LlamaEmbedder } from './engine/index.js';
 export type { LlamaEmbedderOptions } from './engine/index.js';
