@@ -133,3 +133,14 @@ export type { AdapterBindingRow } from './storage/index.js';
 export { parsePreferencePairs, renderPairs, scorePreferences, runPreferenceGate, formatGateResult } from './engine/index.js';
 export type { PreferencePair, PreferenceScore, GateResult } from './engine/index.js';
 export { loadModel } from './engine/index.js';
+// Questions with pictures (#17).
+export {
+  imageRefSchema, IMAGE_TYPES, sniffImageType, describeNonImage, formatBytes, admitImages, refusalNotice, imageLabel, fetchCapped, ImageFetchError,
+  listImages, OcrReader, OcrLanguageError, assertOcrLangs, preprocessImage, ImageDecodeError, VisionClient, IMAGE_ONLY_QUESTION, toImageReading, READABLE_TYPES_TEXT, imagesMarkdown, shownReadText,
+} from './images/index.js';
+export type { ImageRef, ImageInput, ImageSource, ImageRefusal, ImageRow, ImageReading, OcrResult, OcrReaderOptions } from './images/index.js';
+export { offersFromText, findDiagnoseOffers, MAX_DIAGNOSE_OFFERS } from './diagnosis/index.js';
+export type { DiagnoseOffer } from './diagnosis/index.js';
+export { processOcr, handleOcrFailure } from './pipeline/index.js';
+export type { OcrDeps } from './pipeline/index.js';
+export { enqueueOcr, QUEUE_OCR, ocrJobSchema } from './jobs/index.js';
