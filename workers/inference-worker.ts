@@ -1,10 +1,15 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  CancelRegistry, InferenceEngine, type LlamaEmbedder, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
+  CancelRegistry, InferenceEngine, publishWorkerStatus, type LlamaEmbedder, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
   type Runtime, type InferenceDeps, type InferenceJobDeps,
 } from '../src/index.js';
 import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 import { createKnowledge } from './knowledge.js';
+
+/** How often a worker writes its status for the admin console (it expires after WORKER_STATUS_TTL_S). */
+const WORKER_STATUS_INTERVAL_MS = 5000;
 
 export interface InferenceWorkerHandle {
   engine: InferenceEngine;
@@ -95,6 +100,20 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   );
   worker.on('error', onWorkerError(rt, 'inference worker'));
   await readyUnlessRedisDown(rt, worker);
+  // What this worker runs, for the admin console's Overview (expires when the worker is gone).
+  let sha256: string | null = null;
+  engine.modelSha256.then((h) => (sha256 = h), () => undefined);
+  const publishStatus = async () => {
+    const vram = await engine.llama.getVramState().catch(() => null);
+    await publishWorkerStatus(rt.redis, cfg.QUEUE_PREFIX, {
+      host: hostname(), pid: process.pid, model: path.basename(engine.modelPath), modelSha256: sha256,
+      engine: engine.llama.gpu === false ? 'cpu' : String(engine.llama.gpu), sequences: engine.pool.size, sequencesInUse: engine.pool.inUse,
+      contextSize: engine.effective.contextSize, vram: vram && vram.total > 0 ? { used: vram.used, total: vram.total } : null, at: Date.now(),
+    });
+  };
+  const statusTimer = setInterval(() => void publishStatus().catch(() => undefined), WORKER_STATUS_INTERVAL_MS);
+  statusTimer.unref();
+  void publishStatus().catch(() => undefined);
   let closing: Promise<void> | undefined;
   return {
     engine,
@@ -102,6 +121,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
     embedder: knowledge.embedder,
     close: (timeoutMs = Infinity) =>
       (closing ??= (async () => {
+        clearInterval(statusTimer);
         const graceful = worker.close(); // stops fetching, waits for in-flight generations
         const timedOut = await Promise.race([
           graceful.then(() => false),

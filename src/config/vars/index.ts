@@ -6,6 +6,7 @@ import { liveVars } from './live.js';
 import { ragVars } from './rag.js';
 import { diagnosisVars } from './diagnosis.js';
 import { apiVars } from './api.js';
+import { webVars } from './web.js';
 
 /**
  * Every environment variable the service reads, grouped by feature. Each feature adds its own
@@ -20,6 +21,7 @@ export const envVars = {
   ...ragVars,
   ...diagnosisVars,
   ...apiVars,
+  ...webVars,
 };
 
 export type EnvVarName = keyof typeof envVars;
