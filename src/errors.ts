@@ -11,7 +11,10 @@ export type ErrorCode =
   | 'platform_rate_limited'
   | 'unauthenticated'
   | 'forbidden'
-  | 'auth_unavailable';
+  | 'auth_unavailable'
+  | 'engine_unavailable'
+  | 'engine_rate_limited'
+  | 'engine_request_refused';
 
 export class R1Error extends Error {
   readonly code: ErrorCode;
@@ -93,6 +96,51 @@ export class PlatformRateLimitError extends R1Error {
     options?: { cause?: unknown },
   ) {
     super('platform_rate_limited', `${platform} rate-limited ${method}: retry after ${Math.round(retryAfterMs / 1000)} s`, options);
+  }
+}
+
+/**
+ * The inference engine could not be reached or failed (connection refused or dropped, 5xx, no
+ * response within ENGINE_TIMEOUT_MS), after the client's own retries. With `retryAfterMs` set the
+ * circuit breaker is open: the job should wait that long in the queue without spending an attempt.
+ */
+export class EngineUnavailableError extends R1Error {
+  constructor(
+    /** The engine's base URL (never with credentials). */
+    readonly engineUrl: string,
+    message: string,
+    /** Set while the breaker is open: when the engine is next probed, in ms. */
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super('engine_unavailable', message, options);
+  }
+}
+
+/** The engine answered 429 (after the client's retries): the job waits `retryAfterMs` (its `Retry-After`). */
+export class EngineRateLimitError extends R1Error {
+  constructor(readonly engineUrl: string, readonly retryAfterMs: number, options?: { cause?: unknown }) {
+    super('engine_rate_limited', `the engine at ${engineUrl} is rate-limiting: retry after ${Math.round(retryAfterMs)} ms`, options);
+  }
+}
+
+/**
+ * The engine refused the request itself (4xx other than 408/429: unknown model, unsupported
+ * parameter, bad key): retrying the same request cannot help, so the job fails at once.
+ */
+export class EngineRequestError extends R1Error {
+  constructor(readonly engineUrl: string, readonly status: number, message: string, options?: { cause?: unknown }) {
+    super('engine_request_refused', message, options);
+  }
+}
+
+/**
+ * A LoRA adapter (LORA_ADAPTERS) cannot be used: unreadable, not a GGUF LoRA adapter, made for
+ * another architecture, or rejected by llama.cpp. `adapter` is its configured name.
+ */
+export class AdapterUnavailableError extends R1Error {
+  constructor(readonly adapter: string, readonly filePath: string, message: string, options?: { cause?: unknown }) {
+    super('model_unavailable', message, options);
   }
 }
 

@@ -1,5 +1,5 @@
 // The core's public surface. Adapters and workers import from here, never from src/ internals.
-export { loadConfig, secretEnvVarNames, envVars, loadEnvFile, isEnvVarSet } from './config/index.js';
+export { loadConfig, secretEnvVarNames, envVars, loadEnvFile, isEnvVarSet, readLoraAdaptersNow } from './config/index.js';
 export type { Config, EnvVarName } from './config/index.js';
 export {
   PLATFORMS, conversationKeySchema, encodeConversationKey, parseConversationKey, channelIdOf, hashId, threadLockId, channelGroupId,
@@ -10,8 +10,9 @@ export {
   JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, intakeQueueName, JOB_INTAKE,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
-export { InferenceEngine, splitThought, stripThinkTags, fileSha256, fallbackPlan } from './engine/index.js';
-export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings } from './engine/index.js';
+export { InferenceEngine, OpenAiEngine, ThinkTagStream, isEngineFailure, retryAfterMsOf, splitThought, stripThinkTags, fileSha256, fallbackPlan, watchAdapters, assertLoraAdapterFile } from './engine/index.js';
+export type { LoraAdapterSpec, AdapterReload } from './engine/index.js';
+export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, Engine, EngineHealth, EngineKind, EngineState, ModelIdentity, OpenAiEngineOptions, EngineErrorKind } from './engine/index.js';
 export { buildPrompt, DEFAULT_SYSTEM_PROMPT, historyFromLog } from './prompts/index.js';
 export type { ChatTurn, BuiltPrompt } from './prompts/index.js';
 export {
@@ -26,10 +27,11 @@ export type { Logger } from './log/logger.js';
 export { createRateLimitedLog } from './log/rate-limited-log.js';
 export type { RateLimitedLog } from './log/rate-limited-log.js';
 export { sanitizeText, needsSanitizing } from './text/index.js';
-export { admitQuestion, processIntake, notifyInBackground, DEFAULT_INTAKE_TEXTS, questionSchema, intakeJobSchema } from './intake/index.js';
+export { admitQuestion, processIntake, notifyInBackground, DEFAULT_INTAKE_TEXTS, questionSchema, intakeJobSchema, checkAccess, POLICY_REFUSAL_ONCE_S } from './intake/index.js';
+export type { AccessResult, AccessRuntime } from './intake/index.js';
 export type { AdmitResult, IntakeRuntime, IntakeOutcome, ChatPlatform, IntakeTexts, NoticeInfo, Question, QuestionInput, IntakeJob } from './intake/index.js';
-export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError, RedisUnavailableError, PlatformRateLimitError } from './errors.js';
-export { createRedis, isRedisConnectionError, QueueSet, resolveRedis, REDIS_INSTALL_HINT, rescheduleOnRateLimit, isDelayedError } from './queue/index.js';
+export { R1Error, ConfigError, ModelUnavailableError, DatabaseUnavailableError, InputError, JobContractError, IntakeUnavailableError, RedisUnavailableError, PlatformRateLimitError, AdapterUnavailableError, EngineUnavailableError, EngineRateLimitError, EngineRequestError } from './errors.js';
+export { createRedis, isRedisConnectionError, QueueSet, resolveRedis, REDIS_INSTALL_HINT, rescheduleOnRateLimit, retryLaterMs, isDelayedError } from './queue/index.js';
 export type { RedisEndpoint, ResolveRedisOptions } from './queue/index.js';
 export { processDelivery, FAILED_REPLY_TEXT } from './delivery/index.js';
 export type { ReplySink, OutgoingReply, ReplyRef, DeliveryDeps } from './delivery/index.js';
@@ -104,3 +106,22 @@ export {
   WEB_ALL_GROUP, WEB_LOCAL_TENANT, WEB_LOCAL_USER, isWebSignInConfigured, webMode, webTenant, groupsFromClaims, isWebAdmin, chatGroupFor,
 } from './web/index.js';
 export type { WebSession, NewWebSession, WebChat } from './web/index.js';
+export {
+  recordAudit, listAudit, iterateAudit, AUDIT_MAX_PAGE, exportAudit, toAuditExportLine, auditExportLineSchema, AUDIT_ACTION_PATTERN, recordProvenance,
+  getProvenance, documentsWithVersions, promptSha256, cliActor, cliOrigin, serviceOrigin,
+} from './audit/index.js';
+export type { AuditEntry, AuditRow, AuditFilter, AuditExportLine, AnswerProvenance, ProvenanceDocument } from './audit/index.js';
+export {
+  createAccessPolicy, setChannelRule, removeChannelRule, getChannelRule, listChannelRules, addCommandRule, removeCommandRule, openCommand, listCommandRules,
+  refusalText, POLICY_COMMANDS,
+} from './policy/index.js';
+export type {
+  AccessPolicy, AccessPolicyOptions, PolicyCommand, AccessRequest, AccessDecision, RefusalReason, GroupMembersFn, ChannelRule, CommandRule, ChangedBy,
+} from './policy/index.js';
+// Continuous learning (#16): feedback on every answer, corrections, exact prompts.
+export { recordVote, recordCorrection, CORRECTION_MAX_CHARS } from './feedback/index.js';
+export type { FeedbackFrom, FeedbackDeps, FeedbackResult } from './feedback/index.js';
+export { saveMessagePrompt, getMessagePrompt } from './storage/index.js';
+export type { MessagePrompt } from './storage/index.js';
+export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
+export type { PromptMessage } from './prompts/index.js';

@@ -1,8 +1,7 @@
 // `npm run api-keys -- <command>`: service-account keys for the OpenAI-compatible API (`/v1`).
 import path from 'node:path';
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { InputError, createApiKey, listApiKeys, migrate, openDb, revokeApiKey, type Db } from '../src/index.js';
+import { InputError, cliActor, cliOrigin, recordAudit, createApiKey, listApiKeys, migrate, openDb, revokeApiKey, type Db } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
 
 const USAGE = `usage: npm run api-keys -- <command> [options]
@@ -28,7 +27,8 @@ async function run(db: Db, cmd: string | undefined, args: string[]): Promise<str
   switch (cmd) {
     case 'create': {
       if (!v.name) throw new UsageError('create needs --name <name>');
-      const { key } = await createApiKey(db, v.name, `cli:${userInfo().username}`);
+      const { key } = await createApiKey(db, v.name, cliActor());
+      await recordAudit(db, { actor: cliActor(), action: 'api_key.create', target: `api_key:${v.name}`, origin: cliOrigin() });
       process.stderr.write(`created API key ${v.name}; it is shown only this once:\n`);
       return key;
     }
@@ -41,6 +41,7 @@ async function run(db: Db, cmd: string | undefined, args: string[]): Promise<str
       const name = args[0] ?? v.name;
       if (!name) throw new UsageError('revoke needs a key name');
       if (!(await revokeApiKey(db, name))) throw new InputError(`no active API key named ${name}`);
+      await recordAudit(db, { actor: cliActor(), action: 'api_key.revoke', target: `api_key:${name}`, origin: cliOrigin() });
       return `revoked API key ${name}`;
     }
     default:

@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportLabelledExamples, importRegistryFiles, listAssets, migrate, openDb, runCli, SEVERITIES, UsageError, type Db } from '../src/index.js';
+import { cliActor, cliOrigin, recordAudit, exportLabelledExamples, importRegistryFiles, listAssets, migrate, openDb, runCli, SEVERITIES, UsageError, type Db } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
 
 const USAGE = `usage: npm run assets -- <command> [options]
@@ -32,6 +32,10 @@ async function run(db: Db, cmd: string | undefined, args: string[], out: string 
       }
       for (const w of warnings) process.stderr.write(`${w.file}:${w.line}: warning: ${w.message}\n`);
       for (const s of summaries) console.log(`${s.file}: ${s.kind === 'assets' ? 'assets' : 'fault codes'}: ${s.inserted} added, ${s.updated} updated`);
+      await recordAudit(db, {
+        actor: cliActor(), action: 'assets.import', target: 'asset_registry', origin: cliOrigin(),
+        details: { files: summaries.map((s) => ({ file: path.basename(s.file), kind: s.kind, inserted: s.inserted, updated: s.updated })), warnings: warnings.length },
+      });
       return 0;
     }
     case 'list': {
@@ -41,6 +45,7 @@ async function run(db: Db, cmd: string | undefined, args: string[], out: string 
     }
     case 'export-examples': {
       const { jsonl, count } = await exportLabelledExamples(db);
+      await recordAudit(db, { actor: cliActor(), action: 'assets.export_examples', target: out ? `file:${path.basename(out)}` : 'stdout', details: { count }, origin: cliOrigin() });
       if (out) {
         await writeFile(out, jsonl);
         console.log(`${count} labelled example(s) written to ${out}`);

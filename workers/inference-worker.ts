@@ -2,17 +2,18 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  CancelRegistry, InferenceEngine, publishWorkerStatus, type LlamaEmbedder, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
+  CancelRegistry, EngineRequestError, publishWorkerStatus, InferenceEngine, type Engine, type ModelIdentity, type LlamaEmbedder, isDelayedError, rescheduleOnRateLimit, watchAdapters, readLoraAdaptersNow, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
   type Runtime, type InferenceDeps, type InferenceJobDeps,
 } from '../src/index.js';
 import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 import { createKnowledge } from './knowledge.js';
+import { createEngine } from './create-engine.js';
 
 /** How often a worker writes its status for the admin console (it expires after WORKER_STATUS_TTL_S). */
 const WORKER_STATUS_INTERVAL_MS = 5000;
 
 export interface InferenceWorkerHandle {
-  engine: InferenceEngine;
+  engine: Engine;
   worker: Worker;
   /** The embedding model when EMBEDDING_MODEL_PATH is set (also serves `/v1/embeddings` in `ROLE=all`). */
   embedder?: LlamaEmbedder;
@@ -21,26 +22,15 @@ export interface InferenceWorkerHandle {
 }
 
 /**
- * Loads the model and attaches a BullMQ worker whose concurrency equals the context's sequences,
- * so every job that runs holds a sequence and concurrent jobs are batched by llama.cpp.
+ * Builds the engine named by ENGINE and attaches a BullMQ worker whose concurrency equals the
+ * engine's (the local engine's sequences, so every job holds one and llama.cpp batches them; a
+ * remote engine's ENGINE_MAX_CONCURRENCY, which it batches continuously).
  */
-export async function startInferenceWorker(rt: Runtime, engineOverride?: InferenceEngine): Promise<InferenceWorkerHandle> {
+export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine): Promise<InferenceWorkerHandle> {
   const { cfg, log, metrics } = rt;
-  const engine = engineOverride ?? (await InferenceEngine.create({
-    modelPath: cfg.MODEL_PATH,
-    modelUri: cfg.MODEL_URI,
-    downloadDir: `${cfg.DATA_DIR}/models`,
-    threads: cfg.LLAMA_THREADS,
-    sequences: cfg.LLAMA_SEQUENCES,
-    contextSize: cfg.LLAMA_CONTEXT_SIZE,
-    gpu: cfg.LLAMA_GPU,
-    gpuLayers: cfg.LLAMA_GPU_LAYERS,
-    vramPaddingMb: cfg.LLAMA_VRAM_PADDING_MB,
-    minContextSize: cfg.LLAMA_MIN_CONTEXT_SIZE,
-    loadTimeoutMs: cfg.MODEL_LOAD_TIMEOUT_MS,
-  }, log));
+  const engine = engineOverride ?? (await createEngine(rt));
   metrics.modelLoadSeconds.set(engine.loadMs / 1000);
-  metrics.sequencesConfigured.set(engine.pool.size);
+  metrics.sequencesConfigured.set(engine.concurrency);
   const knowledge = await createKnowledge(rt);
   const cancel = await CancelRegistry.create(rt.redis, cfg.QUEUE_PREFIX, (e) => rt.redisError(e, 'cancel subscriber'));
   const deps: InferenceDeps = {
@@ -51,7 +41,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
       publisher: createLivePublisher(rt.redis, cfg.QUEUE_PREFIX),
       cancel,
       thoughtBudgetFor: createThoughtBudget(cfg.REASONING_BUDGET_TOKENS, cfg.REASONING_BUDGET_CHANNELS),
-      onServiceTime: (s) => recordServiceTime(rt.redis, cfg.QUEUE_PREFIX, s, engine.pool.size),
+      onServiceTime: (s) => recordServiceTime(rt.redis, cfg.QUEUE_PREFIX, s, engine.concurrency),
     },
   };
   const jobDeps: InferenceJobDeps = {
@@ -66,17 +56,30 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
   };
   const worker = new Worker(
     QUEUE_INFERENCE,
-    async (job: Job, _token?: string, signal?: AbortSignal) => {
+    async (job: Job, token?: string, signal?: AbortSignal) => {
       // The job left the waiting set: its channel's fairness place is freed (idempotent, by job id;
       // jobs removed before they start are pruned by the scheduler itself). Diagnoses hold none.
       if (job.data?.key && job.data.kind !== 'diagnose') {
         await rt.fair.release(job.data.key, job.id!).catch((e: Error) => log.warn({ jobId: job.id, err: e.message }, 'fair scheduler release failed; pruned at the next enqueue'));
       }
+      metrics.engineRequestsInFlight.set(engine.inFlight + 1);
       try {
         const res = await runInferenceJob(jobDeps, job.id!, job.data, signal);
         metrics.jobs.inc({ queue: 'inference', outcome: res.status });
         return res;
-      } catch (e) {
+      } catch (caught) {
+        // The engine asked for time (429 Retry-After) or is down (breaker open): the job goes back
+        // to the queue for that long without spending an attempt.
+        try {
+          await rescheduleOnRateLimit(job, token, caught);
+        } catch (delayed) {
+          if (!isDelayedError(delayed)) throw delayed;
+          metrics.jobs.inc({ queue: 'inference', outcome: 'delayed' });
+          log.info({ jobId: job.id, err: (caught as Error).message }, 'inference job waits for the engine');
+          throw delayed;
+        }
+        // The engine refused the request itself (unknown model, bad parameter): retrying cannot help.
+        const e = caught instanceof EngineRequestError ? new UnrecoverableError(caught.message) : caught;
         const err = e as Error;
         const last = e instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         metrics.jobs.inc({ queue: 'inference', outcome: last ? 'failed' : 'retry' });
@@ -92,23 +95,35 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
     {
       connection: rt.connection,
       prefix: cfg.QUEUE_PREFIX,
-      concurrency: engine.pool.size,
+      concurrency: engine.concurrency,
       lockDuration: cfg.JOB_LOCK_MS,
       stalledInterval: Math.max(1000, Math.floor(cfg.JOB_LOCK_MS / 2)),
       maxStalledCount: 2,
     },
   );
   worker.on('error', onWorkerError(rt, 'inference worker'));
+  worker.on('completed', () => metrics.engineRequestsInFlight.set(engine.inFlight));
+  worker.on('failed', () => metrics.engineRequestsInFlight.set(engine.inFlight));
+  // A remote engine that is down: stop taking jobs (they wait in the queue, in order) until its
+  // circuit breaker's probe finds it up again; jobs already running finish or are delayed.
+  const unwatch = engine.health?.onChange((state) => {
+    metrics.engineBreakerState.set(state === 'up' ? 0 : state === 'probing' ? 1 : 2);
+    if (state === 'down') void worker.pause(true).catch((e: Error) => log.warn({ err: e.message }, 'could not pause the inference worker'));
+    else if (state === 'up') void worker.resume().catch((e: Error) => log.warn({ err: e.message }, 'could not resume the inference worker'));
+  });
+  if (engine.health) metrics.engineBreakerState.set(0);
+  const adapters = engine instanceof InferenceEngine ? watchLoraAdapters(rt, engine, worker, !engineOverride) : undefined;
   await readyUnlessRedisDown(rt, worker);
   // What this worker runs, for the admin console's Overview (expires when the worker is gone).
-  let sha256: string | null = null;
-  engine.modelSha256.then((h) => (sha256 = h), () => undefined);
+  let identity: ModelIdentity | null = null;
+  engine.modelIdentity.then((m) => (identity = m), () => undefined);
   const publishStatus = async () => {
-    const vram = await engine.llama.getVramState().catch(() => null);
+    const local = engine instanceof InferenceEngine ? engine : undefined;
+    const vram = local ? await local.llama.getVramState().catch(() => null) : null;
     await publishWorkerStatus(rt.redis, cfg.QUEUE_PREFIX, {
-      host: hostname(), pid: process.pid, model: path.basename(engine.modelPath), modelSha256: sha256,
-      engine: engine.llama.gpu === false ? 'cpu' : String(engine.llama.gpu), sequences: engine.pool.size, sequencesInUse: engine.pool.inUse,
-      contextSize: engine.effective.contextSize, vram: vram && vram.total > 0 ? { used: vram.used, total: vram.total } : null, at: Date.now(),
+      host: hostname(), pid: process.pid, model: identity?.id ?? (local ? path.basename(local.modelPath) : 'loading…'), modelSha256: identity?.sha256 ?? null,
+      engine: local ? (local.llama.gpu === false ? 'cpu' : String(local.llama.gpu)) : engine.kind, sequences: engine.concurrency, sequencesInUse: engine.inFlight,
+      contextSize: local?.effective.contextSize ?? null, vram: vram && vram.total > 0 ? { used: vram.used, total: vram.total } : null, at: Date.now(),
     });
   };
   const statusTimer = setInterval(() => void publishStatus().catch(() => undefined), WORKER_STATUS_INTERVAL_MS);
@@ -122,6 +137,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
     close: (timeoutMs = Infinity) =>
       (closing ??= (async () => {
         clearInterval(statusTimer);
+        adapters?.close();
         const graceful = worker.close(); // stops fetching, waits for in-flight generations
         const timedOut = await Promise.race([
           graceful.then(() => false),
@@ -129,12 +145,47 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Inferen
         ]);
         if (timedOut) {
           // Abandon the locks: BullMQ's stalled-job check hands these jobs to another worker.
-          log.warn({ active: engine.pool.inUse }, 'shutdown timeout: handing in-flight jobs back to the queue');
+          log.warn({ active: engine.inFlight }, 'shutdown timeout: handing in-flight jobs back to the queue');
           await worker.close(true);
         }
+        unwatch?.();
         await knowledge.close();
         await cancel.close();
         if (!engineOverride) await engine.close();
       })()),
+  };
+}
+
+/**
+ * New adapter versions load without a restart: the files are polled (LORA_WATCH_INTERVAL_MS), and
+ * SIGHUP checks them and re-reads LORA_ADAPTERS from the settings file. The worker's concurrency
+ * follows the sequences of the adapters loaded.
+ */
+function watchLoraAdapters(rt: Runtime, engine: InferenceEngine, worker: Worker, onSighup: boolean): { close: () => void } {
+  const { cfg, log, metrics } = rt;
+  const follow = () => {
+    worker.concurrency = engine.concurrency;
+    metrics.sequencesConfigured.set(engine.concurrency);
+  };
+  const watch = watchAdapters({ reload: () => engine.reloadAdapters(), intervalMs: cfg.LORA_WATCH_INTERVAL_MS, log, onChange: follow });
+  const onHup = () => {
+    let specs;
+    try {
+      specs = readLoraAdaptersNow(cfg);
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'SIGHUP: LORA_ADAPTERS in the settings file is invalid; the loaded adapters stay');
+      return;
+    }
+    engine.reloadAdapters(specs).then((res) => {
+      follow();
+      log.info({ adapters: res }, 'SIGHUP: LoRA adapters checked');
+    }, (e: Error) => log.error({ err: e.message }, 'SIGHUP: LoRA adapter reload failed'));
+  };
+  if (onSighup) process.on('SIGHUP', onHup);
+  return {
+    close: () => {
+      watch.close();
+      process.off('SIGHUP', onHup);
+    },
   };
 }

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-import { createLogger, ingestPaths, LlamaEmbedder, migrate, openDb, runCli, UsageError, type IngestSummary } from '../src/index.js';
+import { cliActor, cliOrigin, recordAudit, createLogger, ingestPaths, LlamaEmbedder, migrate, openDb, runCli, UsageError, type IngestSummary } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
 
 const USAGE = 'usage: npm run ingest -- --scope <name> [--prune] <files or folders…>\n' +
@@ -53,6 +53,10 @@ await runCli({ name: 'ingest', usage: USAGE }, async (argv) => {
       },
     });
     if (started) bar.stop();
+    await recordAudit(db, {
+      actor: cliActor(), action: 'kb.ingest', target: `scope:${summary.scope}`, origin: cliOrigin(),
+      details: { files: summary.files, added: summary.added, replaced: summary.replaced, unchanged: summary.unchanged, failed: summary.failed.length, pruned: summary.pruned, chunks: summary.chunks, prune: args.prune },
+    });
     console.log(formatSummary(summary));
     exitCode = summary.failed.length > 0 ? 1 : 0;
   } catch (e) {

@@ -1,9 +1,8 @@
 // `npm run kb -- <command>`: channel ↔ scope bindings, web search per channel, admins, scopes.
 import path from 'node:path';
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
-  PLATFORMS, UsageError, addKbAdmin, runCli, attachScope, deleteScope, detachScope, listBindings, listKbAdmins, listScopes, migrate, openDb, removeKbAdmin,
+  PLATFORMS, UsageError, addKbAdmin, cliActor, cliOrigin, recordAudit, runCli, attachScope, deleteScope, detachScope, listBindings, listKbAdmins, listScopes, migrate, openDb, removeKbAdmin,
   setWebSearch, webTenant, type ChannelRef, type Db, type Platform,
 } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
@@ -57,7 +56,7 @@ const channel = (): ChannelRef => {
   if (p === 'web') return { platform: p, tenant: v.team ?? webTenant(loadConfigOrExit()), channel: need('group') };
   return { platform: p, tenant: need('team'), channel: need('channel') };
 };
-const actor = `cli:${userInfo().username}`;
+const actor = cliActor();
 const show = (c: ChannelRef) => `${c.platform} ${c.tenant} ${c.channel}`;
 
 async function run(db: Db, cmd: string | undefined, args: string[]): Promise<string> {
@@ -87,15 +86,23 @@ async function run(db: Db, cmd: string | undefined, args: string[]): Promise<str
       const rows = await listScopes(db);
       return rows.length ? rows.map((s) => `${s.name}\t${s.documents} documents\t${s.chunks} chunks\tupdated ${s.updatedAt.toISOString()}`).join('\n') : 'no scopes';
     }
-    case 'delete-scope':
-      return (await deleteScope(db, need('scope'))) ? `deleted scope ${v.scope}` : `no scope ${v.scope}`;
+    case 'delete-scope': {
+      if (!(await deleteScope(db, need('scope')))) return `no scope ${v.scope}`;
+      await recordAudit(db, { actor, action: 'kb.delete_scope', target: `scope:${v.scope}`, origin: cliOrigin() });
+      return `deleted scope ${v.scope}`;
+    }
     case 'admin': {
       if (args[0] === 'list') return (await listKbAdmins(db)).map((a) => `${a.platform}:${a.userId}\t(added by ${a.addedBy})`).join('\n') || 'no admins in the database (ADMIN_USERS still applies)';
       if (args[0] === 'add') {
         await addKbAdmin(db, platform(), need('user'), actor);
+        await recordAudit(db, { actor, action: 'kb.admin_add', target: `${v.platform}:${v.user}`, origin: cliOrigin() });
         return `added admin ${v.platform}:${v.user}`;
       }
-      if (args[0] === 'remove') return (await removeKbAdmin(db, platform(), need('user'))) ? `removed admin ${v.platform}:${v.user}` : `${v.platform}:${v.user} was not an admin`;
+      if (args[0] === 'remove') {
+        if (!(await removeKbAdmin(db, platform(), need('user')))) return `${v.platform}:${v.user} was not an admin`;
+        await recordAudit(db, { actor, action: 'kb.admin_remove', target: `${v.platform}:${v.user}`, origin: cliOrigin() });
+        return `removed admin ${v.platform}:${v.user}`;
+      }
       throw new UsageError('admin needs add, remove or list');
     }
     default:

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import {
   bearerAuthenticatorFromConfig, envVars, HttpServer, collectGpuUtilization, collectMemoryFragmentation, collectQueueDepth, collectVram, createRuntime,
-  webMode as webModeOf, type Config, type InferenceEngine, type Runtime,
+  recordAudit, webMode as webModeOf, type Config, type Engine, InferenceEngine, type Runtime,
 } from '../src/index.js';
 import type { CreateRuntimeOptions } from '../src/runtime/index.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
@@ -9,7 +9,7 @@ import { createTeamsAdapter, type TeamsAdapter } from '../adapters/teams/index.j
 import { startPlatformWorkers } from './platform-workers.js';
 import { createConsolePlatform } from '../adapters/console/console-platform.js';
 import {
-  apiModelId, createApiPlatform, createLlamaEmbeddingsBackend, createQueueChatBackend, registerApiRoutes,
+  apiModelId, createApiFeedbackBackend, createApiPlatform, createLlamaEmbeddingsBackend, createQueueChatBackend, registerApiRoutes,
 } from '../adapters/api/index.js';
 
 
@@ -32,7 +32,7 @@ export interface Service {
 
 export interface StartServiceOptions extends CreateRuntimeOptions {
   /** Share an already-loaded engine (tests, benchmarks). The service will not close it. */
-  engine?: InferenceEngine;
+  engine?: Engine;
   /** Listen host. Defaults to 0.0.0.0. */
   host?: string;
 }
@@ -123,7 +123,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       const api = createApiPlatform(cfg);
       await startPlatformWorkers(rt, api);
       await registerApiRoutes(http.app, {
-        auth, chat: createQueueChatBackend(rt, api), modelId: apiModelId(cfg), questionMaxChars: cfg.QUESTION_MAX_CHARS, log: rt.log,
+        auth, chat: createQueueChatBackend(rt, api), feedback: createApiFeedbackBackend(rt), modelId: apiModelId(cfg), questionMaxChars: cfg.QUESTION_MAX_CHARS, log: rt.log,
         // Embeddings run on the worker's embedding model, so only where this process is a worker too.
         embeddings: cfg.EMBEDDING_MODEL_PATH && worker ? createLlamaEmbeddingsBackend(() => loaded?.embedder, cfg.EMBEDDING_MODEL_PATH) : undefined,
       });
@@ -137,7 +137,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       await registerWebRoutes(http.app, {
         rt, platform: web, mode: webMode,
         embedder: () => loaded?.embedder,
-        onSignIn: async (userId, isAdmin) => rt.log.info({ user: userId, admin: isAdmin }, 'web sign-in recorded'),
+        onSignIn: async (userId, isAdmin, origin) => void (await recordAudit(rt.db, { actor: userId, action: 'web.sign_in', details: { admin: isAdmin }, origin })),
       });
       service.web = webMode;
     }
@@ -147,10 +147,22 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       loaded = await startInferenceWorker(rt, opts.engine);
       service.inference = loaded;
       const engine = loaded.engine;
-      await hintSmallModel(rt, engine);
-      collectVram(rt.metrics, engine.llama);
-      collectGpuUtilization(rt.metrics);
+      if (engine instanceof InferenceEngine) {
+        // The local engine's GPU is this process's; a remote engine's is the cluster's.
+        await hintSmallModel(rt, engine);
+        collectVram(rt.metrics, engine.llama);
+        collectGpuUtilization(rt.metrics);
+      }
       const handle = loaded;
+      const health = handle.engine.health;
+      if (health) {
+        // ROLE=worker: not ready while the engine is down (no traffic to route here anyway).
+        // ROLE=all: the adapters keep queueing questions, so stay ready and name the engine.
+        http.addReadiness({
+          name: 'engine', critical: cfg.ROLE === 'worker',
+          check: async () => { if (health.state !== 'up') throw new Error(`engine ${health.state}${health.reason ? `: ${health.reason}` : ''}`); },
+        });
+      }
       rt.onClose(() => handle.close(cfg.SHUTDOWN_TIMEOUT_MS));
     }
     rt.onClose(() => http.close()); // runs first: stop taking requests

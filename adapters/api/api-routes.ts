@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BearerAuthenticator, Logger } from '../../src/index.js';
 import { handleChatCompletion } from './chat-completions.js';
 import { handleEmbeddings } from './embeddings.js';
+import { handleFeedback } from './feedback.js';
 import { notFound, toOpenAiError } from './errors.js';
-import type { ApiChatBackend, ApiClient, ApiEmbeddingsBackend } from './types.js';
+import type { ApiChatBackend, ApiClient, ApiEmbeddingsBackend, ApiFeedbackBackend } from './types.js';
 
 export interface ApiRoutesOptions {
   /** Checks `Authorization` on every `/v1` request (`bearerAuthenticatorFromConfig`). */
@@ -12,6 +13,8 @@ export interface ApiRoutesOptions {
   chat: ApiChatBackend;
   /** `POST /v1/embeddings`; unset (no `EMBEDDING_MODEL_PATH`) = 404. */
   embeddings?: ApiEmbeddingsBackend;
+  /** `POST /v1/feedback` (votes and corrections on answers by completion id); unset = 404. */
+  feedback?: ApiFeedbackBackend;
   /** The served model's id (`apiModelId(cfg)`). */
   modelId: string;
   /** Longest question in characters (`QUESTION_MAX_CHARS`); longer → 413. */
@@ -71,6 +74,10 @@ export async function registerApiRoutes(app: FastifyInstance, o: ApiRoutesOption
           { chat: o.chat, modelId: o.modelId, questionMaxChars: o.questionMaxChars, sourcesInContent: o.sourcesInContent ?? true, requiredScope: o.auth.requiredScope, log: o.log },
           clientOf(req), req, reply,
         ));
+      if (o.feedback) {
+        const feedback = o.feedback;
+        api.post('/feedback', { bodyLimit: 64 * 1024 }, (req) => handleFeedback(feedback, clientOf(req), req));
+      }
       api.post('/embeddings', { bodyLimit: o.bodyLimitBytes ?? 1 << 20 }, (req, reply) => handleEmbeddings(o.embeddings, clientOf(req), req, reply));
     },
     { prefix: o.prefix ?? '/v1' },

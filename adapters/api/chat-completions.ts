@@ -77,7 +77,7 @@ export async function handleChatCompletion(o: ChatCompletionsOptions, client: Ap
   const created = Math.floor(Date.now() / 1000);
   const stops = new StopMatcher(chatReq.stop);
   // Admission errors (429, 503, …) throw here, before anything is sent.
-  const events = await o.chat.complete(chatReq, client, ac.signal);
+  const events = await o.chat.complete({ ...chatReq, id }, client, ac.signal);
 
   if (!chatReq.stream) {
     let content = '';

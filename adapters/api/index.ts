@@ -18,5 +18,6 @@ export { apiModelId } from './model-id.js';
 export { createLlamaEmbeddingsBackend } from './llama-embeddings-backend.js';
 export { createApiPlatform, API_TENANT } from './api-platform.js';
 export { createQueueChatBackend } from './queue-chat-backend.js';
-export type { ApiChatBackend, ApiChatEvent, ApiChatRequest, ApiClient, ApiEmbeddingsBackend, ApiKnowledge, ApiUsage } from './types.js';
+export { createApiFeedbackBackend, parseFeedbackBody, feedbackBodySchema } from './feedback.js';
+export type { ApiChatBackend, ApiChatEvent, ApiChatRequest, ApiClient, ApiEmbeddingsBackend, ApiFeedback, ApiFeedbackBackend, ApiKnowledge, ApiUsage } from './types.js';
 // chat-completions.ts and embeddings.ts are route internals (the SSE writer is in adapters/shared).

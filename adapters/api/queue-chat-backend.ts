@@ -34,7 +34,8 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
     async complete(req, client, signal) {
       if ((await workerCount().catch(() => 0)) === 0) throw new ApiUnavailableError('No inference worker is ready; retry shortly.', 5);
       const { system, history, question } = splitConversation(req.messages);
-      const requestId = randomUUID();
+      // The completion id the client sees is the event id: `POST /v1/feedback` finds the answer by it.
+      const requestId = req.id ?? randomUUID();
       let res;
       try {
         res = await admitQuestion(rt, platform, {
@@ -55,6 +56,7 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
       if (res.kind === 'rejected') {
         if (res.reason === 'rate_limited') throw new ApiRateLimitedError(res.retryAfterS, res.text);
         if (res.reason === 'too_long') throw new OpenAiError(413, res.text, 'invalid_request_error', 'messages', 'request_too_large');
+        if (res.reason === 'not_allowed') throw new OpenAiError(403, res.text, 'permission_error', null, 'not_allowed');
         throw new OpenAiError(400, 'The last user message is empty.', 'invalid_request_error', 'messages', 'empty_message');
       }
       log.info({ client: client.client, via: client.via, jobId: res.jobId, stream: req.stream }, 'api request admitted');

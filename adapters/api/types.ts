@@ -1,4 +1,4 @@
-import type { AuthenticatedClient, ChatTurn, SourceRef } from '../../src/index.js';
+import type { AuthenticatedClient, ChatTurn, FeedbackResult, SourceRef } from '../../src/index.js';
 
 /** The authenticated caller of an API request. */
 export type ApiClient = AuthenticatedClient;
@@ -22,6 +22,11 @@ export interface ApiChatRequest {
   /** OpenAI's end-user id, for audit only. */
   user?: string;
   stream: boolean;
+  /**
+   * The completion id the client is given (`chatcmpl-…`). The queue backend admits the question
+   * under it, so `POST /v1/feedback` finds the answer by it. Unset: the backend picks one.
+   */
+  id?: string;
 }
 
 /** Whether an answer cites documents, had no scope (model-only), or found nothing relevant. */
@@ -73,4 +78,19 @@ export interface ApiEmbeddingsBackend {
   readonly model: string;
   /** One vector per input, in order, and the tokens the inputs took. */
   embed(inputs: string[], client: ApiClient, signal: AbortSignal): Promise<{ vectors: ArrayLike<number>[]; promptTokens: number }>;
+}
+
+/** A vote and/or correction from `POST /v1/feedback`, in our terms. */
+export interface ApiFeedback {
+  completionId: string;
+  value?: 'up' | 'down';
+  /** "What would have been right": counts as a 👎. */
+  correction?: string;
+  /** OpenAI's end-user id, when the client votes for its users. */
+  user?: string;
+}
+
+/** Where `POST /v1/feedback` records votes (production: the message log, via the core). */
+export interface ApiFeedbackBackend {
+  record(f: ApiFeedback, client: ApiClient): Promise<FeedbackResult>;
 }

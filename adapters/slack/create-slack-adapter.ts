@@ -8,6 +8,7 @@ import { registerKbCommand } from './register-kb-command.js';
 import { registerDiagnoseCommand } from './diagnosis/register-diagnose-command.js';
 import { registerDiagnosisActions } from './diagnosis/register-diagnosis-actions.js';
 import { registerLiveActions } from './live-status.js';
+import { registerFeedbackActions } from './feedback/register-feedback-actions.js';
 import { SlackReplySink } from './slack-reply-sink.js';
 import { createSlackPlatform } from './slack-platform.js';
 import type { SlackLiveState } from './live/slack-live-state.js';
@@ -73,6 +74,7 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
   registerDiagnoseCommand(app, rt);
   registerDiagnosisActions(app, rt);
   registerLiveActions(app, rt);
+  registerFeedbackActions(app, rt);
   return {
     app,
     sink,

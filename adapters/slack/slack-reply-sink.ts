@@ -6,6 +6,7 @@ import { splitMessage } from '../shared/split-message.js';
 import { knowledgeBlocks } from './knowledge-blocks.js';
 import { partsAlongSegments } from '../shared/segment-parts.js';
 import { isSlackLiveState, type SlackLiveState } from './live/slack-live-state.js';
+import { feedbackButtonsBlock, isInvalidBlocksError, plainFeedbackBlock } from './feedback/feedback-blocks.js';
 
 /** Slack's `markdown` block takes up to 12,000 characters; a message's text is best kept under 4,000. */
 export const SLACK_PART_MAX_CHARS = 3900;
@@ -31,6 +32,8 @@ function partsOf(r: OutgoingReply, liveStarts: number[]): string[] {
 export class SlackReplySink implements ReplySink<SlackLiveState> {
   readonly platform = 'slack' as const;
   private readonly client: WebClient;
+  /** Workspaces that refused the feedback element (`invalid_blocks`): they get the plain buttons. */
+  private readonly plainFeedback = new Set<string>();
   constructor(client: WebClient, private readonly log?: Logger) {
     this.client = withCoreErrors(client);
   }
@@ -48,17 +51,33 @@ export class SlackReplySink implements ReplySink<SlackLiveState> {
     const posted = r.previousAttempts ? (await this.postedPartsOf(r)).byPart : new Map<number, string>();
     const ts: string[] = [];
     for (const [i, text] of parts.entries()) {
-      const msg = {
+      const last = i === parts.length - 1;
+      const withFeedback = last && r.status !== 'failed';
+      const msg = (plain: boolean) => ({
         channel,
         text,
-        // Sources (or the model-only / nothing-found note) go under the last part.
-        blocks: [{ type: 'markdown', text }, ...(i === parts.length - 1 ? knowledgeBlocks(r) : [])],
+        // Sources (or the model-only / nothing-found note), then 👍/👎, go under the last part.
+        blocks: [
+          { type: 'markdown', text }, ...(last ? knowledgeBlocks(r) : []),
+          ...(withFeedback ? [plain ? plainFeedbackBlock(r.messageId) : feedbackButtonsBlock(r.messageId)] : []),
+        ],
         metadata: { event_type: METADATA_EVENT, event_payload: { message_id: r.messageId, part: i, parts: parts.length } },
-      };
+      });
       const existing = targets[i] ?? posted.get(i);
-      const res = existing
-        ? await this.client.chat.update({ ...msg, ts: existing })
-        : await this.client.chat.postMessage({ ...msg, thread_ts, unfurl_links: false });
+      const send = (plain: boolean) => existing
+        ? this.client.chat.update({ ...msg(plain), ts: existing })
+        : this.client.chat.postMessage({ ...msg(plain), thread_ts, unfurl_links: false });
+      const plain = this.plainFeedback.has(r.key.tenant);
+      let res;
+      try {
+        res = await send(plain);
+      } catch (e) {
+        // Refused before anything was stored: safe to send again, with the plain buttons.
+        if (!withFeedback || plain || !isInvalidBlocksError(e)) throw e;
+        this.plainFeedback.add(r.key.tenant);
+        this.log?.info({ tenant: r.key.tenant }, 'workspace refused the feedback element; using plain 👍/👎 buttons');
+        res = await send(true);
+      }
       ts.push(String(res.ts));
     }
     // Live messages the final text no longer needs (it got shorter), and a streamed answer's status message.

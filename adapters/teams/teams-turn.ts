@@ -1,11 +1,12 @@
 import { TurnContext, type Activity } from 'botbuilder';
 import {
-  admitQuestion, findAsset, getDiagnosis, handleDiagnoseCommand, handleKbCommand, recordDiagnosisFeedback, recordFeedback, recordOutcome,
+  admitQuestion, findAsset, getDiagnosis, handleDiagnoseCommand, handleKbCommand, recordCorrection, recordDiagnosisFeedback, recordOutcome, recordVote,
   type ChatPlatform, type Runtime,
 } from '../../src/index.js';
 import { mentionsBot, teamsActivityToJob, teamsActivityToQuestion, teamsConversationKey } from './activity-to-job.js';
 import { handleStopSubmit } from './live/stop-action.js';
 import { STOP_SUBMIT_KIND } from './live/live-card.js';
+import { CORRECTION_SUBMIT_KIND, correctionCard } from './correction-card.js';
 
 
 interface FeedbackValue {
@@ -15,6 +16,7 @@ interface FeedbackValue {
   diagnosisId?: string;
   action?: string;
   jobId?: string;
+  correction?: string;
 }
 
 /**
@@ -29,7 +31,20 @@ export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext, platform: C
   const fb = a.value as FeedbackValue | undefined;
   if (fb?.r1 === 'feedback' && fb.messageId && (fb.value === 'up' || fb.value === 'down')) {
     metrics.eventsReceived.inc({ platform: 'teams', kind: 'feedback' });
-    await recordFeedback(rt.db, { messageId: String(fb.messageId), platform: 'teams', userId: a.from?.aadObjectId ?? a.from?.id ?? 'unknown', value: fb.value });
+    const from = { messageId: String(fb.messageId), platform: 'teams' as const, tenant: teamsConversationKey(a).tenant, userId: a.from?.aadObjectId ?? a.from?.id ?? 'unknown' };
+    const res = await recordVote({ db: rt.db, metrics }, from, fb.value);
+    // A 👎 asks what would have been right (a card with an input, answered in this conversation).
+    if (res.ok && fb.value === 'down') await ctx.sendActivity({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: correctionCard(from.messageId) }] });
+    return;
+  }
+  if (fb?.r1 === CORRECTION_SUBMIT_KIND && fb.messageId) {
+    metrics.eventsReceived.inc({ platform: 'teams', kind: 'correction' });
+    const from = { messageId: String(fb.messageId), platform: 'teams' as const, tenant: teamsConversationKey(a).tenant, userId: a.from?.aadObjectId ?? a.from?.id ?? 'unknown' };
+    const res = await recordCorrection({ db: rt.db, metrics }, from, String(fb.correction ?? ''));
+    await ctx.sendActivity(res.ok ? 'Thanks — your correction is saved with the answer.'
+      : res.reason === 'empty' ? 'The correction was empty, so nothing was saved.'
+        : res.reason === 'too_long' ? 'That correction is too long; please shorten it.'
+          : 'I cannot find this answer any more, so the correction was not saved.');
     return;
   }
   if (fb?.r1 === STOP_SUBMIT_KIND && fb.jobId) {

@@ -117,7 +117,7 @@ export async function registerWebRoutes(app: FastifyInstance, o: WebOptions): Pr
         try {
           const r = await auth.callback(req, reply);
           log.info({ user: r.userId, admin: r.isAdmin }, 'web sign-in');
-          await o.onSignIn?.(r.userId, r.isAdmin);
+          await o.onSignIn?.(r.userId, r.isAdmin, `http:${req.ip}`);
           return reply.redirect(r.isAdmin && r.returnTo === '/chat' ? '/admin' : r.returnTo);
         } catch (e) {
           if (!(e instanceof SignInError)) throw e;

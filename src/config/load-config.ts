@@ -34,6 +34,9 @@ function crossCheck(cfg: Config): void {
   if (cfg.SLACK_APP_TOKEN && !cfg.SLACK_APP_TOKEN.startsWith('xapp-')) {
     throw new ConfigError('SLACK_APP_TOKEN', 'SLACK_APP_TOKEN: must be an app-level token starting with xapp-');
   }
+  if (cfg.ENGINE === 'openai' && !cfg.ENGINE_URL) {
+    throw new ConfigError('ENGINE_URL', 'ENGINE_URL: required with ENGINE=openai (the server\'s OpenAI base URL including /v1, e.g. http://vllm:8000/v1)');
+  }
   if (cfg.OIDC_ISSUER && !cfg.OIDC_AUDIENCE) {
     throw new ConfigError('OIDC_AUDIENCE', 'OIDC_AUDIENCE: required with OIDC_ISSUER (the audience API tokens are issued for), else any token of that issuer would be accepted');
   }

@@ -1,4 +1,5 @@
 export { InferenceEngine } from './inference-engine.js';
+export type { Engine, EngineHealth, EngineKind, EngineState, ModelIdentity } from './engine.js';
 export { loadModel, resolveModelPath, assertModelReachable } from './load-model.js';
 export { SequencePool } from './sequence-pool.js';
 export { splitThought, stripThinkTags } from './split-thought.js';
@@ -7,3 +8,13 @@ export type { InferenceEngineOptions, GenerateRequest, GenerateResult, Generatio
 export { fallbackPlan } from './fallback-plan.js';
 export { LlamaEmbedder } from './llama-embedder.js';
 export type { LlamaEmbedderOptions } from './llama-embedder.js';
+export { OpenAiEngine, isEngineFailure, retryAfterMsOf } from './openai/openai-engine.js';
+export { ThinkTagStream } from './openai/think-tag-stream.js';
+export type { OpenAiEngineOptions, EngineErrorKind } from './openai/types.js';
+export { engineIdentity } from './engine-identity.js';
+export { AdapterContexts } from './adapter-contexts.js';
+export type { AdapterContextsOptions, AdapterReload, AdapterSlot } from './adapter-contexts.js';
+export { assertLoraAdapterFile } from './lora-file.js';
+export type { LoraAdapterSpec, AdapterFileVersion } from './lora-file.js';
+export { watchAdapters } from './adapter-watch.js';
+export type { AdapterWatchOptions } from './adapter-watch.js';

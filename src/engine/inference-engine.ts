@@ -1,5 +1,10 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path, { basename } from 'node:path';
 import type { ChatHistoryItem, LlamaContext, LlamaGrammar } from 'node-llama-cpp';
 import { LlamaChatSession } from 'node-llama-cpp';
+import { AdapterContexts, type AdapterReload } from './adapter-contexts.js';
+import { assertLoraAdapterFile, type LoraAdapterSpec } from './lora-file.js';
 import type { Logger } from '../log/logger.js';
 import type { ChatTurn } from '../prompts/index.js';
 import { loadModel, type LoadedModel } from './load-model.js';
@@ -9,17 +14,22 @@ import { fileSha256 } from './file-sha256.js';
 import type { EffectiveEngineSettings, GenerateRequest, GenerateResult, InferenceEngineOptions } from './types.js';
 import { fallbackPlan } from './fallback-plan.js';
 import { ModelUnavailableError } from '../errors.js';
+import type { Engine, ModelIdentity } from './engine.js';
 
 const toHistory = (turns: ChatTurn[]): ChatHistoryItem[] =>
   turns.map((t) => (t.role === 'assistant' ? { type: 'model', response: [t.text] } : { type: t.role, text: t.text }));
 
 /**
- * One model, one context, `sequences` sequences. Concurrent `generate` calls each hold a sequence
- * and are evaluated together in llama.cpp batches.
+ * The local engine (`ENGINE=llama`): one model, one base context with `sequences` sequences, and
+ * one more context per LoRA adapter (llama.cpp sets adapters per context; the weights are shared).
+ * Concurrent `generate` calls each hold a sequence of the context their adapter names and are
+ * evaluated together in llama.cpp batches.
  */
-export class InferenceEngine {
+export class InferenceEngine implements Engine {
+  readonly kind = 'llama' as const;
   private closing?: Promise<void>;
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private readonly unknownAdapters = new Set<string>();
   /** sha256 of the model file, computed in the background after load. */
   readonly modelSha256: Promise<string>;
 
@@ -31,6 +41,9 @@ export class InferenceEngine {
     readonly loadMs: number,
     /** Sequences and context size in use, after any out-of-memory fallback. */
     readonly effective: EffectiveEngineSettings,
+    /** The LoRA adapters' contexts (LORA_ADAPTERS); empty without adapters. */
+    readonly adapters: AdapterContexts,
+    private readonly log: Logger,
   ) {
     this.modelSha256 = fileSha256(loaded.modelPath);
     this.modelSha256.catch(() => {});
@@ -52,6 +65,8 @@ export class InferenceEngine {
 
   private static async load(options: InferenceEngineOptions, log: Logger): Promise<InferenceEngine> {
     const t0 = performance.now();
+    // Adapter files are checked before the model loads: a wrong LORA_ADAPTERS entry fails fast.
+    for (const spec of options.adapters ?? []) await assertLoraAdapterFile(spec, undefined);
     const loaded = await loadModel({ ...options, log });
     const fallbacks: EffectiveEngineSettings['fallbacks'] = [];
     try {
@@ -62,10 +77,24 @@ export class InferenceEngine {
         try {
           const context = (await (options.createContextHook ? options.createContextHook(attempt, create) : create())) as LlamaContext;
           if (fallbacks.length) log.warn({ configured: { sequences: options.sequences, contextSize: options.contextSize }, chosen: attempt, failures: fallbacks.length }, 'context created with a smaller configuration after failures');
-          const engine = new InferenceEngine(loaded, context, new SequencePool(context, attempt.sequences), options, performance.now() - t0, { ...attempt, fallbacks });
+          let adapters: AdapterContexts;
+          try {
+            adapters = await AdapterContexts.create({
+              model: loaded.model, architecture: loaded.model.fileInfo.metadata.general?.architecture, sequences: options.adapterSequences ?? 1,
+              contextSize: attempt.contextSize, threads: options.threads, log,
+              dir: options.adapters?.length ? await mkdtemp(path.join(options.adapterDir ?? tmpdir(), 'r1-lora-')) : '',
+            }, options.adapters ?? []);
+          } catch (e) {
+            await context.dispose().catch(() => {});
+            throw new AdapterStartError(e);
+          }
+          const engine = new InferenceEngine(loaded, context, new SequencePool(context, attempt.sequences), options, performance.now() - t0, { ...attempt, fallbacks }, adapters, log);
+          if (adapters.names.length) log.info({ adapters: adapters.names.map((n) => ({ name: n, scale: adapters.get(n)!.spec.scale, sha256: adapters.get(n)!.version.sha256 })), sequencesEach: options.adapterSequences ?? 1 }, 'LoRA adapters loaded');
           log.info({ model: loaded.modelPath, sequences: attempt.sequences, contextSize: context.contextSize, threads: options.threads, gpu: loaded.llama.gpu, loadMs: Math.round(engine.loadMs) }, 'model loaded');
           return engine;
         } catch (e) {
+          // A bad adapter is a configuration error, not an out-of-memory one: no smaller retry.
+          if (e instanceof AdapterStartError) throw e.cause;
           const error = (e as Error).message;
           fallbacks.push({ ...attempt, error });
           log.error({ sequences: attempt.sequences, contextSize: attempt.contextSize, err: error }, 'context creation failed; retrying with a smaller configuration');
@@ -79,8 +108,36 @@ export class InferenceEngine {
     }
   }
 
+  /** GGUF file name and sha256 (resolves when the background hash is done). */
+  get modelIdentity(): Promise<ModelIdentity> {
+    return this.modelSha256.then(
+      (sha256) => ({ engine: 'llama' as const, id: basename(this.loaded.modelPath), sha256 }),
+      () => ({ engine: 'llama' as const, id: basename(this.loaded.modelPath), sha256: null }),
+    );
+  }
+
+  /** One job per sequence, of every context (base and adapters). */
+  get concurrency(): number {
+    return this.pool.size + this.adapters.sequences;
+  }
+
+  /** Sequences generating now, in the base context and in the adapters' current contexts. */
+  get inFlight(): number {
+    let n = this.pool.inUse;
+    for (const name of this.adapters.names) n += this.adapters.get(name)!.pool.inUse;
+    return n;
+  }
+
   get modelPath(): string {
     return this.loaded.modelPath;
+  }
+
+  /**
+   * Loads new adapter versions (changed file, path or scale; adapters added or removed); a
+   * replaced context is disposed once its jobs are done. `specs` defaults to the current list.
+   */
+  reloadAdapters(specs?: LoraAdapterSpec[]): Promise<AdapterReload[]> {
+    return this.adapters.reload(specs);
   }
 
   get closed(): boolean {
@@ -95,9 +152,15 @@ export class InferenceEngine {
   async generate(req: GenerateRequest): Promise<GenerateResult> {
     if (this.closed) throw new Error('InferenceEngine is closed');
     const t0 = performance.now();
-    const seq = await this.pool.acquire();
+    const slot = req.adapter ? this.adapters.get(req.adapter) : undefined;
+    if (req.adapter && !slot && !this.unknownAdapters.has(req.adapter)) {
+      this.unknownAdapters.add(req.adapter);
+      this.log.warn({ adapter: req.adapter, configured: this.adapters.names }, 'a job names a LoRA adapter that is not loaded (LORA_ADAPTERS): answering with the base model');
+    }
+    const pool = slot?.pool ?? this.pool;
+    const seq = await pool.acquire();
     const tAcquired = performance.now();
-    let batchPeak = this.pool.inUse;
+    let batchPeak = this.inFlight;
     let firstTokenAt: number | null = null;
     let completionTokens = 0;
     let reasoningTokens = 0;
@@ -116,7 +179,7 @@ export class InferenceEngine {
         onToken: (tokens) => {
           completionTokens += tokens.length;
           firstTokenAt ??= performance.now();
-          batchPeak = Math.max(batchPeak, this.pool.inUse);
+          batchPeak = Math.max(batchPeak, this.inFlight);
         },
         onResponseChunk: (chunk) => {
           const kind = chunk.type === 'segment' && chunk.segmentType === 'thought' ? 'thought' : 'answer';
@@ -135,6 +198,7 @@ export class InferenceEngine {
         completionTokens,
         reasoningTokens,
         batchPeak,
+        adapter: slot ? { name: slot.spec.name, sha256: slot.version.sha256 } : null,
         timings: {
           sequenceWaitMs: tAcquired - t0,
           firstTokenMs: firstTokenAt === null ? null : firstTokenAt - tAcquired,
@@ -143,7 +207,7 @@ export class InferenceEngine {
       };
     } finally {
       session.dispose({ disposeSequence: false });
-      await this.pool.release(seq);
+      await pool.release(seq);
     }
   }
 
@@ -170,10 +234,18 @@ export class InferenceEngine {
   /** Disposes context, model and llama.cpp. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.adapters.close();
       await this.context.dispose().catch(() => {});
       await this.loaded.model.dispose().catch(() => {});
       await this.loaded.llama.dispose().catch(() => {});
     })();
     return this.closing;
+  }
+}
+
+/** Carries an adapter failure out of the context fallback loop unchanged. */
+class AdapterStartError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('adapter start failed');
   }
 }

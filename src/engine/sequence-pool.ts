@@ -10,6 +10,7 @@ export class SequencePool {
   private readonly waiters: Array<(s: LlamaContextSequence) => void> = [];
   private inUseCount = 0;
   private peakInUse = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(context: LlamaContext, size: number) {
     this.size = size;
@@ -25,12 +26,28 @@ export class SequencePool {
     return this.peakInUse;
   }
 
+  /** Jobs waiting for a sequence. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /**
+   * Resolves once no sequence is held and no job waits for one: a retired context (an adapter
+   * being reloaded) is disposed after this, so every job that reached it finishes on it.
+   */
+  idle(): Promise<void> {
+    if (this.inUseCount === 0 && this.waiters.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
   resetPeak(): void {
     this.peakInUse = this.inUseCount;
   }
 
   async acquire(): Promise<LlamaContextSequence> {
-    const s = this.free.pop() ?? (await new Promise<LlamaContextSequence>((r) => this.waiters.push(r)));
+    const s = this.free.pop();
+    // A waiter is handed its sequence by `release`, which keeps it counted as in use.
+    if (!s) return new Promise<LlamaContextSequence>((r) => this.waiters.push(r));
     this.inUseCount++;
     this.peakInUse = Math.max(this.peakInUse, this.inUseCount);
     return s;
@@ -41,10 +58,17 @@ export class SequencePool {
     try {
       if (!s.disposed) await s.clearHistory();
     } finally {
-      this.inUseCount--;
       const next = this.waiters.shift();
       if (next) next(s);
-      else this.free.push(s);
+      else {
+        this.inUseCount--;
+        this.free.push(s);
+        if (this.inUseCount === 0) {
+          const idle = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const r of idle) r();
+        }
+      }
     }
   }
 }

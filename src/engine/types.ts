@@ -1,4 +1,5 @@
 import type { ChatTurn } from '../prompts/index.js';
+import type { LoraAdapterSpec } from './lora-file.js';
 
 export interface InferenceEngineOptions {
   /** GGUF file; unset = download `modelUri` once into `downloadDir`. */
@@ -20,6 +21,12 @@ export interface InferenceEngineOptions {
   minContextSize?: number;
   /** Give up loading after this long. Defaults to 600 000 ms. */
   loadTimeoutMs?: number;
+  /** LoRA adapters (LORA_ADAPTERS), each in a context of its own on the shared model. Defaults to none. */
+  adapters?: LoraAdapterSpec[];
+  /** Sequences in each adapter's context (LORA_SEQUENCES). Defaults to 1. */
+  adapterSequences?: number;
+  /** Folder under which this process copies adapter files before loading them. Defaults to the OS temp folder. */
+  adapterDir?: string;
   /** @internal Replaces context creation (fault-injection tests); receives the attempt's settings. */
   createContextHook?: (attempt: { sequences: number; contextSize: number }, create: () => Promise<unknown>) => Promise<unknown>;
 }
@@ -54,6 +61,8 @@ export interface GenerateRequest {
   gbnf?: string;
   /** Maximum reasoning tokens; past it the model is made to answer. */
   thoughtBudget?: number;
+  /** LoRA adapter to answer with (a LORA_ADAPTERS name); unset or not loaded = the base model. */
+  adapter?: string;
 }
 
 export interface GenerateResult {
@@ -66,6 +75,8 @@ export interface GenerateResult {
   reasoningTokens: number;
   /** Most sequences generating at once while this one ran (>1 means it was batched). */
   batchPeak: number;
+  /** The LoRA adapter whose context generated the answer (and its file's sha256); null or absent = the base model. */
+  adapter?: { name: string; sha256: string } | null;
   timings: {
     /** Waiting for a free sequence. */
     sequenceWaitMs: number;

@@ -12,6 +12,12 @@ export type RawHandler = (req: IncomingMessage, res: ServerResponse) => void;
 export interface ReadinessCheck {
   name: string;
   check: () => Promise<void>;
+  /**
+   * false: a failure is named in `/readyz`'s body but keeps the status 200 (the process still does
+   * useful work: with ROLE=all the adapters keep queueing questions while the engine is down).
+   * Defaults to true.
+   */
+  critical?: boolean;
 }
 
 export interface HttpServerOptions {
@@ -55,14 +61,14 @@ export class HttpServer {
           try {
             // A dead Redis queues commands forever (BullMQ needs maxRetriesPerRequest: null): bound each check.
             await Promise.race([c.check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), READINESS_TIMEOUT_MS).unref())]);
-            return [c.name, 'ok'] as const;
+            return [c.name, 'ok', c.critical ?? true] as const;
           } catch (e) {
-            return [c.name, (e as Error).message || 'failed'] as const;
+            return [c.name, (e as Error).message || 'failed', c.critical ?? true] as const;
           }
         }),
       );
-      const ok = results.every(([, v]) => v === 'ok');
-      return reply.code(ok ? 200 : 503).send({ ok, checks: Object.fromEntries(results) });
+      const ok = results.every(([, v, critical]) => v === 'ok' || !critical);
+      return reply.code(ok ? 200 : 503).send({ ok, checks: Object.fromEntries(results.map(([n, v]) => [n, v])) });
     });
     this.app.get('/metrics', async (_req, reply) => {
       reply.header('content-type', opts.metrics.registry.contentType);

@@ -5,15 +5,19 @@ import { checkRateLimit } from '../scheduling/index.js';
 import { sanitizeText } from '../text/index.js';
 import { DEFAULT_INTAKE_TEXTS, type ChatPlatform } from './chat-platform.js';
 import { intakeJobSchema, type IntakeJob, type QuestionInput } from './question.js';
+import { checkAccess } from './check-access.js';
+import type { RefusalReason } from '../policy/index.js';
 
 /** The part of the runtime admission uses. */
-export type IntakeRuntime = Pick<Runtime, 'cfg' | 'log' | 'metrics' | 'queues' | 'redis'>;
+export type IntakeRuntime = Pick<Runtime, 'cfg' | 'log' | 'metrics' | 'queues' | 'redis' | 'policy'>;
 
 export type AdmitResult =
   /** Durably queued (or already queued: a platform retry). Safe to acknowledge. */
   | { kind: 'accepted'; jobId: string; duplicate: boolean }
   /** Not a question the bot can take; the asker was told why (through `notify`). Acknowledge too: a retry would not change it. */
   | { kind: 'rejected'; reason: 'empty' | 'too_long'; text: string }
+  /** Refused by the access policy (workspace, channel, DMs, or the command's users); nothing was queued. */
+  | { kind: 'rejected'; reason: 'not_allowed'; why: RefusalReason; text: string }
   /** Over the platform's admission-time rate limit (`limitsAtAdmission`); nothing was queued. */
   | { kind: 'rejected'; reason: 'rate_limited'; text: string; retryAfterS: number };
 
@@ -54,6 +58,18 @@ export async function admitQuestion(rt: IntakeRuntime, platform: ChatPlatform, i
     notifyInBackground(rt, platform, job, message);
     return { kind: 'rejected', reason, text: message };
   };
+  // Who may ask what, where: before anything else is said or stored (a refused place hears it once per conversation).
+  const access = await checkAccess(rt, platform, {
+    platform: job.key.platform, tenant: job.key.tenant, channel: job.key.channel, userId: job.user.id, dm: job.access?.dm === true,
+    enterprise: job.access?.enterprise, userGroups: job.access?.groups, command: job.command?.name ?? (platform.platform === 'api' ? 'api' : 'chat'),
+  }, job.key).catch((e: Error) => {
+    throw unavailable(rt, platform, kind, `access policy unavailable: ${e.message}`, e);
+  });
+  if (!access.ok) {
+    metrics.eventsAcked.inc({ platform: platform.platform, kind, outcome: 'refused' });
+    if (access.notify) notifyInBackground(rt, platform, job, access.text);
+    return { kind: 'rejected', reason: 'not_allowed', why: access.reason, text: access.text };
+  }
   if (!text && !job.command) return reject('empty', texts.empty);
   if (text.length > cfg.QUESTION_MAX_CHARS) return reject('too_long', texts.tooLong(cfg.QUESTION_MAX_CHARS));
 

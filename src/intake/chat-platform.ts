@@ -50,6 +50,12 @@ export interface ChatPlatform<S extends object = any> { // eslint-disable-line @
    * applies to the asker (the API client); the channel limit to the key's channel.
    */
   readonly limitsAtAdmission?: RateLimits;
+  /**
+   * Members (user ids) of one of the platform's user groups, for per-command policies (Slack:
+   * `usergroups.users.list`). The core caches the lists (POLICY_GROUP_CACHE_S). Absent: only the
+   * groups a question carries itself (`access.groups`, e.g. from an OIDC token) count.
+   */
+  groupMembers?(tenant: string, groupId: string): Promise<readonly string[]>;
   /** Overrides of the core's user-facing texts, in the platform's markup. */
   readonly texts?: Partial<IntakeTexts>;
 }

@@ -6,3 +6,5 @@ export { DEFAULT_INTAKE_TEXTS } from './chat-platform.js';
 export type { ChatPlatform, IntakeTexts, NoticeInfo } from './chat-platform.js';
 export { questionSchema, intakeJobSchema } from './question.js';
 export type { Question, QuestionInput, IntakeJob } from './question.js';
+export { checkAccess, POLICY_REFUSAL_ONCE_S } from './check-access.js';
+export type { AccessResult, AccessRuntime } from './check-access.js';

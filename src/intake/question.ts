@@ -30,6 +30,16 @@ export const questionSchema = z.object({
    * through `notify`. Lets a surface without a database (the console next to a running service) use them.
    */
   command: z.object({ name: z.enum(['kb', 'diagnose']), args: z.string() }).optional(),
+  /**
+   * What the access policy needs beyond the key and the user: whether this is a direct message
+   * (Slack DM, Teams personal chat), the Slack Enterprise Grid org id, and group ids the identity
+   * carries itself (an OIDC token's `groups`).
+   */
+  access: z.object({
+    dm: z.boolean().optional(),
+    enterprise: z.string().min(1).optional(),
+    groups: z.array(z.string()).max(1000).optional(),
+  }).optional(),
   /** Generation choices of this question (the HTTP API's `max_tokens`, `temperature`, `system`). */
   options: generationOptionsSchema.optional(),
 });

@@ -3,16 +3,17 @@ import {
   diagnosisAnswerSchema, diagnosisJsonSchema, diagnosisMarkdown, diagnosisResultSchema, failDiagnosis, findAsset, findFaultCode, finishDiagnosis,
   startDiagnosis, type DiagnosisAnswer, type DiagnosisResult,
 } from '../diagnosis/index.js';
-import type { GenerateResult, InferenceEngine } from '../engine/index.js';
+import type { GenerateResult, Engine } from '../engine/index.js';
 import { deliveryJobId, diagnosisJobSchema, JOB_DELIVER, type DiagnosisJob, type InferenceJobResult } from '../jobs/index.js';
 import { unstoredMessageId } from '../delivery/unstored-reply.js';
 import type { Logger } from '../log/logger.js';
 import { withText } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
-import { buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, buildDiagnosisPrompt, type DiagnosisPromptInput } from '../prompts/index.js';
+import { buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, buildDiagnosisPrompt, systemPromptSha256, type DiagnosisPromptInput } from '../prompts/index.js';
 import type { QueueSet } from '../queue/index.js';
 import { channelKnowledge, toSourceRefs, type RetrievedChunk, type Retriever } from '../rag/index.js';
 import { failMessage, finishMessage, startMessage, type Db } from '../storage/index.js';
+import { recordAnswerProvenance } from './record-answer-provenance.js';
 
 export interface DiagnosisSettings {
   /** DIAGNOSIS_MAX_TOKENS: the structured (JSON) step. */
@@ -29,7 +30,7 @@ export interface DiagnosisSettings {
 
 export interface DiagnosisDeps {
   db: Db;
-  engine: InferenceEngine;
+  engine: Engine;
   queues: QueueSet;
   metrics: Metrics;
   log: Logger;
@@ -116,15 +117,15 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
   const oneStep = buildDiagnosisPrompt(input);
   const s = deps.settings;
   const runs: GenerateResult[] = [];
-  const generate = async (req: Parameters<InferenceEngine['generate']>[0]) => {
-    deps.metrics.sequencesInUse.set(deps.engine.pool.inUse + 1);
+  const generate = async (req: Parameters<Engine['generate']>[0]) => {
+    deps.metrics.sequencesInUse.set(deps.engine.inFlight + 1);
     try {
       const r = await deps.engine.generate(req);
       runs.push(r);
       if (r.stopped) throw new Error('diagnosis generation was stopped (shutdown or abort); it will be retried');
       return r;
     } finally {
-      deps.metrics.sequencesInUse.set(deps.engine.pool.inUse);
+      deps.metrics.sequencesInUse.set(deps.engine.inFlight);
     }
   };
   let prompt = oneStep;
@@ -151,19 +152,21 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
   });
   const sum = (f: (r: GenerateResult) => number) => runs.reduce((a, r) => a + f(r), 0);
   const totalMs = sum((r) => r.timings.totalMs);
-  const modelSha256 = await deps.engine.modelSha256.catch(() => null);
+  const model = await deps.engine.modelIdentity;
   // One transaction: a crash can never leave an answered message without its stored result.
   await deps.db.transaction(async (tx) => {
     await finishMessage(tx, row.id, {
       answer: diagnosisMarkdown(result),
       reasoning,
       status: 'answered',
-      modelSha256,
+      modelSha256: model.sha256,
+      modelId: `${model.engine}:${model.id}`,
       promptTokens: sum((r) => r.promptTokens),
       completionTokens: sum((r) => r.completionTokens),
       timings: { totalMs, steps: runs.length, firstTokenMs: runs[0]?.timings.firstTokenMs ?? null, batchPeak: Math.max(...runs.map((r) => r.batchPeak)), queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - totalMs) },
     });
     await finishDiagnosis(tx, diag.id, result, { context: oneStep.context, question: oneStep.question });
+    await recordAnswerProvenance(tx, row.id, { promptSha256: systemPromptSha256(oneStep), model, adapter: res.adapter ?? null, chunks, sources });
   });
   const m = deps.metrics;
   m.generationSeconds.observe(totalMs / 1000);

@@ -1,15 +1,16 @@
 import { UnrecoverableError } from 'bullmq';
-import type { InferenceEngine } from '../engine/index.js';
+import type { Engine } from '../engine/index.js';
 import { inferenceJobSchema, deliveryJobId, JOB_DELIVER, type InferenceJob, type InferenceJobResult } from '../jobs/index.js';
 import type { Logger } from '../log/logger.js';
 import { withText } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
-import { buildRagPrompt } from '../prompts/index.js';
+import { buildRagPrompt, systemPromptSha256, toPromptMessages } from '../prompts/index.js';
 import type { QueueSet } from '../queue/index.js';
 import { knowledgeForQuestion, stripInvalidCitations, type AnswerKnowledge, type AnswerKnowledgeDeps } from '../rag/index.js';
 import type { CancelRegistry, createLivePublisher } from '../live/index.js';
-import { failMessage, finishMessage, recordMessageKnowledge, startMessage, type Db } from '../storage/index.js';
+import { failMessage, finishMessage, recordMessageKnowledge, saveMessagePrompt, startMessage, type Db } from '../storage/index.js';
 import { unstoredMessageId } from '../delivery/unstored-reply.js';
+import { recordAnswerProvenance } from './record-answer-provenance.js';
 
 export interface InferenceSettings {
   maxTokens: number;
@@ -20,7 +21,7 @@ export interface InferenceSettings {
 
 export interface InferenceDeps {
   db: Db;
-  engine: InferenceEngine;
+  engine: Engine;
   queues: QueueSet;
   metrics: Metrics;
   log: Logger;
@@ -76,7 +77,9 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
       ? { status: 'cited', sources: kn.sources.map((s, i) => ({ ...s, text: kn!.chunks[i]!.text })) }
       : { status: kn?.status ?? 'model_only' },
   });
-  deps.metrics.sequencesInUse.set(deps.engine.pool.inUse + 1);
+  // The exact messages the model is given, kept with the answer (datasets train on these).
+  await saveMessagePrompt(deps.db, row.id, { messages: toPromptMessages(prompt), systemPromptSha256: systemPromptSha256(prompt), droppedHistory: prompt.droppedHistory });
+  deps.metrics.sequencesInUse.set(deps.engine.inFlight + 1);
   // Live: a Stop button (or a deleted question) aborts through the cancel registry.
   const tracked = deps.live ? await deps.live.cancel.track(jobId) : undefined;
   const pub = deps.live?.publisher(jobId);
@@ -96,20 +99,25 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     });
   } finally {
     tracked?.done();
-    deps.metrics.sequencesInUse.set(deps.engine.pool.inUse);
+    deps.metrics.sequencesInUse.set(deps.engine.inFlight);
   }
   await pub?.end(res.stopped ? 'stopped' : 'answered');
   await deps.live?.onServiceTime?.(res.timings.totalMs / 1000).catch(() => {});
-  const modelSha256 = await deps.engine.modelSha256.catch(() => null);
+  const model = await deps.engine.modelIdentity;
   await finishMessage(deps.db, row.id, {
     // A citation that points at no source given to the model is removed, never shown.
     answer: kn ? stripInvalidCitations(res.answer, kn.sources.length) : res.answer,
     reasoning: res.reasoning,
     status: res.stopped ? 'stopped' : 'answered',
-    modelSha256,
+    modelSha256: model.sha256,
+    modelId: `${model.engine}:${model.id}`,
     promptTokens: res.promptTokens,
     completionTokens: res.completionTokens,
     timings: { ...res.timings, batchPeak: res.batchPeak, reasoningTokens: res.reasoningTokens, queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - res.timings.totalMs) },
+  });
+  await recordAnswerProvenance(deps.db, row.id, {
+    promptSha256: systemPromptSha256(prompt), model, adapter: res.adapter ?? null,
+    chunks: kn?.status === 'cited' ? kn.chunks : [], sources: kn?.status === 'cited' ? kn.sources : [],
   });
   const m = deps.metrics;
   m.generationSeconds.observe(res.timings.totalMs / 1000);

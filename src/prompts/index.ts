@@ -6,3 +6,5 @@ export { buildRagPrompt, SOURCES_INSTRUCTION, NO_MATCH_INSTRUCTION } from './bui
 export type { PromptSource, KnowledgeContext, RagPromptInput } from './build-rag-prompt.js';
 export { buildDiagnosisPrompt, buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, DIAGNOSIS_SYSTEM_PROMPT, DIAGNOSIS_JSON_INSTRUCTION } from './build-diagnosis-prompt.js';
 export type { DiagnosisPromptInput } from './build-diagnosis-prompt.js';
+export { toPromptMessages, systemPromptSha256 } from './prompt-messages.js';
+export type { PromptMessage } from './prompt-messages.js';

@@ -1,5 +1,5 @@
 import { DelayedError, type Job } from 'bullmq';
-import { PlatformRateLimitError } from '../errors.js';
+import { EngineRateLimitError, EngineUnavailableError, PlatformRateLimitError } from '../errors.js';
 
 /** Added to the platform's `Retry-After`, so jobs limited together do not all return in the same millisecond. */
 const JITTER_MS = 250;
@@ -23,9 +23,21 @@ const JITTER_MS = 250;
  * @see https://docs.bullmq.io/patterns/process-step-jobs#delaying
  */
 export async function rescheduleOnRateLimit(job: Job, token: string | undefined, err: unknown, now = Date.now()): Promise<void> {
-  if (!(err instanceof PlatformRateLimitError) || !token) return;
-  await job.moveToDelayed(now + err.retryAfterMs + Math.floor(Math.random() * JITTER_MS), token);
-  throw new DelayedError(`${err.message} (job ${job.id} delayed)`);
+  const waitMs = retryLaterMs(err);
+  if (waitMs === undefined || !token) return;
+  await job.moveToDelayed(now + waitMs + Math.floor(Math.random() * JITTER_MS), token);
+  throw new DelayedError(`${(err as Error).message} (job ${job.id} delayed)`);
+}
+
+/**
+ * How long a job should wait, without spending an attempt, after `err`: a platform's or the
+ * engine's 429 (`Retry-After`), or the engine's circuit breaker being open (until its next probe:
+ * the job waits in the queue while the engine is down instead of failing). Undefined otherwise.
+ */
+export function retryLaterMs(err: unknown): number | undefined {
+  if (err instanceof PlatformRateLimitError || err instanceof EngineRateLimitError) return err.retryAfterMs;
+  if (err instanceof EngineUnavailableError) return err.retryAfterMs;
+  return undefined;
 }
 
 /** True for the `DelayedError` thrown by {@link rescheduleOnRateLimit} (not a failure: do not count or log it as one). */

@@ -2,6 +2,7 @@ import type { ConversationKey, Platform } from '../conversation/index.js';
 import type { Db } from '../storage/index.js';
 import { RagError } from './errors.js';
 import { assertScopeName, findScopeId } from './scope-store.js';
+import { cliOrigin, recordAudit } from '../audit/index.js';
 
 type Q = Pick<Db, 'query'>;
 
@@ -49,6 +50,13 @@ export async function scopesForChannel(db: Q, ch: ChannelRef): Promise<string[]>
 
 async function audit(db: Q, ch: ChannelRef, action: string, scope: string | null, actor: string): Promise<void> {
   await db.query('INSERT INTO kb_audit (platform, tenant, channel, action, scope, actor) VALUES ($1, $2, $3, $4, $5, $6)', [ch.platform, ch.tenant, ch.channel, action, scope, actor]);
+  // The installation-wide audit trail too (kb_audit stays: /kb list and older tooling read it).
+  const [verb, alpha] = action.split(' alpha=');
+  await recordAudit(db, {
+    actor, action: `kb.${verb}`, target: `${ch.platform}/${ch.tenant}/${ch.channel}`,
+    details: { ...(scope ? { scope } : {}), ...(alpha !== undefined ? { alpha: Number(alpha) } : {}) },
+    origin: actor.startsWith('cli:') ? cliOrigin() : `${ch.platform}:${ch.tenant}`,
+  });
 }
 
 /**

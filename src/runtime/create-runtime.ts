@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from '../metrics/index.js';
 import { createRedis, QueueSet } from '../queue/index.js';
 import { noDatabase, openDb, migrate, type Db } from '../storage/index.js';
 import { createFairScheduler, type FairScheduler } from '../scheduling/index.js';
+import { createAccessPolicy, type AccessPolicy } from '../policy/index.js';
 
 /** Shared resources of one process, built from config, closed in reverse order. */
 export interface Runtime {
@@ -18,6 +19,8 @@ export interface Runtime {
   redis: Redis;
   connection: ConnectionOptions;
   queues: QueueSet;
+  /** Who may ask what, where (cached rules and group lists; see src/policy). */
+  policy: AccessPolicy;
   /** Fair scheduling across channels (shared by adapters and workers through Redis). */
   fair: FairScheduler;
   /** Logs a line once per key per LOG_REPEAT_INTERVAL_MS (outages, rejected requests), counting the rest. */
@@ -88,6 +91,11 @@ export async function createRuntime(cfg: Config, opts: CreateRuntimeOptions = {}
   let closing: Promise<void> | undefined;
   return {
     cfg, log, metrics, db, redis, connection: redis, queues, fair: createFairScheduler(redis, cfg.QUEUE_PREFIX),
+    policy: createAccessPolicy({
+      db, slackAllowedTeams: cfg.SLACK_ALLOWED_TEAMS, teamsAllowedTenants: cfg.TEAMS_ALLOWED_TENANTS, channelPolicy: cfg.CHANNEL_POLICY,
+      allowDms: cfg.ALLOW_DMS, contact: cfg.POLICY_CONTACT, rulesCacheMs: cfg.POLICY_CACHE_S * 1000, groupCacheMs: cfg.POLICY_GROUP_CACHE_S * 1000,
+      onGroupError: (platform, groupId, err) => logRepeated('warn', `policy-group:${platform}:${groupId}`, { platform, groupId, err: err.message }, 'could not fetch group members; using the last known list'),
+    }),
     logRepeated, redisError, redisUnavailable,
     onClose: (step) => steps.push(step),
     close: () =>

@@ -4,15 +4,17 @@ import type { Redis } from 'ioredis';
 export interface WorkerStatus {
   host: string;
   pid: number;
-  /** Model file name. */
+  /** Model file name, or the remote server's model id. */
   model: string;
-  /** sha256 of the model file; null while it is still being computed. */
+  /** sha256 of the model file; null while it is still being computed, or for a remote engine. */
   modelSha256: string | null;
-  /** `cuda`, `vulkan`, `metal` or `cpu` (node-llama-cpp's GPU type, false → cpu). */
+  /** Local engine: `cuda`, `vulkan`, `metal` or `cpu` (node-llama-cpp's GPU type); else the engine kind (`openai`). */
   engine: string;
+  /** Generations that may run at once (sequences of the local engine). */
   sequences: number;
   sequencesInUse: number;
-  contextSize: number;
+  /** Context size in tokens (local engine); null for a remote one. */
+  contextSize: number | null;
   /** GPU memory used and total, in bytes, where the backend reports it. */
   vram: { used: number; total: number } | null;
   /** When this was written (ms since epoch). */

@@ -8,9 +8,11 @@ export {
   startMessage, finishMessage, failMessage, getMessage, getMessageByJobId, beginDelivery, markDelivered, listConversation, recordReplyProgress,
 } from './messages.js';
 export type { MessageRow, MessageStatus, StartMessageInput, FinishMessageInput } from './messages.js';
-export { recordFeedback, listFeedback } from './feedback.js';
-export type { FeedbackValue } from './feedback.js';
+export { recordFeedback, listFeedback, upsertVote, upsertCorrection } from './feedback.js';
+export type { FeedbackValue, FeedbackTarget } from './feedback.js';
 export { recordMessageKnowledge, getMessageKnowledge } from './message-knowledge.js';
 export type { MessageKnowledge } from './message-knowledge.js';
+export { saveMessagePrompt, getMessagePrompt } from './message-prompts.js';
+export type { MessagePrompt } from './message-prompts.js';
 export { noDatabase } from './no-db.js';
 export { safeText, safeJson } from './safe-text.js';

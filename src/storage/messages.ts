@@ -16,6 +16,8 @@ export interface MessageRow {
   status: MessageStatus;
   error: string | null;
   modelSha256: string | null;
+  /** `<engine>:<model id>` (`llama:<file>` or `openai:<id from /v1/models>`). */
+  modelId: string | null;
   promptTokens: number | null;
   completionTokens: number | null;
   timings: Record<string, unknown>;
@@ -37,6 +39,7 @@ const toRow = (r: Raw): MessageRow => ({
   status: r.status as MessageStatus,
   error: (r.error as string | null) ?? null,
   modelSha256: (r.model_sha256 as string | null) ?? null,
+  modelId: (r.model_id as string | null) ?? null,
   promptTokens: r.prompt_tokens === null ? null : Number(r.prompt_tokens),
   completionTokens: r.completion_tokens === null ? null : Number(r.completion_tokens),
   timings: (r.timings as Record<string, unknown>) ?? {},
@@ -73,6 +76,8 @@ export interface FinishMessageInput {
   reasoning: string;
   status: 'answered' | 'stopped';
   modelSha256: string | null;
+  /** `<engine>:<model id>`; a remote engine's only identity. */
+  modelId?: string | null;
   promptTokens: number;
   completionTokens: number;
   timings: Record<string, unknown>;
@@ -82,9 +87,9 @@ export interface FinishMessageInput {
 export async function finishMessage(db: Pick<Db, 'query'>, id: string, f: FinishMessageInput): Promise<boolean> {
   const { rows } = await db.query(
     `UPDATE messages SET answer = $2, reasoning = $3, status = $4, model_sha256 = $5, prompt_tokens = $6,
-       completion_tokens = $7, timings = $8, answered_at = now()
+       completion_tokens = $7, timings = $8, model_id = $9, answered_at = now()
      WHERE id = $1 AND status = 'generating' RETURNING id`,
-    [id, safeText(f.answer), safeText(f.reasoning), f.status, f.modelSha256, f.promptTokens, f.completionTokens, safeJson(f.timings)],
+    [id, safeText(f.answer), safeText(f.reasoning), f.status, f.modelSha256, f.promptTokens, f.completionTokens, safeJson(f.timings), f.modelId ?? null],
   );
   return rows.length > 0;
 }

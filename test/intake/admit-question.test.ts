@@ -26,7 +26,8 @@ describe('admitQuestion (real Redis, real BullMQ)', () => {
   const cfg = testConfig({ QUEUE_PREFIX: prefix, QUESTION_MAX_CHARS: '50' });
   const redis = createRedis(TEST_REDIS_URL);
   const queues = new QueueSet({ connection: redis, prefix });
-  const rt: IntakeRuntime = { cfg, log: createLogger({ level: 'silent' }), metrics: createMetrics(), queues, redis };
+  // The access policy has its own tests (test/policy); here everything is allowed.
+  const rt: IntakeRuntime = { cfg, log: createLogger({ level: 'silent' }), metrics: createMetrics(), queues, redis, policy: { check: async () => ({ ok: true }), invalidate: () => {} } };
   const intake = new Queue(intakeQueueName('console'), { connection: redis, prefix });
   beforeAll(async () => {
     await redis.ping();

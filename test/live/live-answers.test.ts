@@ -77,6 +77,6 @@ describe.skipIf(!hasTestModel)('live answers in Slack', () => {
     expect(Number(rows[0]!.completion_tokens)).toBeLessThan(1600);
     // The freed sequence goes to the next job, which completes normally.
     await fake.waitFor((c) => c.method === 'chat.update' && c.params.ts === second.statusTs && !/▍|Queued|Thinking/.test(String(c.params.text)), 90_000);
-    expect(svc.inference!.engine.pool.inUse).toBe(0);
+    expect(svc.inference!.engine.inFlight).toBe(0);
   }, 180_000);
 });

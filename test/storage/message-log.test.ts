@@ -30,11 +30,11 @@ describe.each([
 
   it('stores answer and reasoning apart, once', async () => {
     const m = await startMessage(db, { jobId: 'j2', key, userId: 'U1', kind: 'chat', question: 'q2' });
-    const f = { answer: 'A', reasoning: 'R', status: 'answered' as const, modelSha256: 'abc', promptTokens: 3, completionTokens: 4, timings: { totalMs: 5 } };
+    const f = { answer: 'A', reasoning: 'R', status: 'answered' as const, modelSha256: 'abc', modelId: 'llama:m.gguf', promptTokens: 3, completionTokens: 4, timings: { totalMs: 5 } };
     expect(await finishMessage(db, m.id, f)).toBe(true);
     expect(await finishMessage(db, m.id, { ...f, answer: 'B' })).toBe(false);
     const row = await getMessageByJobId(db, 'j2');
-    expect(row).toMatchObject({ answer: 'A', reasoning: 'R', status: 'answered', modelSha256: 'abc', promptTokens: 3, completionTokens: 4, timings: { totalMs: 5 } });
+    expect(row).toMatchObject({ answer: 'A', reasoning: 'R', status: 'answered', modelSha256: 'abc', modelId: 'llama:m.gguf', promptTokens: 3, completionTokens: 4, timings: { totalMs: 5 } });
   });
 
   it('records a delivery exactly once and counts attempts', async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * A strict structural check of Adaptive Cards against the 1.5 schema, for the subset of elements
- * and actions this project renders (TextBlock, FactSet, Container, ColumnSet/Column, ActionSet;
+ * and actions this project renders (TextBlock, FactSet, Container, ColumnSet/Column, ActionSet, Input.Text;
  * Action.Submit/OpenUrl/ToggleVisibility/Execute). Unknown properties and element types fail, enum
  * values are case-insensitive as in the spec. Written from https://adaptivecards.io/explorer/
  * (schema 1.5); it is not the official JSON Schema, which is not available offline.
@@ -58,10 +58,27 @@ const textBlock = z.strictObject({
 const factSet = z.strictObject({ type: z.literal('FactSet'), facts: z.array(z.strictObject({ title: z.string(), value: z.string() })).min(1), ...common });
 const containerStyle = ci(['default', 'emphasis', 'good', 'attention', 'warning', 'accent']);
 
-type Element = z.infer<typeof textBlock> | z.infer<typeof factSet> | { type: 'Container' | 'ColumnSet' | 'ActionSet'; [k: string]: unknown };
+const inputText = z.strictObject({
+  type: z.literal('Input.Text'),
+  ...common,
+  id: z.string().min(1),
+  isMultiline: z.boolean().optional(),
+  maxLength: z.number().int().nonnegative().optional(),
+  placeholder: z.string().optional(),
+  regex: z.string().optional(),
+  style: ci(['text', 'tel', 'url', 'email', 'password']).optional(),
+  inlineAction: actionSchema.optional(),
+  value: z.string().optional(),
+  label: z.string().optional(),
+  isRequired: z.boolean().optional(),
+  errorMessage: z.string().optional(),
+});
+
+type Element = z.infer<typeof textBlock> | z.infer<typeof factSet> | z.infer<typeof inputText> | { type: 'Container' | 'ColumnSet' | 'ActionSet'; [k: string]: unknown };
 export const elementSchema: z.ZodType<Element> = z.lazy(() => z.discriminatedUnion('type', [
   textBlock,
   factSet,
+  inputText,
   z.strictObject({
     type: z.literal('Container'), items: z.array(elementSchema), style: containerStyle.optional(), bleed: z.boolean().optional(),
     minHeight: z.string().optional(), rtl: z.boolean().nullable().optional(), verticalContentAlignment: ci(['top', 'center', 'bottom']).optional(),

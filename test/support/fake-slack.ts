@@ -82,6 +82,13 @@ export class FakeSlack {
   readonly streams = new Map<string, { thread_ts?: string; chunks: string[]; open: boolean; appends: number }>();
   /** Forces Slack's stream expiry: after this many appends a stream answers `message_not_in_streaming_state`. */
   streamExpiresAfterAppends = Infinity;
+  /**
+   * Block types this workspace does not know: a `chat.postMessage` / `chat.update` carrying one
+   * (at the top level or as an element) is answered `invalid_blocks`, as Slack does, storing nothing.
+   */
+  readonly rejectBlockTypes = new Set<string>();
+  /** Modals opened with `views.open`, in order. */
+  readonly views: Array<{ trigger_id: string; view: Record<string, unknown> }> = [];
   /** Calls that were carried out and then answered 500 by {@link failAfterStore}. */
   readonly storedThenFailed: SlackCall[] = [];
   private failRule?: { methods: Set<string>; pick: (call: SlackCall, n: number) => boolean; n: number };
@@ -241,8 +248,20 @@ export class FakeSlack {
     res.end(JSON.stringify(body));
   }
 
+  private hasRejectedBlock(p: Record<string, unknown>): boolean {
+    const blocks = Array.isArray(p.blocks) ? (p.blocks as Array<{ type?: string; elements?: Array<{ type?: string }> }>) : [];
+    return blocks.some((b) => this.rejectBlockTypes.has(String(b.type)) || (b.elements ?? []).some((e) => this.rejectBlockTypes.has(String(e.type))));
+  }
+
   private builtin(method: string, p: Record<string, unknown>): Record<string, unknown> {
+    if ((method === 'chat.postMessage' || method === 'chat.update') && this.hasRejectedBlock(p)) return { ok: false, error: 'invalid_blocks', errors: ['unsupported block type'] };
     switch (method) {
+      case 'views.open': {
+        if (!p.trigger_id) return { ok: false, error: 'invalid_arguments' };
+        const view = (typeof p.view === 'string' ? JSON.parse(p.view) : p.view) as Record<string, unknown>;
+        this.views.push({ trigger_id: String(p.trigger_id), view });
+        return { ok: true, view: { id: `V${this.views.length}`, ...view } };
+      }
       case 'auth.test':
         return { ok: true, url: 'https://local.slack/', team: 'Local', user: 'r1', team_id: 'T1', user_id: 'UBOT', bot_id: 'BBOT' };
       case 'chat.postMessage': {

@@ -60,6 +60,10 @@ describe('npm run ingest / npm run kb', () => {
     try {
       const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM kb_documents');
       expect(Number(rows[0]!.n)).toBe(3);
+      // Each administrative run is in the audit trail, with who and from where.
+      const audit = await db.query<{ action: string; actor: string; origin: string }>('SELECT action, actor, origin FROM audit_log ORDER BY id');
+      expect(audit.rows.map((r) => r.action)).toEqual(['kb.ingest', 'kb.ingest', 'kb.attach']);
+      expect(audit.rows.every((r) => r.actor.startsWith('cli:') && r.origin.startsWith('cli@'))).toBe(true);
     } finally {
       await db.close();
     }

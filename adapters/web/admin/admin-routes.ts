@@ -8,7 +8,7 @@ import { overviewData, overviewPanel } from './overview.js';
 /** What the admin pages need besides the runtime. */
 export interface AdminDeps {
   /** Called after each sign-in (the audit trail records it). */
-  onSignIn?(userId: string, isAdmin: boolean): Promise<void>;
+  onSignIn?(userId: string, isAdmin: boolean, origin: string): Promise<void>;
   /** The embedding model of this process, when it runs one (uploads are embedded with it; else full-text only). */
   embedder?(): Embedder | undefined;
 }

@@ -80,8 +80,8 @@ export function overviewPanel(d: OverviewData): SafeHtml {
     <section class="card"><h2>Workers</h2>
       ${d.workers.length ? html`<ul class="workers">${d.workers.map((w) => html`<li>
         <div><strong>${w.model}</strong> <span class="chip">${w.engine}</span></div>
-        <div class="muted small">${w.host} · pid ${w.pid} · ${w.sequencesInUse}/${w.sequences} sequences · context ${w.contextSize}${w.vram ? html` · VRAM ${gib(w.vram.used)} / ${gib(w.vram.total)}` : ''}</div>
-        <div class="muted small mono break" title="sha256 of the model file">sha256 ${w.modelSha256 ?? 'computing…'}</div></li>`)}</ul>`
+        <div class="muted small">${w.host} · pid ${w.pid} · ${w.sequencesInUse}/${w.sequences} sequences${w.contextSize ? ` · context ${w.contextSize}` : ''}${w.vram ? html` · VRAM ${gib(w.vram.used)} / ${gib(w.vram.total)}` : ''}</div>
+        <div class="muted small mono break" title="sha256 of the model file">sha256 ${w.modelSha256 ?? (w.engine === 'openai' ? 'n/a (remote server)' : 'computing…')}</div></li>`)}</ul>`
         : html`<p class="muted">No inference worker is running. Questions wait in the queue until one starts.</p>`}
     </section>
   </div>

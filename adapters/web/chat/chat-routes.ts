@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   IntakeUnavailableError, admitQuestion, chatGroupFor, createWebChat, deleteWebChat, getMessage, getMessageKnowledge, getWebChat, listConversation,
-  listWebChats, recordFeedback, requestCancel, touchWebChat, type Runtime, type WebChat,
+  listWebChats, recordVote, requestCancel, touchWebChat, type Runtime, type WebChat,
 } from '../../../src/index.js';
 import { SseWriter } from '../../shared/sse-writer.js';
 import { renderMarkdown } from '../markdown.js';
@@ -73,6 +73,8 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
         key: { platform: 'web', tenant: user.tenant, channel: group, thread: chatId },
         user: { id: user.userId, ...(user.userName ? { name: user.userName } : {}) },
         text, eventId, receivedAt: Date.now(), reply: {},
+        // The access policy's group rules see the OIDC groups the session carries.
+        access: { groups: user.groups },
       }, { kind: 'web_chat' });
     } catch (e) {
       if (!(e instanceof IntakeUnavailableError)) throw e;
@@ -81,7 +83,7 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     }
     if (res.kind === 'rejected') {
       if (res.reason === 'rate_limited') reply.header('retry-after', String(res.retryAfterS));
-      const code = res.reason === 'rate_limited' ? 429 : res.reason === 'too_long' ? 413 : 400;
+      const code = res.reason === 'rate_limited' ? 429 : res.reason === 'too_long' ? 413 : res.reason === 'not_allowed' ? 403 : 400;
       if (wantsJson(req)) return reply.code(code).send({ error: res.text });
       reply.code(code);
       return show(req, reply, chat ?? undefined, res.text);
@@ -134,7 +136,8 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     // Only the asker votes on an answer of their own chat.
     const chat = row && row.key.platform === 'web' && row.userId === user.userId ? await ownChat(user, row.key.thread) : null;
     if (!row || !chat || (value !== 'up' && value !== 'down')) return reply.code(400).send({ error: 'not a vote on one of your answers' });
-    await recordFeedback(rt.db, { messageId: row.id, platform: 'web', userId: user.userId, value });
+    const res = await recordVote({ db: rt.db, metrics: rt.metrics }, { messageId: row.id, platform: 'web', tenant: user.tenant, channel: chat.group, userId: user.userId }, value);
+    if (!res.ok) return reply.code(404).send({ error: 'no such answer' });
     return wantsJson(req) ? reply.send({ ok: true, value }) : reply.redirect(`/chat/c/${chat.id}`, 303);
   });
 

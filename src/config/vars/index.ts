@@ -6,6 +6,9 @@ import { liveVars } from './live.js';
 import { ragVars } from './rag.js';
 import { diagnosisVars } from './diagnosis.js';
 import { apiVars } from './api.js';
+import { engineVars } from './engine.js';
+import { policyVars } from './policy.js';
+import { loraVars } from './lora.js';
 import { webVars } from './web.js';
 
 /**
@@ -21,6 +24,9 @@ export const envVars = {
   ...ragVars,
   ...diagnosisVars,
   ...apiVars,
+  ...engineVars,
+  ...policyVars,
+  ...loraVars,
   ...webVars,
 };
 
