@@ -41,7 +41,7 @@ export { HttpServer } from './http/index.js';
 export type { ReadinessCheck, RawHandler } from './http/index.js';
 export { createRuntime, publishWorkerStatus, listWorkerStatus, WORKER_STATUS_TTL_S } from './runtime/index.js';
 export type { Runtime, WorkerStatus } from './runtime/index.js';
-export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu } from './doctor/index.js';
+export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine } from './doctor/index.js';
 export type { CheckResult } from './doctor/index.js';
 export {
   createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
@@ -119,9 +119,17 @@ export type {
   AccessPolicy, AccessPolicyOptions, PolicyCommand, AccessRequest, AccessDecision, RefusalReason, GroupMembersFn, ChannelRule, CommandRule, ChangedBy,
 } from './policy/index.js';
 // Continuous learning (#16): feedback on every answer, corrections, exact prompts.
-export { recordVote, recordCorrection, CORRECTION_MAX_CHARS } from './feedback/index.js';
-export type { FeedbackFrom, FeedbackDeps, FeedbackResult } from './feedback/index.js';
+export {
+  recordVote, recordCorrection, CORRECTION_MAX_CHARS, buildDataset, DATASET_FORMATS, exportDataset, createRedactor, REDACTED, createPseudonymizer,
+} from './feedback/index.js';
+export type {
+  FeedbackFrom, FeedbackDeps, FeedbackResult, DatasetFormat, DatasetLine, DatasetMeta, BuildDatasetOptions, BuiltDataset, ExportDatasetOptions, RedactorOptions,
+} from './feedback/index.js';
+export { listRatedAnswers } from './storage/index.js';
+export type { RatedAnswer, RatedAnswerFilter } from './storage/index.js';
 export { saveMessagePrompt, getMessagePrompt } from './storage/index.js';
 export type { MessagePrompt } from './storage/index.js';
 export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
 export type { PromptMessage } from './prompts/index.js';
+export { adapterForChannel, bindAdapter, unbindAdapter, listAdapterBindings, recordMessageAdapter } from './storage/index.js';
+export type { AdapterBindingRow } from './storage/index.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   PLATFORMS, UsageError, addKbAdmin, cliActor, cliOrigin, recordAudit, runCli, attachScope, deleteScope, detachScope, listBindings, listKbAdmins, listScopes, migrate, openDb, removeKbAdmin,
-  setWebSearch, webTenant, type ChannelRef, type Db, type Platform,
+  setWebSearch, webTenant, bindAdapter, unbindAdapter, listAdapterBindings, type ChannelRef, type Config, type Db, type Platform,
 } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
 
@@ -14,6 +14,9 @@ const USAGE = `usage: npm run kb -- <command> [options]
   detach  --scope <name> --platform … --team … --channel …
   list    [--platform …] [--team …] [--channel …]     bindings (all, or one channel's)
   web     on|off [--alpha <0..1>] --platform … --team … --channel …
+  adapter --name <adapter> --platform … --team … --channel …   answer there with that LoRA adapter (a LORA_ADAPTERS name)
+  adapter --detach --platform … --team … --channel …          back to the base model
+  adapters [--platform …] [--team …] [--channel …]            adapter bindings, and the adapters configured here
   scopes                                             scopes with document and chunk counts
   delete-scope --scope <name>                        a scope with its documents and bindings
   admin   add|remove --platform … --user <user id>   who may use /kb in chat (besides ADMIN_USERS)
@@ -33,7 +36,7 @@ const parseCommandLine = (args: string[]) => parseArgs({
   allowPositionals: true,
   options: {
     scope: { type: 'string' }, platform: { type: 'string' }, team: { type: 'string' }, channel: { type: 'string' }, client: { type: 'string' },
-    user: { type: 'string' }, alpha: { type: 'string' }, group: { type: 'string' },
+    user: { type: 'string' }, alpha: { type: 'string' }, name: { type: 'string' }, detach: { type: 'boolean' }, group: { type: 'string' },
   },
 });
 let v: ReturnType<typeof parseCommandLine>['values'] = {};
@@ -59,8 +62,29 @@ const channel = (): ChannelRef => {
 const actor = cliActor();
 const show = (c: ChannelRef) => `${c.platform} ${c.tenant} ${c.channel}`;
 
-async function run(db: Db, cmd: string | undefined, args: string[]): Promise<string> {
+async function run(db: Db, cfg: Config, cmd: string | undefined, args: string[]): Promise<string> {
   switch (cmd) {
+    case 'adapter': {
+      const c = channel();
+      if (v.detach) {
+        const removed = await unbindAdapter(db, c, actor);
+        if (removed) await recordAudit(db, { actor, action: 'kb.adapter_detach', target: `${show(c)}`, details: { adapter: removed }, origin: cliOrigin() });
+        return removed ? `detached adapter ${removed} from ${show(c)}: answers there use the base model` : `no adapter was bound to ${show(c)}`;
+      }
+      const name = need('name');
+      if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(name)) throw new UsageError('--name must be a lower-case adapter name (letters, digits, . _ -), as in LORA_ADAPTERS');
+      const prev = await bindAdapter(db, c, name, actor);
+      await recordAudit(db, { actor, action: 'kb.adapter', target: `${show(c)}`, details: { adapter: name, previous: prev ?? null }, origin: cliOrigin() });
+      const known = cfg.LORA_ADAPTERS.some((a) => a.name === name);
+      return `${show(c)} now answers with adapter ${name}${prev && prev !== name ? ` (was ${prev})` : ''}` +
+        (known ? '' : `\nnote: ${name} is not in LORA_ADAPTERS here; a worker without it answers that channel with the base model (and logs a warning)`);
+    }
+    case 'adapters': {
+      const rows = await listAdapterBindings(db, { platform: v.platform as Platform | undefined, tenant: v.client ? 'api' : v.team, channel: v.client ?? v.channel });
+      const configured = cfg.LORA_ADAPTERS.map((a) => `${a.name}=${a.filePath}:${a.scale}`).join(', ') || 'none';
+      const lines = rows.map((r) => `${show(r)}\t${r.adapter}\t(by ${r.createdBy}, ${r.createdAt.toISOString()})`);
+      return `${lines.join('\n') || 'no adapter bindings'}\nLORA_ADAPTERS here: ${configured}`;
+    }
     case 'attach': {
       const c = channel();
       return (await attachScope(db, c, need('scope'), actor)) ? `attached ${v.scope} to ${show(c)}` : `${v.scope} was already attached to ${show(c)}`;
@@ -117,7 +141,7 @@ await runCli({ name: 'kb', usage: USAGE }, async (argv) => {
   const db = await openDb({ databaseUrl: cfg.DATABASE_URL, dataDir: path.resolve(cfg.DATA_DIR) });
   try {
     await migrate(db);
-    console.log(await run(db, parsed.positionals[0], parsed.positionals.slice(1)));
+    console.log(await run(db, cfg, parsed.positionals[0], parsed.positionals.slice(1)));
   } finally {
     await db.close();
   }

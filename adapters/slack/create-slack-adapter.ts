@@ -70,8 +70,8 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
   const liveSurface = createSlackLiveSurface(app.client, { streaming: cfg.SLACK_STREAMING, maxStreamMs: cfg.SLACK_STREAM_MAX_S * 1000, log: rt.log });
   const platform = createSlackPlatform({ client: withCoreErrors(app.client), sink, liveSurface, historyMaxMessages: cfg.HISTORY_MAX_MESSAGES });
   registerSlackListeners(app, rt, platform);
-  registerKbCommand(app, rt);
-  registerDiagnoseCommand(app, rt);
+  registerKbCommand(app, rt, platform);
+  registerDiagnoseCommand(app, rt, platform);
   registerDiagnosisActions(app, rt);
   registerLiveActions(app, rt);
   registerFeedbackActions(app, rt);

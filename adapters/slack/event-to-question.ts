@@ -24,7 +24,7 @@ export const slackEventId = (channel: string, ts: string) => `${channel}/${ts}`;
  * present, else its `ts`. The idempotency key is the message itself (channel + ts), so the
  * `app_mention` and `message.im` events for one message, and Slack's retries, are one job.
  */
-export function slackEventToQuestion(ev: SlackMessageEvent, teamId: string, botUserId?: string, botId?: string): QuestionInput {
+export function slackEventToQuestion(ev: SlackMessageEvent, teamId: string, botUserId?: string, botId?: string, enterpriseId?: string): QuestionInput {
   const thread = ev.thread_ts ?? ev.ts;
   const reply: SlackReplyTarget = { channel: ev.channel, thread_ts: thread, message_ts: ev.ts, bot_user_id: botUserId, bot_id: botId };
   return {
@@ -35,6 +35,7 @@ export function slackEventToQuestion(ev: SlackMessageEvent, teamId: string, botU
     eventId: slackEventId(ev.channel, ev.ts),
     receivedAt: Date.now(),
     reply,
+    access: { dm: ev.channel_type === 'im', ...(enterpriseId ? { enterprise: enterpriseId } : {}) },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
-import { handleKbCommand, type Runtime } from '../../src/index.js';
+import { handleKbCommand, type ChatPlatform, type Runtime } from '../../src/index.js';
+import { slackCommandAccess } from './command-access.js';
 
 /** Shown when the command itself failed (database down): private, and says nothing changed for sure. */
 export const KB_FAILED_TEXT = 'Sorry, `/kb` failed on the server; please try again. If it keeps failing, ask an admin to check the logs.';
@@ -9,10 +10,15 @@ export const KB_FAILED_TEXT = 'Sorry, `/kb` failed on the server; please try aga
  * (within Slack's 3 s): `ephemeral` for refusals, lists and errors, `in_channel` for changes, so
  * the channel sees who changed its knowledge. Bindings are keyed by team id + channel id.
  */
-export function registerKbCommand(app: App, rt: Runtime): void {
+export function registerKbCommand(app: App, rt: Runtime, platform: ChatPlatform): void {
   app.command('/kb', async ({ command, ack }) => {
     rt.metrics.eventsReceived.inc({ platform: 'slack', kind: 'kb_command' });
     try {
+      const access = await slackCommandAccess(rt, platform, command, 'kb');
+      if (!access.ok) {
+        await ack({ response_type: 'ephemeral', text: access.text });
+        return;
+      }
       const res = await handleKbCommand(
         { db: rt.db, adminUsers: rt.cfg.ADMIN_USERS, webSearchConfigured: Boolean(rt.cfg.WEB_SEARCH_URL) },
         { key: { platform: 'slack', tenant: command.team_id, channel: command.channel_id }, userId: command.user_id, args: command.text ?? '' },

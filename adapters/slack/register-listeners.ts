@@ -12,12 +12,16 @@ export function registerSlackListeners(app: App, rt: Runtime, platform: ChatPlat
   app.event('app_mention', async ({ event, context, body }) => {
     const ev = event as unknown as SlackMessageEvent;
     if (isIgnorableMessage(ev, context.botUserId)) return;
-    await admitQuestion(rt, platform, slackEventToQuestion(ev, body.team_id ?? context.teamId ?? 'unknown', context.botUserId, context.botId), { kind: 'app_mention' });
+    await admitQuestion(rt, platform, slackEventToQuestion(ev, body.team_id ?? context.teamId ?? 'unknown', context.botUserId, context.botId, enterpriseOf(body, context)), { kind: 'app_mention' });
   });
 
   app.message(async ({ message, context, body }) => {
     const ev = message as unknown as SlackMessageEvent;
     if (ev.channel_type !== 'im' || isIgnorableMessage(ev, context.botUserId)) return;
-    await admitQuestion(rt, platform, slackEventToQuestion(ev, (body as { team_id?: string }).team_id ?? context.teamId ?? 'unknown', context.botUserId, context.botId), { kind: 'message_im' });
+    await admitQuestion(rt, platform, slackEventToQuestion(ev, (body as { team_id?: string }).team_id ?? context.teamId ?? 'unknown', context.botUserId, context.botId, enterpriseOf(body, context)), { kind: 'message_im' });
   });
 }
+
+/** The Enterprise Grid org of an event (SLACK_ALLOWED_TEAMS may name the org instead of each workspace). */
+const enterpriseOf = (body: unknown, context: { enterpriseId?: string }): string | undefined =>
+  (body as { enterprise_id?: string | null }).enterprise_id ?? context.enterpriseId ?? undefined;

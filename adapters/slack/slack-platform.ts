@@ -53,6 +53,11 @@ export function createSlackPlatform(o: SlackPlatformOptions): ChatPlatform<Slack
       const t = target(q);
       await client.reactions.add({ channel: t.channel, timestamp: t.message_ts, name: 'eyes' });
     },
+    async groupMembers(tenant, groupId) {
+      // Per-command policies by user group (S…); the core caches the list (POLICY_GROUP_CACHE_S).
+      const res = await client.usergroups.users.list({ usergroup: groupId, team_id: tenant });
+      return res.users ?? [];
+    },
     async startLive(q, jobId) {
       const t = target(q);
       return { status_ts: await postStatus(client, t.channel, t.thread_ts, jobId) };

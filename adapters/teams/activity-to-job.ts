@@ -57,5 +57,8 @@ export function teamsActivityToJob(a: Partial<Activity>, ref: Partial<Conversati
 /** The question for the core's admission path; the id of the activity in its conversation is the idempotency key. */
 export function teamsActivityToQuestion(a: Partial<Activity>, ref: Partial<ConversationReference>): QuestionInput {
   const job = teamsActivityToJob(a, ref, []);
-  return { v: 1, key: job.key, user: job.user, text: job.text, eventId: job.source.eventId, receivedAt: job.source.receivedAt, reply: job.reply ?? {} };
+  return {
+    v: 1, key: job.key, user: job.user, text: job.text, eventId: job.source.eventId, receivedAt: job.source.receivedAt, reply: job.reply ?? {},
+    access: { dm: a.conversation?.conversationType === 'personal' },
+  };
 }

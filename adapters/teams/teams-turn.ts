@@ -1,6 +1,6 @@
 import { TurnContext, type Activity } from 'botbuilder';
 import {
-  admitQuestion, findAsset, getDiagnosis, handleDiagnoseCommand, handleKbCommand, recordCorrection, recordDiagnosisFeedback, recordOutcome, recordVote,
+  admitQuestion, checkAccess, findAsset, getDiagnosis, handleDiagnoseCommand, handleKbCommand, recordCorrection, recordDiagnosisFeedback, recordOutcome, recordVote,
   type ChatPlatform, type Runtime,
 } from '../../src/index.js';
 import { mentionsBot, teamsActivityToJob, teamsActivityToQuestion, teamsConversationKey } from './activity-to-job.js';
@@ -63,11 +63,21 @@ export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext, platform: C
   const question = teamsActivityToQuestion(a, ref);
   const text = question.text.trim();
   const diag = /^diagnose(?:\s+([\s\S]*))?$/i.exec(text);
+  const kb = /^kb(?:\s+([\s\S]*))?$/i.exec(text);
+  if (diag || kb) {
+    // Bot commands skip the question queue: the access policy is checked here, as admission does for questions.
+    const access = await checkAccess(rt, platform, {
+      platform: 'teams', tenant: key.tenant, channel: key.channel, dm: type === 'personal', userId: question.user.id, command: diag ? 'diagnose' : 'kb',
+    }, key);
+    if (!access.ok) {
+      if (access.notify) await ctx.sendActivity(access.text);
+      return;
+    }
+  }
   if (diag) {
     await handleDiagnose(rt, ctx, key, question.user.id, diag[1] ?? '');
     return;
   }
-  const kb = /^kb(?:\s+([\s\S]*))?$/i.exec(text);
   if (kb) {
     // `kb list|attach|detach …` as a bot command (Teams has no slash commands); bindings by tenant + channel id.
     metrics.eventsReceived.inc({ platform: 'teams', kind: 'kb_command' });

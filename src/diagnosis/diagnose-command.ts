@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { hashId, type ConversationKey } from '../conversation/index.js';
 import { enqueueDiagnosis, JOB_PRIORITY, queuePosition } from '../jobs/index.js';
-import type { Db } from '../storage/index.js';
+import { adapterForChannel, type Db } from '../storage/index.js';
 import { findAsset, listAssetIds, listFaultCodes, type Asset } from './asset-store.js';
 import { closestMatches } from './closest-matches.js';
 import { listDiagnosesForAsset, type DiagnosisRow } from './diagnosis-store.js';
@@ -98,6 +98,7 @@ export async function handleDiagnoseCommand(deps: DiagnoseCommandDeps, input: Di
     diagnosis: { assetId: asset.id, faultCode, symptom: split.symptom },
     source: { eventId: `diagnose/${input.eventId}`, receivedAt },
     reply: input.reply,
+    adapter: await adapterForChannel(deps.db, input.key),
   }, { attempts: deps.attempts });
   const position = await queuePosition(deps.queue, JOB_PRIORITY.diagnose);
   const where = position > 0 ? `position ${position} in the queue` : 'starting now';

@@ -7,7 +7,7 @@ import { enqueueLiveRelay } from '../live/index.js';
 import { withText } from '../log/logger.js';
 import { historyFromLog } from '../prompts/index.js';
 import { checkRateLimit } from '../scheduling/index.js';
-import { listConversation } from '../storage/index.js';
+import { adapterForChannel, listConversation } from '../storage/index.js';
 import type { Runtime } from '../runtime/index.js';
 import type { ChatPlatform } from './chat-platform.js';
 import { notifyInBackground } from './admit-question.js';
@@ -60,13 +60,15 @@ export async function processIntake(rt: Runtime, platform: ChatPlatform, job: Jo
     // The relay first, so the final delivery always finds it (and waits for it) however fast the answer.
     await enqueueLiveRelay(rt.queues.liveFor(platform.platform), { v: 1, jobId: q.jobId, key: q.key, user: { id: q.user.id }, reply: q.reply });
   }
+  // The channel's LoRA adapter travels with the job: the worker answers on that adapter's context.
+  const adapter = await adapterForChannel(rt.db, q.key);
   const res = await enqueueInference(rt.queues.inference, {
     v: 1, kind: 'chat', key: q.key, user: q.user, text: q.text, history,
-    source: { eventId: q.eventId, receivedAt: q.receivedAt }, reply: q.reply, options: q.options,
+    source: { eventId: q.eventId, receivedAt: q.receivedAt }, reply: q.reply, options: q.options, adapter,
   }, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
   if (res.jobId !== q.jobId) throw new UnrecoverableError(`job id mismatch: intake ${q.jobId}, inference ${res.jobId}`);
   metrics.jobs.inc({ queue: 'intake', outcome: res.duplicate ? 'duplicate' : 'enqueued' });
-  log.info(withText(log, { ...logFields, duplicate: res.duplicate, historyMessages: history.length, live }, { text: q.text }), 'question enqueued');
+  log.info(withText(log, { ...logFields, duplicate: res.duplicate, historyMessages: history.length, live, adapter }, { text: q.text }), 'question enqueued');
   return res.duplicate ? 'duplicate' : 'enqueued';
 }
 

@@ -9,6 +9,9 @@ export const historyMessageSchema = z.object({
 });
 export type HistoryMessage = z.infer<typeof historyMessageSchema>;
 
+/** A LoRA adapter's name, as LORA_ADAPTERS and the channel bindings spell it. */
+export const adapterNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/);
+
 /** Per-question generation choices; the server's settings stay the upper bounds. */
 export const generationOptionsSchema = z.object({
   /** At most LLAMA_MAX_TOKENS (reasoning included). */
@@ -43,6 +46,11 @@ export const inferenceJobSchema = z.object({
   reply: z.record(z.string(), z.unknown()).default({}),
   /** What the asker chose for this answer (the HTTP API's request parameters); bounded by the server's settings. */
   options: generationOptionsSchema.optional(),
+  /**
+   * The LoRA adapter bound to the channel when the question was admitted (a LORA_ADAPTERS name);
+   * unset = the base model. A worker without that adapter answers with the base model.
+   */
+  adapter: adapterNameSchema.optional(),
 });
 export type InferenceJob = z.infer<typeof inferenceJobSchema>;
 export type InferenceJobInput = z.input<typeof inferenceJobSchema>;
@@ -67,6 +75,8 @@ export const diagnosisJobSchema = z.object({
   }),
   source: z.object({ eventId: z.string().min(1), receivedAt: z.number().int().nonnegative() }),
   reply: z.record(z.string(), z.unknown()).default({}),
+  /** The channel's LoRA adapter, as for chat jobs. */
+  adapter: adapterNameSchema.optional(),
 });
 export type DiagnosisJob = z.infer<typeof diagnosisJobSchema>;
 export type DiagnosisJobInput = z.input<typeof diagnosisJobSchema>;

@@ -1,3 +1,3 @@
-export { createMetrics } from './registry.js';
+export { createMetrics, adapterLabel } from './registry.js';
 export type { Metrics } from './registry.js';
 export { collectQueueDepth, collectVram, collectGpuUtilization, collectMemoryFragmentation } from './collectors.js';

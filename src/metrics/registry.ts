@@ -33,10 +33,10 @@ export function createMetrics() {
     ackSeconds: new Histogram({ name: 'r1_ack_seconds', help: 'Time from receiving an event to enqueueing it', labelNames: ['platform'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3], ...r }),
     jobs: new Counter({ name: 'r1_jobs_total', help: 'Jobs processed by queue and outcome', labelNames: ['queue', 'outcome'] as const, ...r }),
     jobWaitSeconds: new Histogram({ name: 'r1_job_wait_seconds', help: 'Time from event receipt to generation start', labelNames: ['queue'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], ...r }),
-    generationSeconds: new Histogram({ name: 'r1_generation_seconds', help: 'Generation time per job', buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], ...r }),
-    timeToFirstTokenSeconds: new Histogram({ name: 'r1_time_to_first_token_seconds', help: 'Time from sequence acquired to first token', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 0.8, 1, 2.5, 5, 10], ...r }),
-    tokens: new Counter({ name: 'r1_generation_tokens_total', help: 'Tokens by kind (prompt, completion)', labelNames: ['kind'] as const, ...r }),
-    tokensPerSecond: new Histogram({ name: 'r1_generation_tokens_per_second', help: 'Completion tokens/s per job', buckets: [1, 5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560], ...r }),
+    generationSeconds: new Histogram({ name: 'r1_generation_seconds', help: 'Generation time per job, by LoRA adapter (`base` = none)', labelNames: ['adapter'] as const, buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], ...r }),
+    timeToFirstTokenSeconds: new Histogram({ name: 'r1_time_to_first_token_seconds', help: 'Time from sequence acquired to first token, by LoRA adapter', labelNames: ['adapter'] as const, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 0.8, 1, 2.5, 5, 10], ...r }),
+    tokens: new Counter({ name: 'r1_generation_tokens_total', help: 'Tokens by kind (prompt, completion) and LoRA adapter', labelNames: ['kind', 'adapter'] as const, ...r }),
+    tokensPerSecond: new Histogram({ name: 'r1_generation_tokens_per_second', help: 'Completion tokens/s per job, by LoRA adapter', labelNames: ['adapter'] as const, buckets: [1, 5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560], ...r }),
     batchSize: new Histogram({ name: 'r1_batch_size', help: 'Most sequences generating together during a job', buckets: [1, 2, 3, 4, 6, 8, 12, 16, 32, 64], ...r }),
     sequencesInUse: new Gauge({ name: 'r1_sequences_in_use', help: 'Context sequences generating now', ...r }),
     sequencesConfigured: new Gauge({ name: 'r1_sequences_configured', help: 'Context sequences configured (LLAMA_SEQUENCES)', ...r }),
@@ -65,3 +65,9 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * The `adapter` label of the generation metrics: the LoRA adapter's name (bounded by
+ * LORA_ADAPTERS), `base` for the base model.
+ */
+export const adapterLabel = (adapter: { name: string } | null | undefined): string => adapter?.name ?? 'base';

@@ -8,11 +8,11 @@ import { deliveryJobId, diagnosisJobSchema, JOB_DELIVER, type DiagnosisJob, type
 import { unstoredMessageId } from '../delivery/unstored-reply.js';
 import type { Logger } from '../log/logger.js';
 import { withText } from '../log/logger.js';
-import type { Metrics } from '../metrics/index.js';
+import { adapterLabel, type Metrics } from '../metrics/index.js';
 import { buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, buildDiagnosisPrompt, systemPromptSha256, type DiagnosisPromptInput } from '../prompts/index.js';
 import type { QueueSet } from '../queue/index.js';
 import { channelKnowledge, toSourceRefs, type RetrievedChunk, type Retriever } from '../rag/index.js';
-import { failMessage, finishMessage, startMessage, type Db } from '../storage/index.js';
+import { failMessage, finishMessage, recordMessageAdapter, startMessage, type Db } from '../storage/index.js';
 import { recordAnswerProvenance } from './record-answer-provenance.js';
 
 export interface DiagnosisSettings {
@@ -120,7 +120,7 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
   const generate = async (req: Parameters<Engine['generate']>[0]) => {
     deps.metrics.sequencesInUse.set(deps.engine.inFlight + 1);
     try {
-      const r = await deps.engine.generate(req);
+      const r = await deps.engine.generate({ ...req, adapter: job.adapter });
       runs.push(r);
       if (r.stopped) throw new Error('diagnosis generation was stopped (shutdown or abort); it will be retried');
       return r;
@@ -166,12 +166,14 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
       timings: { totalMs, steps: runs.length, firstTokenMs: runs[0]?.timings.firstTokenMs ?? null, batchPeak: Math.max(...runs.map((r) => r.batchPeak)), queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - totalMs) },
     });
     await finishDiagnosis(tx, diag.id, result, { context: oneStep.context, question: oneStep.question });
+    await recordMessageAdapter(tx, row.id, res.adapter ?? null);
     await recordAnswerProvenance(tx, row.id, { promptSha256: systemPromptSha256(oneStep), model, adapter: res.adapter ?? null, chunks, sources });
   });
   const m = deps.metrics;
-  m.generationSeconds.observe(totalMs / 1000);
-  m.tokens.inc({ kind: 'prompt' }, sum((r) => r.promptTokens));
-  m.tokens.inc({ kind: 'completion' }, sum((r) => r.completionTokens));
+  const adapter = adapterLabel(res.adapter);
+  m.generationSeconds.observe({ adapter }, totalMs / 1000);
+  m.tokens.inc({ kind: 'prompt', adapter }, sum((r) => r.promptTokens));
+  m.tokens.inc({ kind: 'completion', adapter }, sum((r) => r.completionTokens));
   m.diagnoses.inc({ outcome: 'answered' });
   deps.log.info(withText(deps.log, { messageId: row.id, diagnosisId: diag.id, jobId, sources: sources.length, causes: result.causes.length, ms: Math.round(totalMs) }, { request: job.text }), 'diagnosis generated');
   await enqueueDelivery(deps, row.id, job);

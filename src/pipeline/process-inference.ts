@@ -3,12 +3,12 @@ import type { Engine } from '../engine/index.js';
 import { inferenceJobSchema, deliveryJobId, JOB_DELIVER, type InferenceJob, type InferenceJobResult } from '../jobs/index.js';
 import type { Logger } from '../log/logger.js';
 import { withText } from '../log/logger.js';
-import type { Metrics } from '../metrics/index.js';
+import { adapterLabel, type Metrics } from '../metrics/index.js';
 import { buildRagPrompt, systemPromptSha256, toPromptMessages } from '../prompts/index.js';
 import type { QueueSet } from '../queue/index.js';
 import { knowledgeForQuestion, stripInvalidCitations, type AnswerKnowledge, type AnswerKnowledgeDeps } from '../rag/index.js';
 import type { CancelRegistry, createLivePublisher } from '../live/index.js';
-import { failMessage, finishMessage, recordMessageKnowledge, saveMessagePrompt, startMessage, type Db } from '../storage/index.js';
+import { failMessage, finishMessage, recordMessageAdapter, recordMessageKnowledge, saveMessagePrompt, startMessage, type Db } from '../storage/index.js';
 import { unstoredMessageId } from '../delivery/unstored-reply.js';
 import { recordAnswerProvenance } from './record-answer-provenance.js';
 
@@ -96,6 +96,7 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
       signal: signals.length ? AbortSignal.any(signals) : undefined,
       thoughtBudget: deps.live?.thoughtBudgetFor(job.key),
       onChunk: pub ? (c) => pub.chunk(c.kind, c.text) : undefined,
+      adapter: job.adapter,
     });
   } finally {
     tracked?.done();
@@ -115,16 +116,18 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     completionTokens: res.completionTokens,
     timings: { ...res.timings, batchPeak: res.batchPeak, reasoningTokens: res.reasoningTokens, queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - res.timings.totalMs) },
   });
+  await recordMessageAdapter(deps.db, row.id, res.adapter ?? null);
   await recordAnswerProvenance(deps.db, row.id, {
     promptSha256: systemPromptSha256(prompt), model, adapter: res.adapter ?? null,
     chunks: kn?.status === 'cited' ? kn.chunks : [], sources: kn?.status === 'cited' ? kn.sources : [],
   });
   const m = deps.metrics;
-  m.generationSeconds.observe(res.timings.totalMs / 1000);
-  if (res.timings.firstTokenMs !== null) m.timeToFirstTokenSeconds.observe(res.timings.firstTokenMs / 1000);
-  m.tokens.inc({ kind: 'prompt' }, res.promptTokens);
-  m.tokens.inc({ kind: 'completion' }, res.completionTokens);
-  if (res.timings.totalMs > 0) m.tokensPerSecond.observe(res.completionTokens / (res.timings.totalMs / 1000));
+  const adapter = adapterLabel(res.adapter);
+  m.generationSeconds.observe({ adapter }, res.timings.totalMs / 1000);
+  if (res.timings.firstTokenMs !== null) m.timeToFirstTokenSeconds.observe({ adapter }, res.timings.firstTokenMs / 1000);
+  m.tokens.inc({ kind: 'prompt', adapter }, res.promptTokens);
+  m.tokens.inc({ kind: 'completion', adapter }, res.completionTokens);
+  if (res.timings.totalMs > 0) m.tokensPerSecond.observe({ adapter }, res.completionTokens / (res.timings.totalMs / 1000));
   m.batchSize.observe(res.batchPeak);
   deps.log.info(withText(deps.log, { messageId: row.id, jobId, completionTokens: res.completionTokens, ms: Math.round(res.timings.totalMs), batchPeak: res.batchPeak }, { answer: res.answer }), 'answer generated');
   await enqueueDelivery(deps, row.id, job);

@@ -14,5 +14,9 @@ export { recordMessageKnowledge, getMessageKnowledge } from './message-knowledge
 export type { MessageKnowledge } from './message-knowledge.js';
 export { saveMessagePrompt, getMessagePrompt } from './message-prompts.js';
 export type { MessagePrompt } from './message-prompts.js';
+export { listRatedAnswers, channelsOfScope } from './feedback-export.js';
+export type { RatedAnswer, RatedAnswerFilter } from './feedback-export.js';
 export { noDatabase } from './no-db.js';
 export { safeText, safeJson } from './safe-text.js';
+export { adapterForChannel, bindAdapter, unbindAdapter, listAdapterBindings, recordMessageAdapter } from './adapter-bindings.js';
+export type { AdapterChannel, AdapterBindingRow } from './adapter-bindings.js';

@@ -20,6 +20,7 @@ describe('LORA_ADAPTERS / LORA_SEQUENCES', () => {
     ['Pumps=/m/p.gguf', /lower-case name/],
     ['pumps=', /must be name=path/],
     ['a=/x.gguf,a=/y.gguf', /adapter name a is given twice/],
+    ['base=/x.gguf', /reserved/],
   ])('refuses %j naming the variable', (raw, why) => {
     expect(() => loadConfig({ LORA_ADAPTERS: raw })).toThrow(ConfigError);
     expect(() => loadConfig({ LORA_ADAPTERS: raw })).toThrow(why);

@@ -50,8 +50,8 @@ describe.skipIf(!hasTestModel)('/metrics after real requests', () => {
       'r1_jobs_total', 'r1_http_requests_total', 'r1_batch_size_bucket', 'r1_process_resident_memory_bytes', 'r1_ram_bytes', 'r1_llama_memory_bytes',
     ]) expect(s.has(family), family).toBe(true);
     expect(text).toMatch(/r1_queue_jobs\{queue="inference",state="waiting"\} \d+/);
-    expect(text).toMatch(/r1_generation_tokens_total\{kind="completion"\} [1-9]/);
-    expect(text).toMatch(/r1_generation_tokens_total\{kind="prompt"\} [1-9]/);
+    expect(text).toMatch(/r1_generation_tokens_total\{kind="completion",adapter="base"\} [1-9]/);
+    expect(text).toMatch(/r1_generation_tokens_total\{kind="prompt",adapter="base"\} [1-9]/);
     // The real llama.cpp state of the test model: some CPU memory held, none on a GPU here.
     expect(text).toMatch(/r1_llama_memory_bytes\{device="cpu"\} [1-9]\d*/);
     expect(text).toMatch(/r1_ram_bytes\{kind="total"\} [1-9]\d*/);

@@ -82,6 +82,17 @@ export class FakeOpenAiEngine {
     }
     if (reply.kind === 'stream' && reply.firstByteDelayMs) await sleep(reply.firstByteDelayMs);
     if (res.destroyed) return;
+    if (rec.body.stream !== true) {
+      const content = reply.deltas.map((d) => d.content ?? '').join('');
+      const reasoning = reply.deltas.map((d) => d.reasoning_content ?? '').join('');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({
+        id: 'chatcmpl-fake', object: 'chat.completion', created: 0, model: this.model,
+        choices: [{ index: 0, message: { role: 'assistant', content, reasoning_content: reasoning || null }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 7, completion_tokens: reply.deltas.length, total_tokens: 7 + reply.deltas.length },
+      }));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const chunk = (delta: object, extra: object = {}) =>
       `data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model: this.model, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;

@@ -71,6 +71,8 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   readonly messages: StoredSlackMessage[] = [];
   readonly responders: Record<string, Responder> = {};
+  /** User groups (`S…` → member user ids) answered by `usergroups.users.list`; change them to test refreshes. */
+  readonly userGroups = new Map<string, string[]>();
   url = '';
   private server?: http.Server;
   private wss?: WebSocketServer;
@@ -318,6 +320,11 @@ export class FakeSlack {
         if (i < 0) return { ok: false, error: 'message_not_found' };
         this.messages.splice(i, 1);
         return { ok: true, channel: p.channel, ts: p.ts };
+      }
+      case 'usergroups.users.list': {
+        // As Slack: the members' ids, or `no_such_subteam` for an unknown group id.
+        const users = this.userGroups.get(String(p.usergroup));
+        return users ? { ok: true, users: [...users] } : { ok: false, error: 'no_such_subteam' };
       }
       case 'reactions.add': case 'reactions.remove': case 'chat.postEphemeral':
       case 'assistant.threads.setStatus':

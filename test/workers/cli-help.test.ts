@@ -24,6 +24,7 @@ const CLIS = [
   ['workers/ingest.ts', 'ingest', /^usage: npm run ingest/],
   ['workers/kb.ts', 'kb', /^usage: npm run kb/],
   ['workers/assets.ts', 'assets', /^usage: npm run assets/],
+  ['workers/feedback.ts', 'feedback', /^usage: npm run feedback/],
   ['workers/doctor.ts', 'doctor', /^usage: npm run doctor/],
   ['scripts/teams-package.ts', 'teams:package', /^usage: npm run teams:package/],
 ] as const;

@@ -56,6 +56,12 @@ describe('npm run ingest / npm run kb', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no scope named nope/);
 
+    // A LoRA adapter for the channel (LORA_ADAPTERS is unset in these runs: the CLI says so), and back.
+    const adapter = await cli('kb', ['adapter', '--name', 'pumps', '--platform', 'slack', '--team', 'T1', '--channel', 'C42'], data);
+    expect(adapter).toMatchObject({ code: 0, stdout: expect.stringMatching(/^slack T1 C42 now answers with adapter pumps\nnote: pumps is not in LORA_ADAPTERS here/) });
+    const detach = await cli('kb', ['adapter', '--detach', '--platform', 'slack', '--team', 'T1', '--channel', 'C42'], data);
+    expect(detach).toMatchObject({ code: 0, stdout: 'detached adapter pumps from slack T1 C42: answers there use the base model\n' });
+
     const db = await createPgliteDb({ dataDir: path.join(data, 'pglite') });
     try {
       const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM kb_documents');

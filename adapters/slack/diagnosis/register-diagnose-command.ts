@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
-import { handleDiagnoseCommand, type DiagnoseCommandResult, type Runtime } from '../../../src/index.js';
+import { handleDiagnoseCommand, type ChatPlatform, type DiagnoseCommandResult, type Runtime } from '../../../src/index.js';
+import { slackCommandAccess } from '../command-access.js';
 
 /**
  * Slack wants the slash command acked within 3 s. The registry lookups and the enqueue normally
@@ -16,11 +17,18 @@ export const DIAGNOSE_HOLDING_TEXT = '⏳ Got it — checking the asset registry
  * for unknown assets or codes (with the closest matches), empty or over-long text. The diagnosis
  * arrives later, in a thread of its own in the channel (see deliver-diagnosis.ts).
  */
-export function registerDiagnoseCommand(app: App, rt: Runtime): void {
+export function registerDiagnoseCommand(app: App, rt: Runtime, platform: ChatPlatform): void {
   const { cfg, log, metrics } = rt;
   app.command('/diagnose', async ({ command, ack, respond }) => {
     const t0 = performance.now();
     metrics.eventsReceived.inc({ platform: 'slack', kind: 'diagnose_command' });
+    const access = await slackCommandAccess(rt, platform, command, 'diagnose').catch((e: Error) => e);
+    if (access instanceof Error || !access.ok) {
+      if (access instanceof Error) log.error({ err: access.message, channel: command.channel_id }, 'diagnose command: access policy unavailable');
+      else metrics.eventsAcked.inc({ platform: 'slack', kind: 'diagnose_command', outcome: 'refused' });
+      await ack({ response_type: 'ephemeral', text: access instanceof Error ? DIAGNOSE_FAILED_TEXT : access.text });
+      return;
+    }
     const work = handleDiagnoseCommand(
       { db: rt.db, queue: rt.queues.inference, maxChars: cfg.DIAGNOSIS_MAX_CHARS, historyLimit: cfg.DIAGNOSIS_HISTORY_LIMIT, attempts: cfg.JOB_ATTEMPTS, formatUser: (u) => `<@${u}>` },
       {

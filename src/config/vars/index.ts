@@ -6,6 +6,7 @@ import { liveVars } from './live.js';
 import { ragVars } from './rag.js';
 import { diagnosisVars } from './diagnosis.js';
 import { apiVars } from './api.js';
+import { feedbackVars } from './feedback.js';
 import { engineVars } from './engine.js';
 import { policyVars } from './policy.js';
 import { loraVars } from './lora.js';
@@ -24,6 +25,7 @@ export const envVars = {
   ...ragVars,
   ...diagnosisVars,
   ...apiVars,
+  ...feedbackVars,
   ...engineVars,
   ...policyVars,
   ...loraVars,

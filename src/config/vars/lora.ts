@@ -23,6 +23,10 @@ const loraAdapterList = () =>
       const m = /^(.*):(-?\d+(?:\.\d+)?)$/.exec(rest);
       const filePath = m ? m[1]! : rest;
       const scale = m ? Number(m[2]) : 1;
+      if (name === 'base') {
+        ctx.addIssue({ code: 'custom', message: 'the name base is reserved for the model without an adapter (metrics label)' });
+        return z.NEVER;
+      }
       if (out.some((a) => a.name === name)) {
         ctx.addIssue({ code: 'custom', message: `adapter name ${name} is given twice` });
         return z.NEVER;
