@@ -11,6 +11,7 @@ import { engineVars } from './engine.js';
 import { policyVars } from './policy.js';
 import { loraVars } from './lora.js';
 import { webVars } from './web.js';
+import { imageVars } from './images.js';
 
 /**
  * Every environment variable the service reads, grouped by feature. Each feature adds its own
@@ -30,6 +31,7 @@ export const envVars = {
   ...policyVars,
   ...loraVars,
   ...webVars,
+  ...imageVars,
 };
 
 export type EnvVarName = keyof typeof envVars;
