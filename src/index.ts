@@ -135,6 +135,9 @@ export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
 export type { PromptMessage } from './prompts/index.js';
 export { adapterForChannel, bindAdapter, unbindAdapter, listAdapterBindings, recordMessageAdapter } from './storage/index.js';
 export type { AdapterBindingRow } from './storage/index.js';
+export { parsePreferencePairs, renderPairs, scorePreferences, runPreferenceGate, formatGateResult } from './engine/index.js';
+export type { PreferencePair, PreferenceScore, GateResult } from './engine/index.js';
+export { loadModel } from './engine/index.js';
 // Questions with pictures (#17).
 export {
   imageRefSchema, IMAGE_TYPES, sniffImageType, describeNonImage, formatBytes, admitImages, refusalNotice, imageLabel, fetchCapped, ImageFetchError,
