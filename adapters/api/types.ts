@@ -23,6 +23,11 @@ export interface ApiChatRequest {
   user?: string;
   stream: boolean;
   /**
+   * `response_format: {type: 'json_schema'}`: the answer must be JSON matching this schema (the
+   * engine's grammar-constrained decoding). A backend that cannot constrain refuses with a 400.
+   */
+  jsonSchema?: Record<string, unknown>;
+  /**
    * Images of the last user message (`image_url` parts with `data:` URLs), decoded and checked
    * (size, type from the bytes). Images of earlier messages are not read again.
    */
