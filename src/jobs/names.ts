@@ -12,6 +12,11 @@ export const deliveryQueueName = (platform: Platform) => `delivery-${platform}`;
  */
 export const intakeQueueName = (platform: Platform) => `intake-${platform}`;
 
+/** Housekeeping: the daily retention run and platform-triggered erasures (src/retention), run where the database is. */
+export const QUEUE_MAINTENANCE = 'maintenance';
+export const JOB_RETENTION = 'retention';
+export const JOB_FORGET = 'forget';
+
 /** Job names inside the queues. */
 export const JOB_CHAT = 'chat';
 export const JOB_DELIVER = 'deliver';
