@@ -8,14 +8,19 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import {
-  createLogger, createPgDb, createPgliteDb, createRetriever, ingestPaths, LlamaEmbedder, migrate, normalize, type Db, type Embedder,
+  createLogger, createPgDb, createPgliteDb, createRetriever, DEFAULT_MIN_BEST_MATCH, ingestPaths, LlamaEmbedder, loadSynonyms, migrate, normalize, type Db, type Embedder,
 } from '../src/index.js';
-import { andBaseline, checkLabels, evaluate, loadQuestions, orBaseline, QUESTIONS_FILE, retrieverRanker, type QualityResult } from './rag-quality.js';
+import { DEFAULT_MIN_MATCH } from '../src/rag/retrieve/create-retriever.js';
+import { lexicalSearch } from '../src/rag/retrieve/lexical.js';
+import {
+  andBaseline, checkLabels, evaluate, loadQuestions, orBaseline, QUESTION_KINDS, QUESTIONS_FILE, retrieverRanker, splitOf, type QualityResult, type QuestionSet, type Ranker, type Split,
+} from './rag-quality.js';
 import { loadSyntheticCorpus, randomUnit, rng } from './rag-synthetic.js';
 
 const SHARED = process.env.R1_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../shared');
 const KLIPPER_DIR = path.join(SHARED, 'corpora', 'klipper-docs', 'docs');
 const TEST_MODEL = path.join(SHARED, 'models', 'stories260K-r1-test.gguf');
+const SYNONYMS_FILE = path.join(import.meta.dirname, 'data', 'klipper-synonyms.txt');
 
 export interface RagBenchOptions {
   /** Generated chunks in the latency scope. Defaults to 100,000. */
@@ -45,8 +50,11 @@ export interface LatencyResult {
 
 export interface RagBenchReport {
   latency: LatencyResult[];
-  quality: QualityResult[];
+  quality: SplitQuality[];
 }
+
+/** One method's figures on one split of the labelled set. */
+export type SplitQuality = QualityResult & { split: Split };
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -107,41 +115,95 @@ async function latency(backend: 'pg' | 'pglite', o: Required<Pick<RagBenchOption
   }
 }
 
-async function quality(out: (l: string) => void, vectors: boolean): Promise<QualityResult[]> {
+async function quality(out: (l: string) => void, vectors: boolean): Promise<{ results: SplitQuality[]; calibration: CalibrationRow[] }> {
   if (!existsSync(KLIPPER_DIR)) {
     out(`  quality skipped: ${KLIPPER_DIR} not found (set R1_SHARED_DIR)`);
-    return [];
+    return { results: [], calibration: [] };
   }
   if (!existsSync(QUESTIONS_FILE)) {
     out(`  quality skipped: ${QUESTIONS_FILE} not found`);
-    return [];
+    return { results: [], calibration: [] };
   }
   const set = await loadQuestions();
   const db = await createPgliteDb({ dataDir: 'memory://' });
   let embedder: LlamaEmbedder | undefined;
+  const results: SplitQuality[] = [];
+  let calibration: CalibrationRow[] = [];
+  const run = async (method: string, rank: Ranker) => {
+    for (const split of ['tune', 'heldout'] as const) results.push({ ...(await evaluate(method, rank, splitOf(set, split))), split });
+  };
   try {
     await migrate(db);
     const ing = await ingestPaths({ db, scope: 'klipper', paths: [KLIPPER_DIR] });
-    out(`  klipper-docs: ${ing.added} documents, ${ing.chunks} chunks; ${set.questions.length} labelled questions, ${set.negatives.length} out-of-corpus`);
+    const kinds = QUESTION_KINDS.map((k) => `${set.questions.filter((q) => q.kind === k).length} ${k}`).join(', ');
+    out(`  klipper-docs: ${ing.added} documents, ${ing.chunks} chunks; ${set.questions.length} labelled questions (${kinds}), ${set.negatives.length} out-of-corpus`);
     await checkLabels(db, 'klipper', set);
-    const results = [
-      await evaluate('websearch_to_tsquery (AND) + ts_rank_cd', andBaseline(db, 'klipper'), set),
-      await evaluate('OR of lexemes + ts_rank_cd', orBaseline(db, 'klipper'), set),
-      await evaluate('ours: full-text (IDF-weighted OR, BM25, title/heading boosts)', retrieverRanker(db, 'klipper', { alpha: 1 }), set),
-    ];
+    await run('websearch_to_tsquery (AND) + ts_rank_cd', andBaseline(db, 'klipper'));
+    await run('OR of lexemes + ts_rank_cd', orBaseline(db, 'klipper'));
+    await run('ours: full-text', retrieverRanker(db, 'klipper', { alpha: 1 }));
+    if (existsSync(SYNONYMS_FILE)) await run('ours: full-text + sample thesaurus', retrieverRanker(db, 'klipper', { alpha: 1, synonyms: await loadSynonyms(SYNONYMS_FILE) }));
+    calibration = await calibrate(db, 'klipper', set);
     if (vectors && existsSync(TEST_MODEL)) {
       // 128 tokens: the tiny model's attention makes 500-token chunks take ~0.4 s each on 2 cores.
       embedder = await LlamaEmbedder.create({ modelPath: TEST_MODEL, threads: 1, contextSize: 128, log: createLogger({ level: 'silent' }) });
       const t0 = performance.now();
       await ingestPaths({ db, scope: 'klipper', paths: [KLIPPER_DIR], embedder });
       out(`  embedded the chunks with the tiny test GGUF in ${((performance.now() - t0) / 1000).toFixed(1)} s (a word-overlap model, not a semantic one)`);
-      results.push(await evaluate('ours: hybrid RRF α=0.5 (tiny test embeddings)', retrieverRanker(db, 'klipper', { alpha: 0.5, embedder }), set));
-      results.push(await evaluate('ours: vectors only (tiny test embeddings)', retrieverRanker(db, 'klipper', { alpha: 0, embedder }), set));
+      await run('ours: hybrid (default fusion, tiny test embeddings)', retrieverRanker(db, 'klipper', { alpha: 0.5, embedder }));
+      await run('ours: vectors only (tiny test embeddings)', retrieverRanker(db, 'klipper', { alpha: 0, embedder }));
     }
-    return results;
+    return { results, calibration };
   } finally {
     await embedder?.close();
     await db.close();
+  }
+}
+
+const f2 = (x: number) => x.toFixed(2);
+
+interface CalibrationRow {
+  threshold: number;
+  tune: { n: number; falseEmpty: number; negatives: number; falseSources: number };
+  heldout: { n: number; falseEmpty: number; negatives: number; falseSources: number };
+}
+
+/** False "nothing found" and false sources per split for a range of best-hit thresholds (full-text, default settings). */
+async function calibrate(db: Db, scope: string, set: QuestionSet): Promise<CalibrationRow[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM kb_scopes WHERE name = $1', [scope]);
+  const ids = rows.map((r) => String(r.id));
+  const best = async (q: string) => Math.max(0, ...(await lexicalSearch(db, ids, q, { limit: 20, minMatch: DEFAULT_MIN_MATCH })).map((h) => h.matched));
+  const splits = { tune: splitOf(set, 'tune'), heldout: splitOf(set, 'heldout') };
+  const m = {
+    tune: { pos: await Promise.all(splits.tune.questions.map((q) => best(q.q))), neg: await Promise.all(splits.tune.negatives.map((q) => best(q.q))) },
+    heldout: { pos: await Promise.all(splits.heldout.questions.map((q) => best(q.q))), neg: await Promise.all(splits.heldout.negatives.map((q) => best(q.q))) },
+  };
+  const row = (x: { pos: number[]; neg: number[] }, t: number) => ({ n: x.pos.length, falseEmpty: x.pos.filter((v) => v < t).length, negatives: x.neg.length, falseSources: x.neg.filter((v) => v >= t).length });
+  return [0.2, 0.25, 0.3, 0.33, 0.35, 0.37, 0.4, 0.45, 0.5].map((t) => ({ threshold: t, tune: row(m.tune, t), heldout: row(m.heldout, t) }));
+}
+
+/** Prints the quality tables: overall per split, per kind for the project's rankers, and the misses of full-text. */
+export function printQuality(q: SplitQuality[], out: (l: string) => void, showMisses = true): void {
+  out('Quality on ../shared/corpora/klipper-docs (bench/data/klipper-questions.json); `tune` = the split settings were chosen on, `heldout` = never tuned on:');
+  out('| method | split | n | Recall@1 | Recall@5 | doc Recall@5 | MRR@10 | false "nothing found" | false sources (negatives with hits) | p50 | p95 |');
+  out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of q) {
+    out(`| ${r.method} | ${r.split} | ${r.all.n} | ${f2(r.all.recallAt1)} | ${f2(r.all.recallAt5)} | ${f2(r.all.docRecallAt5)} | ${r.all.mrrAt10.toFixed(3)} | ${r.all.empty}/${r.all.n} | ${r.negativesWithHits}/${r.negatives} | ${ms(r.p50Ms)} ms | ${ms(r.p95Ms)} ms |`);
+  }
+  out('');
+  out('Per kind of question:');
+  out('| method | split | kind | n | Recall@1 | Recall@5 | doc Recall@5 | MRR@10 | false "nothing found" |');
+  out('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of q) {
+    for (const k of QUESTION_KINDS) {
+      const f = r.byKind[k];
+      if (f) out(`| ${r.method} | ${r.split} | ${k} | ${f.n} | ${f2(f.recallAt1)} | ${f2(f.recallAt5)} | ${f2(f.docRecallAt5)} | ${f.mrrAt10.toFixed(3)} | ${f.empty} |`);
+    }
+  }
+  if (!showMisses) return;
+  for (const r of q.filter((x) => x.method === 'ours: full-text')) {
+    out('');
+    out(`Misses at 5, ours: full-text, ${r.split} (${r.misses.length}):`);
+    for (const m of r.misses) out(`- [${m.kind ?? '?'}] ${m.q} → ${m.got}`);
   }
 }
 
@@ -173,14 +235,15 @@ export async function runRagBench(o: RagBenchOptions = {}): Promise<RagBenchRepo
     out('(hybrid = full-text + vector search + fusion with a random 64-dim query vector: model embedding time not included)');
   }
   out('');
-  const q = await quality(out, o.skipVectors !== true);
+  const { results: q, calibration } = await quality(out, o.skipVectors !== true);
   if (q.length) {
     out('');
-    out('Quality on ../shared/corpora/klipper-docs (bench/data/klipper-questions.json):');
-    out('| method | Recall@1 | Recall@5 | MRR@10 | no result | out-of-corpus with hits |');
-    out('| --- | --- | --- | --- | --- | --- |');
-    const n = (await loadQuestions()).negatives.length;
-    for (const r of q) out(`| ${r.method} | ${r.recallAt1.toFixed(2)} | ${r.recallAt5.toFixed(2)} | ${r.mrrAt10.toFixed(3)} | ${r.empty} | ${r.negativesWithHits}/${n} |`);
+    printQuality(q, out);
+    out('');
+    out(`"Nothing found" threshold (RAG_MIN_BEST_MATCH, default ${DEFAULT_MIN_BEST_MATCH}): the best full-text hit's matched share of the question's IDF mass must reach it. Rates per split:`);
+    out('| threshold | tune: false "nothing found" | tune: negatives with sources | heldout: false "nothing found" | heldout: negatives with sources |');
+    out('| --- | --- | --- | --- | --- |');
+    for (const c of calibration) out(`| ${c.threshold} | ${c.tune.falseEmpty}/${c.tune.n} | ${c.tune.falseSources}/${c.tune.negatives} | ${c.heldout.falseEmpty}/${c.heldout.n} | ${c.heldout.falseSources}/${c.heldout.negatives} |`);
   }
   return { latency: lat, quality: q };
 }

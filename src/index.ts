@@ -47,10 +47,12 @@ export {
   createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
   addKbAdmin, removeKbAdmin, listKbAdmins, ensureScope, listScopes, deleteScope, refreshScopeStats, assertScopeName, chunkText, extractDocument,
   createSearxngSearch, isAllowedUrl, blendWeb, fuseRankings, normalize, embeddingText, ensureVectorIndex, hasPgvector, RagError,
+  DEFAULT_FEEDBACK, DEFAULT_MIN_BEST_MATCH, diversify, parseSynonyms, loadSynonyms, synonymExpansions,
 } from './rag/index.js';
 export type {
   RetrievedChunk, RetrieveRequest, Retriever, SourceRef, Embedder, RetrieverOptions, KnowledgeRetriever, RetrievalTrace, ChannelRef,
   ChannelKnowledge, BindingRow, ScopeInfo, IngestOptions, IngestSummary, IngestProgress, WebSearch, WebResult, FusionMethod,
+  SynonymGroups, FeedbackOptions,
 } from './rag/index.js';
 export { LlamaEmbedder } from './engine/index.js';
 export type { LlamaEmbedderOptions } from './engine/index.js';
@@ -133,3 +135,17 @@ export {
   scheduleRetention, enqueueForget, processMaintenance,
 } from './retention/index.js';
 export type { RetentionCounts, RetentionOptions, ForgetTarget, ForgetCounts, ForgetOptions, ForgetJob, MaintenanceDeps } from './retention/index.js';
+export { parsePreferencePairs, renderPairs, scorePreferences, runPreferenceGate, formatGateResult } from './engine/index.js';
+export type { PreferencePair, PreferenceScore, GateResult } from './engine/index.js';
+export { loadModel } from './engine/index.js';
+// Questions with pictures (#17).
+export {
+  imageRefSchema, IMAGE_TYPES, sniffImageType, describeNonImage, formatBytes, admitImages, refusalNotice, imageLabel, fetchCapped, ImageFetchError,
+  listImages, OcrReader, OcrLanguageError, assertOcrLangs, preprocessImage, ImageDecodeError, VisionClient, IMAGE_ONLY_QUESTION, toImageReading, READABLE_TYPES_TEXT, imagesMarkdown, shownReadText,
+} from './images/index.js';
+export type { ImageRef, ImageInput, ImageSource, ImageRefusal, ImageRow, ImageReading, OcrResult, OcrReaderOptions } from './images/index.js';
+export { offersFromText, findDiagnoseOffers, MAX_DIAGNOSE_OFFERS } from './diagnosis/index.js';
+export type { DiagnoseOffer } from './diagnosis/index.js';
+export { processOcr, handleOcrFailure } from './pipeline/index.js';
+export type { OcrDeps } from './pipeline/index.js';
+export { enqueueOcr, QUEUE_OCR, ocrJobSchema } from './jobs/index.js';

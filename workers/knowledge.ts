@@ -1,4 +1,4 @@
-import { createRetriever, createSearxngSearch, LlamaEmbedder, type Runtime, type AnswerKnowledgeDeps } from '../src/index.js';
+import { createRetriever, createSearxngSearch, DEFAULT_FEEDBACK, LlamaEmbedder, loadSynonyms, type Runtime, type AnswerKnowledgeDeps } from '../src/index.js';
 
 export interface KnowledgeHandle {
   deps: Omit<AnswerKnowledgeDeps, 'db'>;
@@ -18,7 +18,9 @@ export async function createKnowledge(rt: Runtime): Promise<KnowledgeHandle> {
   const web = cfg.WEB_SEARCH_URL ? createSearxngSearch({ url: cfg.WEB_SEARCH_URL, allowDomains: cfg.WEB_SEARCH_DOMAINS, timeoutMs: cfg.WEB_SEARCH_TIMEOUT_MS, log }) : undefined;
   const retriever = createRetriever({
     db: rt.db, embedder, web, log,
-    alpha: cfg.RAG_HYBRID_ALPHA, fusion: cfg.RAG_FUSION, minMatch: cfg.RAG_MIN_MATCH, minSimilarity: cfg.RAG_MIN_SIMILARITY,
+    alpha: cfg.RAG_HYBRID_ALPHA, fusion: cfg.RAG_FUSION, minMatch: cfg.RAG_MIN_MATCH, minBestMatch: cfg.RAG_MIN_BEST_MATCH, minSimilarity: cfg.RAG_MIN_SIMILARITY,
+    synonyms: cfg.RAG_SYNONYMS_FILE ? await loadSynonyms(cfg.RAG_SYNONYMS_FILE) : undefined, synonymWeight: cfg.RAG_SYNONYM_WEIGHT,
+    maxPerDoc: cfg.RAG_MAX_PER_DOC, docWeight: cfg.RAG_DOC_WEIGHT, feedback: cfg.RAG_FEEDBACK ? DEFAULT_FEEDBACK : false,
   });
   return {
     deps: { retriever, k: cfg.RAG_TOP_K, maxChars: cfg.RAG_CONTEXT_MAX_CHARS, webConfigured: web !== undefined, webAlpha: cfg.WEB_HYBRID_ALPHA },

@@ -15,6 +15,7 @@ import {
 
 
 import { startInferenceWorker, type InferenceWorkerHandle } from './inference-worker.js';
+import { startOcrWorker, type OcrWorkerHandle } from './ocr-worker.js';
 
 export interface Service {
   rt: Runtime;
@@ -25,6 +26,8 @@ export interface Service {
   /** Whether `/v1` (the OpenAI-compatible API) is served. */
   api?: boolean;
   inference?: InferenceWorkerHandle;
+  /** The image reader (worker role). */
+  ocr?: OcrWorkerHandle;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,8 @@ export interface StartServiceOptions extends CreateRuntimeOptions {
   engine?: Engine;
   /** Listen host. Defaults to 0.0.0.0. */
   host?: string;
+  /** Share an already-started OCR reader (tests, benchmarks). The service will not close it. */
+  ocrReader?: import('../src/index.js').OcrReader;
 }
 
 /** Waits (at most `ms`) for a connecting Redis to become ready or fail, so readiness can say which. */
@@ -131,6 +136,8 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
     await startMaintenanceWorker(rt);
     service.port = await http.listen(cfg.PORT, opts.host);
     if (worker) {
+      // Images are read here, in the worker role, on their own queue (a few seconds to start the tesseract workers).
+      service.ocr = await startOcrWorker(rt, { reader: opts.ocrReader });
       loaded = await startInferenceWorker(rt, opts.engine);
       service.inference = loaded;
       const engine = loaded.engine;

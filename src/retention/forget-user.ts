@@ -25,6 +25,8 @@ export interface ForgetCounts {
   diagnoses: number;
   /** Diagnosis outcome or feedback the person gave: their id replaced. */
   diagnosisMarks: number;
+  /** Images attached to the person's questions: read text, description, name and bytes removed. */
+  images: number;
 }
 
 export interface ForgetOptions {
@@ -62,13 +64,17 @@ export async function forgetUser(db: Pick<Db, 'transaction'>, t: ForgetTarget, o
       corrections: `SELECT message_id FROM feedback WHERE message_id IN (${mine}) AND correction IS NOT NULL AND NOT (platform = $1 AND user_id = $3)`,
       diagnoses: `SELECT id FROM diagnoses WHERE platform = $1 AND tenant = $2 AND requested_by = $3`,
       diagnosisMarks: `SELECT id FROM diagnoses WHERE platform = $1 AND tenant = $2 AND (outcome_by = $3 OR feedback_by = $3)`,
+      images: `SELECT id FROM question_images WHERE job_id IN (SELECT job_id FROM messages WHERE platform = $1 AND tenant = $2 AND user_id = $3)`,
     };
     const counts: ForgetCounts = {
       messages: await count(sel.messages), prompts: await count(sel.prompts), votes: await count(sel.votes),
       corrections: await count(sel.corrections), diagnoses: await count(sel.diagnoses), diagnosisMarks: await count(sel.diagnosisMarks),
+      images: await count(sel.images),
     };
     if (o.dryRun) return counts;
     await tx.query(`DELETE FROM message_prompts WHERE message_id IN (${mine})`, p);
+    // Before the messages lose their asker: images are found through their question's job id.
+    await tx.query(`UPDATE question_images SET ocr_text = NULL, vision_text = NULL, data = NULL, name = '', note = NULL WHERE ${sel.images.replace('SELECT id FROM question_images WHERE ', '')}`, p);
     await tx.query(`UPDATE feedback SET correction = NULL WHERE message_id IN (${mine}) AND correction IS NOT NULL AND NOT (platform = $1 AND user_id = $3)`, p);
     await tx.query(`DELETE FROM feedback f USING messages m WHERE m.id = f.message_id AND f.platform = $1 AND m.tenant = $2 AND f.user_id = $3`, p);
     await tx.query(

@@ -14,6 +14,8 @@ export interface RetentionCounts {
   corrections: number;
   /** diagnoses: request, prompt and result removed (asset, fault code, outcome, timings kept). */
   diagnoses: number;
+  /** question_images: OCR text, vision description, file name and any kept bytes removed (sha256, size, type kept). */
+  images: number;
 }
 
 export interface RetentionOptions {
@@ -59,6 +61,9 @@ export async function removeOldTexts(db: Pick<Db, 'query'>, o: RetentionOptions)
     diagnoses: await batched(db,
       `UPDATE diagnoses SET request = NULL, prompt = NULL, result = NULL, texts_removed_at = now()
        WHERE id IN (SELECT id FROM diagnoses WHERE created_at < $1 AND texts_removed_at IS NULL LIMIT $2) RETURNING id`, [cutoff]),
+    images: await batched(db,
+      `UPDATE question_images SET ocr_text = NULL, vision_text = NULL, data = NULL, name = '', note = NULL
+       WHERE id IN (SELECT id FROM question_images WHERE created_at < $1 AND (ocr_text IS NOT NULL OR vision_text IS NOT NULL OR data IS NOT NULL OR name <> '') LIMIT $2) RETURNING id`, [cutoff]),
   };
   await recordAudit(db, {
     actor: o.actor ?? 'system', origin: o.origin ?? 'service', action: 'retention.run', target: 'message_log',

@@ -22,6 +22,7 @@ async function seedMessage(db: Db, o: { job: string; tenant?: string; user: stri
   );
   const id = rows[0]!.id;
   await db.query(`INSERT INTO message_prompts (message_id, messages, system_prompt_sha256) VALUES ($1, '[{"role":"user","content":"question"}]', 'abc')`, [id]);
+  await db.query(`INSERT INTO question_images (job_id, idx, name, source, status, ocr_text, sha256, created_at) VALUES ($1, 0, 'panel.jpg', 'slack', 'read', 'E-214', $2, $3)`, [o.job, 'a'.repeat(64), o.at]);
   return id;
 }
 
@@ -62,7 +63,8 @@ describe.each([
 
   it('retention removes texts older than RETENTION_DAYS and keeps the rows and their metrics columns', async () => {
     const res = await removeOldTexts(db, { days: 30, now: NOW });
-    expect(res).toMatchObject({ messages: 1, prompts: 1, corrections: 1, diagnoses: 1 });
+    expect(res).toMatchObject({ messages: 1, prompts: 1, corrections: 1, diagnoses: 1, images: 1 });
+    expect((await db.query("SELECT name, ocr_text, sha256 FROM question_images WHERE job_id = 'j-old-alice'")).rows[0]).toEqual({ name: '', ocr_text: null, sha256: 'a'.repeat(64) });
     const old = await row(db, ids.oldAlice!);
     expect(old).toMatchObject({ question: null, answer: null, reasoning: null, texts_removed_by: 'retention', status: 'delivered', model_id: 'llama:m.gguf', prompt_tokens: 11, completion_tokens: 22, user_id: 'UALICE' });
     expect(old.timings).toEqual({ totalMs: 5 });
@@ -73,7 +75,7 @@ describe.each([
     // Newer texts are untouched.
     expect(await row(db, ids.newAlice!)).toMatchObject({ question: 'question of UALICE', texts_removed_at: null });
     // A second run finds nothing more; both runs are audited with their counts.
-    expect(await removeOldTexts(db, { days: 30, now: NOW })).toMatchObject({ messages: 0, prompts: 0, corrections: 0, diagnoses: 0 });
+    expect(await removeOldTexts(db, { days: 30, now: NOW })).toMatchObject({ messages: 0, prompts: 0, corrections: 0, diagnoses: 0, images: 0 });
     const audit = await listAudit(db, { action: 'retention.run' });
     expect(audit.map((a) => [a.actor, a.details.messages, a.details.days])).toEqual([['system', 1, 30], ['system', 0, 30]]);
   });
@@ -82,7 +84,7 @@ describe.each([
     const before = (await db.query('SELECT * FROM messages ORDER BY id')).rows;
     const fbBefore = (await db.query('SELECT * FROM feedback ORDER BY message_id, user_id')).rows;
     const counts = await forgetUser(db, { platform: 'slack', tenant: 'T1', userId: 'UALICE' }, { ...by, dryRun: true });
-    expect(counts).toEqual({ messages: 2, prompts: 1, votes: 1, corrections: 1, diagnoses: 1, diagnosisMarks: 1 });
+    expect(counts).toEqual({ messages: 2, prompts: 1, votes: 1, corrections: 1, diagnoses: 1, diagnosisMarks: 1, images: 2 });
     expect((await db.query('SELECT * FROM messages ORDER BY id')).rows).toEqual(before);
     expect((await db.query('SELECT * FROM feedback ORDER BY message_id, user_id')).rows).toEqual(fbBefore);
     expect(await listAudit(db, { action: 'erasure.run' })).toEqual([]);
@@ -90,11 +92,12 @@ describe.each([
 
   it("erasure removes one person's data and nobody else's", async () => {
     const counts = await forgetUser(db, { platform: 'slack', tenant: 'T1', userId: 'UALICE' }, { ...by, reason: 'test' });
-    expect(counts).toEqual({ messages: 2, prompts: 1, votes: 1, corrections: 1, diagnoses: 1, diagnosisMarks: 1 });
+    expect(counts).toEqual({ messages: 2, prompts: 1, votes: 1, corrections: 1, diagnoses: 1, diagnosisMarks: 1, images: 2 });
     // Alice's questions and the answers to them: texts gone, asker gone, metrics kept.
     expect(await row(db, ids.newAlice!)).toMatchObject({ question: null, answer: null, reasoning: null, user_id: 'erased', texts_removed_by: 'erasure', completion_tokens: 22 });
     expect(await n(db, "SELECT 1 FROM messages WHERE tenant = 'T1' AND user_id = 'UALICE'")).toBe(0);
     expect(await n(db, 'SELECT 1 FROM message_prompts WHERE message_id = $1', [ids.newAlice])).toBe(0);
+    expect((await db.query("SELECT ocr_text FROM question_images WHERE job_id IN ('j-new-alice', 'j-new-bob', 'j-t2-alice') ORDER BY job_id")).rows).toEqual([{ ocr_text: null }, { ocr_text: 'E-214' }, { ocr_text: 'E-214' }]);
     // Bob's correction of Alice's answer lost its text (it quoted the answer), his vote stays.
     expect((await db.query('SELECT user_id, value, correction FROM feedback WHERE message_id = $1', [ids.newAlice])).rows).toEqual([{ user_id: 'UBOB', value: 'down', correction: null }]);
     // Alice's own vote and correction on Bob's answer are gone; Bob's message is untouched.
@@ -111,7 +114,7 @@ describe.each([
     expect(audit).toMatchObject({ actor: 'cli:dpo', target: expect.stringMatching(/^slack\/T1\/user:[0-9a-f]{16}$/), details: { messages: 2, votes: 1, reason: 'test' } });
     expect(JSON.stringify(audit)).not.toContain('UALICE');
     // Forgetting again finds nothing.
-    expect(await forgetUser(db, { platform: 'slack', tenant: 'T1', userId: 'UALICE' }, by)).toEqual({ messages: 0, prompts: 0, votes: 0, corrections: 0, diagnoses: 0, diagnosisMarks: 0 });
+    expect(await forgetUser(db, { platform: 'slack', tenant: 'T1', userId: 'UALICE' }, by)).toEqual({ messages: 0, prompts: 0, votes: 0, corrections: 0, diagnoses: 0, diagnosisMarks: 0, images: 0 });
   });
 });
 

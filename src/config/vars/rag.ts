@@ -5,6 +5,13 @@ import { optionalString, positiveInt, url } from './shared-schemas.js';
 
 const fraction = (def: number) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(0).max(1).default(def));
 
+/** `on`/`off` (also true/false, 1/0, yes/no). */
+const onOff = (def: boolean) =>
+  z.preprocess(
+    (v) => (v === '' || v === undefined ? undefined : String(v).toLowerCase()),
+    z.enum(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no']).default(def ? 'on' : 'off').transform((s) => ['on', 'true', '1', 'yes'].includes(s)),
+  );
+
 /** `platform:userId` entries, comma-separated (e.g. `slack:U024BE7LH,teams:29:1abc`). */
 const adminList = () =>
   z.preprocess(
@@ -29,6 +36,12 @@ export const ragVars = {
   RAG_HYBRID_ALPHA: envVar(fraction(0.5), 'Weight of the full-text ranking against the vector ranking (1 = full-text only, 0 = vectors only).'),
   RAG_FUSION: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.enum(['rrf', 'score']).default('rrf')), '`rrf` (weighted reciprocal rank fusion) or `score` (weighted max-normalised scores).'),
   RAG_MIN_MATCH: envVar(fraction(0.2), 'A full-text hit must match at least this share of the question\'s term weight (IDF), else it is not relevant.'),
+  RAG_MIN_BEST_MATCH: envVar(fraction(0.37), '"Nothing found" unless the best full-text hit matches at least this share of the question\'s term weight (set from measured rates: README, Per-channel knowledge).'),
+  RAG_SYNONYMS_FILE: envVar(optionalString(), 'Site thesaurus applied to questions only: one group per line, members comma-separated (`jog, move, manual move`).'),
+  RAG_SYNONYM_WEIGHT: envVar(fraction(0.5), 'Weight of a thesaurus member against the question\'s own words.'),
+  RAG_MAX_PER_DOC: envVar(positiveInt(3), 'Chunks of one document among the top results before other documents get a place.'),
+  RAG_DOC_WEIGHT: envVar(fraction(0), 'Share of a chunk\'s score taken from its document\'s score (document-level fusion; 0 = off).'),
+  RAG_FEEDBACK: envVar(onOff(false), 'Pseudo-relevance feedback (RM3-style second pass with terms of the best chunks).'),
   RAG_MIN_SIMILARITY: envVar(fraction(0.3), 'Vector-only hits below this cosine similarity are dropped.'),
   RAG_CHUNK_MAX_CHARS: envVar(positiveInt(1200), 'Ingestion: maximum chunk size in characters.'),
   RAG_CHUNK_OVERLAP_CHARS: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).default(150)), 'Ingestion: characters carried over between consecutive chunks of one section.'),

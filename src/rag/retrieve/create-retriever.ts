@@ -5,8 +5,10 @@ import { scopeIdsByName } from '../scope-store.js';
 import type { RetrievedChunk, RetrieveRequest, Retriever } from '../types.js';
 import type { WebSearch } from '../web/web-search.js';
 import { blendWeb } from '../web/blend-web.js';
+import { diversify } from './diversify.js';
 import { fuseRankings, type FusionMethod } from './fuse.js';
-import { lexicalSearch } from './lexical.js';
+import { lexicalSearch, type FeedbackOptions } from './lexical.js';
+import { synonymExpansions, type SynonymGroups } from './synonyms.js';
 import { loadChunks, trimToBudget } from './load-chunks.js';
 import { hasPgvector, MemoryVectorIndex, pgvectorSearch, type VectorHit } from './vector.js';
 
@@ -18,8 +20,28 @@ export interface RetrieverOptions {
   alpha?: number;
   /** Defaults to `rrf`. */
   fusion?: FusionMethod;
-  /** Minimum share of the question's IDF mass a full-text hit must match. Defaults to 0.2. */
+  /** Minimum share of the question's IDF mass a full-text hit must match. Defaults to {@link DEFAULT_MIN_MATCH}. */
   minMatch?: number;
+  /**
+   * "Nothing found" unless the best full-text hit matches at least this share of the question's
+   * IDF mass (`RAG_MIN_BEST_MATCH`). Defaults to {@link DEFAULT_MIN_BEST_MATCH}.
+   */
+  minBestMatch?: number;
+  /** Site thesaurus (`RAG_SYNONYMS_FILE`), applied to questions only. */
+  synonyms?: SynonymGroups;
+  /** Weight of a thesaurus member against the question's own words. Defaults to 0.5. */
+  synonymWeight?: number;
+  /** Pseudo-relevance feedback (`RAG_FEEDBACK=on` uses {@link DEFAULT_FEEDBACK}). Off when unset or `false`. */
+  feedback?: FeedbackOptions | false;
+  /** Chunks of one document before others get a place (`RAG_MAX_PER_DOC`). Defaults to {@link DEFAULT_MAX_PER_DOC}. */
+  maxPerDoc?: number;
+  /** Share of a chunk's score taken from its document's score. Defaults to {@link DEFAULT_DOC_WEIGHT}. */
+  docWeight?: number;
+  /**
+   * Rewrites a question into search queries (the first replaces the question, the others are
+   * searched too and fused). `RAG_QUERY_REWRITE=on` wires R1 here; a failure falls back to the question.
+   */
+  rewrite?: (question: string) => Promise<string[]>;
   /** Minimum cosine for a vector hit. Defaults to 0.3. */
   minSimilarity?: number;
   /** `auto` (default): pgvector when installed, else an exact scan in memory. */
@@ -37,6 +59,18 @@ export interface RetrievalTrace {
   webError?: string;
 }
 
+/**
+ * Defaults chosen on the `tune` split of bench/data/klipper-questions.json (see README,
+ * "Per-channel knowledge (RAG)"), and checked on the `heldout` split.
+ */
+export const DEFAULT_MIN_MATCH = 0.2;
+export const DEFAULT_MIN_BEST_MATCH = 0.37;
+/** What `RAG_FEEDBACK=on` uses; off by default (it lowered Recall@5 on the tune split). */
+export const DEFAULT_FEEDBACK: FeedbackOptions = { chunks: 5, terms: 10, weight: 0.15 };
+/** Document-level fusion is off by default (it lowered Recall@1 on the tune split). */
+export const DEFAULT_DOC_WEIGHT = 0;
+export const DEFAULT_MAX_PER_DOC = 3;
+
 export interface KnowledgeRetriever extends Retriever {
   retrieveWithTrace(req: RetrieveRequest): Promise<{ chunks: RetrievedChunk[]; trace: RetrievalTrace }>;
 }
@@ -49,7 +83,11 @@ export interface KnowledgeRetriever extends Retriever {
 export function createRetriever(o: RetrieverOptions): KnowledgeRetriever {
   const alpha = o.alpha ?? 0.5;
   const fusion = o.fusion ?? 'rrf';
-  const minMatch = o.minMatch ?? 0.2;
+  const minMatch = o.minMatch ?? DEFAULT_MIN_MATCH;
+  const minBestMatch = o.minBestMatch ?? DEFAULT_MIN_BEST_MATCH;
+  const feedback = o.feedback || undefined;
+  const maxPerDoc = o.maxPerDoc ?? DEFAULT_MAX_PER_DOC;
+  const docWeight = o.docWeight ?? DEFAULT_DOC_WEIGHT;
   const minSimilarity = o.minSimilarity ?? 0.3;
   const memory = new MemoryVectorIndex();
   let pgvector: Promise<boolean> | undefined;
@@ -72,21 +110,34 @@ export function createRetriever(o: RetrieverOptions): KnowledgeRetriever {
     const ids = req.scopes.length > 0 ? [...(await scopeIdsByName(o.db, req.scopes)).keys()] : [];
     if (ids.length > 0 && req.query.trim()) {
       const depth = Math.max(20, k * 4);
-      const [lex, vec] = await Promise.all([
-        alpha > 0 ? lexicalSearch(o.db, ids, req.query, { limit: depth, minMatch }) : Promise.resolve([]),
-        vectorSearch(ids, req.query, depth),
-      ]);
-      trace.lexical = lex.length;
-      trace.vector = vec.length;
-      const fused = fuseRankings([
+      let queries = [req.query];
+      if (o.rewrite) {
+        try {
+          const rewritten = (await o.rewrite(req.query)).map((x) => x.trim()).filter(Boolean);
+          if (rewritten.length) queries = rewritten.slice(0, 4);
+        } catch (e) {
+          o.log?.warn({ err: (e as Error).message }, 'query rewrite failed; searching the question as asked');
+        }
+      }
+      const lists = await Promise.all(queries.map(async (query) => {
+        const expansions = o.synonyms?.length ? synonymExpansions(query, o.synonyms).map((text) => ({ text, weight: o.synonymWeight ?? 0.5 })) : [];
+        const [lex, vec] = await Promise.all([
+          alpha > 0 ? lexicalSearch(o.db, ids, query, { limit: depth, minMatch, expansions, feedback }) : Promise.resolve([]),
+          vectorSearch(ids, query, depth),
+        ]);
+        return { lex: lex.some((h) => h.matched >= minBestMatch) ? lex : [], vec };
+      }));
+      trace.lexical = lists.reduce((n, l) => n + l.lex.length, 0);
+      trace.vector = lists.reduce((n, l) => n + l.vec.length, 0);
+      const fused = fuseRankings(lists.flatMap(({ lex, vec }) => [
         { weight: alpha, items: lex.map((h) => ({ id: h.id, score: h.score })) },
         { weight: 1 - alpha, items: vec.map((h) => ({ id: h.id, score: h.similarity })) },
-      ], fusion).slice(0, depth);
+      ]), lists.length > 1 ? 'rrf' : fusion).slice(0, depth);
       const rows = await loadChunks(o.db, ids, fused.map((f) => f.id));
-      local = fused.flatMap((f) => {
+      local = diversify(fused.flatMap((f) => {
         const r = rows.get(f.id);
         return r ? [{ ...r, score: f.score }] : [];
-      });
+      }), { maxPerDoc, docWeight });
     }
     let chunks = local;
     if (req.web && o.web) {

@@ -31,10 +31,29 @@ export interface LexicalOptions {
   minMatch: number;
   /** About how many chunks are scored: rarer terms pick candidates up to this many postings. Defaults to 1000. */
   maxCandidates?: number;
+  /**
+   * Extra texts searched with the question at a lower weight (site-thesaurus synonyms, rewritten
+   * queries). They add to a chunk's score but not to the IDF mass `minMatch` is measured on.
+   */
+  expansions?: Array<{ text: string; weight: number }>;
+  /** Weight of the technical-token variants of the question (`kb_tech_terms`). Defaults to 0.5. */
+  techWeight?: number;
+  /** Pseudo-relevance feedback (RM3-style): a second pass with terms of the first pass's best chunks. Off when unset. */
+  feedback?: FeedbackOptions;
+}
+
+export interface FeedbackOptions {
+  /** Best chunks of the first pass the terms are drawn from. */
+  chunks: number;
+  /** Expansion terms added. */
+  terms: number;
+  /** Weight of the strongest expansion term against a question term (others proportionally less). */
+  weight: number;
 }
 
 export interface LexicalHit {
   id: string;
+  documentId: string;
   score: number;
   /** Share of the question's IDF mass this chunk matched. */
   matched: number;
@@ -42,10 +61,27 @@ export interface LexicalHit {
 
 interface TermRow {
   lexeme: string;
+  w: string | number;
+  orig: boolean;
   n: string | number | null;
   avg_len: string | number | null;
   df: string | number;
   df_prefix: string | number;
+}
+
+/** A query term as scored: tsquery text, document frequency, IDF, weight, and whether it is the question's own. */
+interface QTerm {
+  lexeme: string;
+  tsq: string;
+  df: number;
+  idf: number;
+  w: number;
+  orig: boolean;
+  /**
+   * What a match of this term counts towards `matched`: its IDF, also for technical-token variants
+   * and thesaurus expansions (they stand for words of the question); 0 for feedback terms.
+   */
+  credit: number;
 }
 
 /** tsquery text for one lexeme (quoted, so `printer.cfg` or `-214` stay one lexeme). */
@@ -74,51 +110,113 @@ export function candidateQuery(terms: Array<{ tsq: string; df: number }>, n: num
   return `${a!.tsq} & ${b!.tsq} & ${c.tsq}`;
 }
 
-/** Ranks chunks of the given scopes for a question. An empty scope list returns nothing. */
-export async function lexicalSearch(db: Pick<Db, 'query' | 'transaction'>, scopeIds: string[], question: string, o: LexicalOptions): Promise<LexicalHit[]> {
+type Q = Pick<Db, 'query' | 'transaction'>;
+
+/**
+ * Ranks chunks of the given scopes for a question. An empty scope list returns nothing.
+ *
+ * Terms: the question's lexemes (weight 1), the lexemes of its technical-token variants
+ * (`kb_tech_terms`, the function the index applies to every chunk), and of any expansions.
+ * With `feedback`, the first pass's best chunks lend their most characteristic terms (RM3:
+ * P(term | chunk) weighted by the chunk's score, times IDF) to a second pass. `matched` (what
+ * "nothing found" is decided on) is the IDF of the matched question terms, variants and
+ * expansions over the question's own IDF mass, at most 1; feedback terms never count.
+ */
+export async function lexicalSearch(db: Q, scopeIds: string[], question: string, o: LexicalOptions): Promise<LexicalHit[]> {
   if (scopeIds.length === 0 || !question.trim()) return [];
-  // One round trip: the question's lexemes with their document frequency (exact and as a
-  // prefix) in the bound scopes, and the scopes' chunk count and average length.
+  const texts = [{ text: question, weight: 1, orig: true }, ...(o.expansions ?? []).filter((e) => e.text.trim() && e.weight > 0).map((e) => ({ ...e, orig: false }))];
+  // One round trip: the lexemes with their document frequency (exact and as a prefix) in the
+  // bound scopes, and the scopes' chunk count and average length.
   const { rows: terms } = await db.query<TermRow>(
-    `WITH s AS (SELECT sum(chunk_count) AS n, sum(avg_len * chunk_count) / NULLIF(sum(chunk_count), 0) AS avg_len FROM kb_scopes WHERE id = ANY($2::bigint[]))
-     SELECT q.lexeme, s.n, s.avg_len,
+    `WITH s AS (SELECT sum(chunk_count) AS n, sum(avg_len * chunk_count) / NULLIF(sum(chunk_count), 0) AS avg_len FROM kb_scopes WHERE id = ANY($2::bigint[])),
+     i AS (SELECT * FROM unnest($1::text[], $3::float8[], $4::bool[]) AS i(txt, w, orig)),
+     l AS (SELECT l.lexeme, i.w, i.orig FROM i, unnest(to_tsvector('english', i.txt)) l
+           UNION ALL SELECT l.lexeme, i.w * $5::float8, false FROM i, unnest(to_tsvector('english', coalesce(kb_tech_terms(i.txt), ''))) l),
+     q AS (SELECT lexeme, max(w) AS w, bool_or(orig) AS orig FROM l GROUP BY lexeme)
+     SELECT q.lexeme, q.w, q.orig, s.n, s.avg_len,
        (SELECT COALESCE(sum(t.ndoc), 0) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[]) AND t.lexeme = q.lexeme) AS df,
        (SELECT COALESCE(sum(t.ndoc), 0) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[])
           AND t.lexeme >= q.lexeme COLLATE "C" AND t.lexeme < (q.lexeme || chr(1114111)) COLLATE "C") AS df_prefix
-     FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', $1))) q, s`,
-    [question, scopeIds],
+     FROM q, s`,
+    [texts.map((t) => t.text), scopeIds, texts.map((t) => t.weight), texts.map((t) => t.orig), o.techWeight ?? 0.5],
   );
   if (terms.length === 0) return [];
   const n = Number(terms[0]!.n ?? 0);
   const avgLen = Number(terms[0]!.avg_len ?? 0) || 1;
   const idfOf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
-  const qterms = terms.map((r) => {
+  const qterms: QTerm[] = terms.map((r) => {
     const prefix = r.lexeme.length >= PREFIX_MIN_CHARS && Number(r.df_prefix) > Number(r.df);
     const df = Math.min(n, prefix ? Number(r.df_prefix) : Number(r.df));
-    return { tsq: tsqTerm(r.lexeme, prefix), df, idf: idfOf(df) };
+    const idf = idfOf(df);
+    return { lexeme: r.lexeme, tsq: tsqTerm(r.lexeme, prefix), df, idf, w: Number(r.w), orig: r.orig, credit: idf };
   });
-  const mass = qterms.reduce((sum, t) => sum + t.idf, 0);
+  const mass = qterms.reduce((sum, t) => sum + (t.orig ? t.idf : 0), 0);
+  if (mass <= 0) return [];
   // In a sizeable scope, terms in more than half the chunks are its stop words (idf < ln 2): not scored.
-  const scored = qterms.filter((t) => t.df > 0 && (n < STOP_TERM_MIN_CHUNKS || t.df <= n / 2));
+  const scorable = (t: QTerm) => t.df > 0 && (n < STOP_TERM_MIN_CHUNKS || t.df <= n / 2);
+  const scored = qterms.filter(scorable);
   if (scored.length === 0) return [];
-  const maxCandidates = o.maxCandidates ?? 1000;
-  const cand = candidateQuery([...scored].sort((a, b) => a.df - b.df), n, maxCandidates);
+  const ctx = { n, avgLen, mass, maxCandidates: o.maxCandidates ?? 1000 };
+  const first = await scoreChunks(db, scopeIds, scored, ctx, o.minMatch, o.feedback ? Math.max(o.limit, o.feedback.chunks) : o.limit);
+  if (!o.feedback || first.length === 0) return first.slice(0, o.limit);
+  const extra = await feedbackTerms(db, scopeIds, first.slice(0, o.feedback.chunks), new Set(qterms.map((t) => t.lexeme)), n, o.feedback);
+  if (extra.length === 0) return first.slice(0, o.limit);
+  const expanded = [...scored, ...extra.map((e) => ({ lexeme: e.lexeme, tsq: tsqTerm(e.lexeme, false), df: e.df, idf: idfOf(e.df), w: e.w, orig: false, credit: 0 }))];
+  return scoreChunks(db, scopeIds, expanded, ctx, o.minMatch, o.limit);
+}
+
+/** BM25 over candidate chunks for weighted terms; `matched` is the credited share of the question's IDF mass (at most 1). */
+async function scoreChunks(db: Q, scopeIds: string[], scored: QTerm[], c: { n: number; avgLen: number; mass: number; maxCandidates: number }, minMatch: number, limit: number): Promise<LexicalHit[]> {
+  const cand = candidateQuery([...scored].sort((a, b) => a.df - b.df), c.n, c.maxCandidates);
   const rows = await db.transaction(async (tx) => {
     // The planner prices `tsv @@ q` as cheap, but on a sequential scan it detoasts every chunk's
     // tsvector: the GIN index is always the better path for an OR of rarer terms.
     await tx.exec('SET LOCAL enable_seqscan = off');
     // `tsv || ''` detoasts each candidate's tsvector once (the materialised CTE keeps it inline)
     // instead of once per ts_rank call; OFFSET 0 keeps each ts_rank from being computed twice.
-    return (await tx.query<{ id: string; score: number; matched: number }>(
-      `WITH q AS (SELECT * FROM unnest($2::tsquery[], $3::float8[]) AS q(tsq, idf)),
-       cand AS MATERIALIZED (SELECT id, len, tsv || ''::tsvector AS tsv FROM kb_chunks WHERE tsv @@ $4::tsquery AND scope_id = ANY($1::bigint[]) LIMIT $11),
-       tf AS (SELECT * FROM (SELECT cand.id, cand.len, q.idf, ts_rank($5::float4[], cand.tsv, q.tsq) / $6 AS tf FROM cand CROSS JOIN q OFFSET 0) x WHERE tf > 0)
-       SELECT id, sum(idf * tf * ${K1 + 1} / (tf + ${K1} * (${1 - B} + ${B} * len / $7::float8))) AS score, sum(idf) / $8::float8 AS matched
+    return (await tx.query<{ id: string; document_id: string; score: number; matched: number }>(
+      `WITH q AS (SELECT * FROM unnest($2::tsquery[], $3::float8[], $12::float8[], $13::float8[]) AS q(tsq, idf, w, oidf)),
+       cand AS MATERIALIZED (SELECT id, document_id, len, tsv || ''::tsvector AS tsv FROM kb_chunks WHERE tsv @@ $4::tsquery AND scope_id = ANY($1::bigint[]) LIMIT $11),
+       tf AS (SELECT * FROM (SELECT cand.id, cand.document_id, cand.len, q.idf, q.w, q.oidf, ts_rank($5::float4[], cand.tsv, q.tsq) / $6 AS tf FROM cand CROSS JOIN q OFFSET 0) x WHERE tf > 0)
+       SELECT id, min(document_id) AS document_id, sum(w * idf * tf * ${K1 + 1} / (tf + ${K1} * (${1 - B} + ${B} * len / $7::float8))) AS score, least(1, sum(oidf) / $8::float8) AS matched
        FROM tf GROUP BY id
-       HAVING sum(idf) / $8::float8 >= $9::float8
+       HAVING least(1, sum(oidf) / $8::float8) >= $9::float8
        ORDER BY score DESC, id LIMIT $10`,
-      [scopeIds, scored.map((t) => t.tsq), scored.map((t) => t.idf), cand, RANK_WEIGHTS, UNIT_RANK, avgLen, mass, o.minMatch, o.limit, maxCandidates * 4],
+      [scopeIds, scored.map((t) => t.tsq), scored.map((t) => t.idf), cand, RANK_WEIGHTS, UNIT_RANK, c.avgLen, c.mass, minMatch, limit, c.maxCandidates * 4,
+        scored.map((t) => t.w), scored.map((t) => t.credit)],
     )).rows;
   });
-  return rows.map((r) => ({ id: String(r.id), score: Number(r.score), matched: Number(r.matched) }));
+  return rows.map((r) => ({ id: String(r.id), documentId: String(r.document_id), score: Number(r.score), matched: Number(r.matched) }));
+}
+
+/**
+ * RM3-style expansion terms from the first pass's best chunks: for each lexeme, Σ over those
+ * chunks of (its share of the chunk's positions × the chunk's share of their scores), times its
+ * IDF; the question's own lexemes, terms in one chunk only, very common terms and bare numbers
+ * are left out. Weights are scaled so the strongest term gets `o.weight`.
+ */
+async function feedbackTerms(db: Q, scopeIds: string[], top: LexicalHit[], exclude: Set<string>, n: number, o: FeedbackOptions): Promise<Array<{ lexeme: string; df: number; w: number }>> {
+  const { rows } = await db.query<{ id: string; lexeme: string; tf: number; total: number; df: string | number }>(
+    `WITH t AS (SELECT c.id, l.lexeme, coalesce(array_length(l.positions, 1), 1) AS tf FROM kb_chunks c, unnest(c.tsv) l
+                WHERE c.id = ANY($1::bigint[]) AND c.scope_id = ANY($2::bigint[]))
+     SELECT t.id, t.lexeme, t.tf, sum(t.tf) OVER (PARTITION BY t.id) AS total,
+       (SELECT COALESCE(sum(k.ndoc), 0) FROM kb_terms k WHERE k.scope_id = ANY($2::bigint[]) AND k.lexeme = t.lexeme) AS df
+     FROM t`,
+    [top.map((h) => h.id), scopeIds],
+  );
+  const scoreSum = top.reduce((s, h) => s + h.score, 0) || 1;
+  const share = new Map(top.map((h) => [h.id, h.score / scoreSum]));
+  const acc = new Map<string, { rel: number; df: number }>();
+  for (const r of rows) {
+    const df = Number(r.df);
+    if (exclude.has(r.lexeme) || df < 2 || df > n / 4 || r.lexeme.length < 3 || /^[-+]?[\d.]+$/.test(r.lexeme)) continue;
+    const p = (Number(r.tf) / Math.max(1, Number(r.total))) * (share.get(String(r.id)) ?? 0);
+    const a = acc.get(r.lexeme) ?? { rel: 0, df };
+    a.rel += p;
+    acc.set(r.lexeme, a);
+  }
+  const idf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  const ranked = [...acc.entries()].map(([lexeme, a]) => ({ lexeme, df: a.df, v: a.rel * idf(a.df) })).sort((a, b) => b.v - a.v || (a.lexeme < b.lexeme ? -1 : 1)).slice(0, o.terms);
+  const max = ranked[0]?.v ?? 0;
+  return max > 0 ? ranked.map((r) => ({ lexeme: r.lexeme, df: r.df, w: (o.weight * r.v) / max })) : [];
 }
