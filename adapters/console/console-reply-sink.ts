@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { knowledgeMarkdown, type OutgoingReply, type ReplyRef, type ReplySink } from '../../src/index.js';
+import { imagesMarkdown, knowledgeMarkdown, type OutgoingReply, type ReplyRef, type ReplySink } from '../../src/index.js';
 import { publishToConsole } from './console-channel.js';
 
 /**
@@ -14,7 +14,8 @@ export class ConsoleReplySink implements ReplySink {
 
   async deliver(r: OutgoingReply): Promise<ReplyRef> {
     const body = r.status === 'failed' ? r.error ?? 'Sorry, something went wrong.' : r.status === 'stopped' ? `${r.answer}\n(stopped)` : r.answer || '(the model returned an empty answer)';
-    const knowledge = r.status === 'failed' ? '' : knowledgeMarkdown(r);
+    // What was read from attached images (or why one was left out) comes first, then the sources.
+    const knowledge = [r.images?.length ? imagesMarkdown(r.images) : '', r.status === 'failed' ? '' : knowledgeMarkdown(r)].filter(Boolean).join('\n\n');
     const id = await publishToConsole(this.redis, this.prefix, r.key.thread, {
       kind: 'reply', messageId: r.messageId, status: r.status, body, answerChars: r.status === 'failed' ? 0 : r.answer.length, knowledge,
     });

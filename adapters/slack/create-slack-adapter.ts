@@ -9,6 +9,7 @@ import { registerDiagnoseCommand } from './diagnosis/register-diagnose-command.j
 import { registerDiagnosisActions } from './diagnosis/register-diagnosis-actions.js';
 import { registerLiveActions } from './live-status.js';
 import { registerFeedbackActions } from './feedback/register-feedback-actions.js';
+import { registerImageActions } from './register-image-actions.js';
 import { SlackReplySink } from './slack-reply-sink.js';
 import { createSlackPlatform } from './slack-platform.js';
 import type { SlackLiveState } from './live/slack-live-state.js';
@@ -68,13 +69,17 @@ export function createSlackAdapter(rt: Runtime, http: HttpServer | undefined): S
   });
   const sink = new SlackReplySink(app.client, rt.log);
   const liveSurface = createSlackLiveSurface(app.client, { streaming: cfg.SLACK_STREAMING, maxStreamMs: cfg.SLACK_STREAM_MAX_S * 1000, log: rt.log });
-  const platform = createSlackPlatform({ client: withCoreErrors(app.client), sink, liveSurface, historyMaxMessages: cfg.HISTORY_MAX_MESSAGES });
+  const platform = createSlackPlatform({
+    client: withCoreErrors(app.client), sink, liveSurface, historyMaxMessages: cfg.HISTORY_MAX_MESSAGES,
+    botToken: cfg.SLACK_BOT_TOKEN, apiUrl: cfg.SLACK_API_URL, fetchTimeoutMs: cfg.IMAGE_FETCH_TIMEOUT_MS,
+  });
   registerSlackListeners(app, rt, platform);
   registerKbCommand(app, rt, platform);
   registerDiagnoseCommand(app, rt, platform);
   registerDiagnosisActions(app, rt);
   registerLiveActions(app, rt);
   registerFeedbackActions(app, rt);
+  registerImageActions(app, rt, platform);
   return {
     app,
     sink,

@@ -1,4 +1,4 @@
-import type { QuestionInput } from '../../src/index.js';
+import type { ImageInput, QuestionInput } from '../../src/index.js';
 import { stripSlackMentions } from '../shared/strip-mention.js';
 import type { SlackReplyTarget } from './slack-platform.js';
 
@@ -14,6 +14,38 @@ export interface SlackMessageEvent {
   channel: string;
   channel_type?: string;
   team?: string;
+  /** Files shared with the message (a `file_share` message, or a mention with attachments). */
+  files?: SlackFile[];
+}
+
+/** The fields of a Slack file object the bot uses. https://api.slack.com/types/file */
+export interface SlackFile {
+  id: string;
+  name?: string;
+  title?: string;
+  mimetype?: string;
+  size?: number;
+  /** `hosted`, `external`, `snippet`, `post`, `tombstone` (deleted), `hidden_by_limit`. */
+  mode?: string;
+  url_private_download?: string;
+  url_private?: string;
+}
+
+/**
+ * Files of a message as images for admission: metadata Slack declared and the
+ * `url_private_download` the intake worker fetches with the bot token. Files without a download
+ * URL (deleted, hidden by the workspace's plan, external) are passed on without one, so admission
+ * refuses them by name.
+ */
+export function slackFilesToImages(files: SlackFile[] | undefined): ImageInput[] {
+  return (files ?? []).map((f) => {
+    const url = f.url_private_download ?? f.url_private;
+    const name = f.name ?? f.title ?? '';
+    if (!url || f.mode === 'tombstone' || f.mode === 'hidden_by_limit' || f.mode === 'external') {
+      return { name, source: { kind: 'unavailable' as const, reason: 'cannot be downloaded from Slack (deleted, external or hidden by the workspace plan)' } };
+    }
+    return { name, mime: f.mimetype, bytes: f.size, source: { kind: 'slack' as const, fileId: f.id, url } };
+  });
 }
 
 /** The platform event id of a Slack message: the message itself (channel + ts). */
@@ -36,6 +68,7 @@ export function slackEventToQuestion(ev: SlackMessageEvent, teamId: string, botU
     receivedAt: Date.now(),
     reply,
     access: { dm: ev.channel_type === 'im', ...(enterpriseId ? { enterprise: enterpriseId } : {}) },
+    images: ev.files?.length ? slackFilesToImages(ev.files) : undefined,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { ChatPlatform, HistoryMessage, LiveSurfaceFactory, Question } from '../../src/index.js';
+import { fetchCapped, ImageFetchError, type ChatPlatform, type HistoryMessage, type LiveSurfaceFactory, type Question } from '../../src/index.js';
 import { fetchThreadHistory } from './fetch-thread-history.js';
 import { postStatus } from './live-status.js';
 import type { SlackReplySink } from './slack-reply-sink.js';
@@ -27,6 +27,27 @@ export interface SlackPlatformOptions {
   liveSurface: LiveSurfaceFactory<SlackLiveState>;
   /** HISTORY_MAX_MESSAGES. */
   historyMaxMessages: number;
+  /** The bot token: Slack serves `url_private_download` only with it (scope `files:read`). */
+  botToken: string;
+  /** SLACK_API_URL when set: its host serves files too (a proxy, the local Slack of the tests). */
+  apiUrl?: string;
+  /** IMAGE_FETCH_TIMEOUT_MS. */
+  fetchTimeoutMs: number;
+}
+
+/**
+ * Whether a file URL is Slack's own (`files.slack.com`, a workspace's `*.slack.com`, or the
+ * SLACK_API_URL host): the bot token is sent nowhere else.
+ */
+export function isSlackFileUrl(url: string, apiUrl?: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (apiUrl && u.origin === new URL(apiUrl).origin) return true;
+  return u.protocol === 'https:' && (u.hostname === 'slack.com' || u.hostname.endsWith('.slack.com'));
 }
 
 const target = (q: Question) => q.reply as SlackReplyTarget;
@@ -52,6 +73,12 @@ export function createSlackPlatform(o: SlackPlatformOptions): ChatPlatform<Slack
     async showWorking(q) {
       const t = target(q);
       await client.reactions.add({ channel: t.channel, timestamp: t.message_ts, name: 'eyes' });
+    },
+    async fetchImage(_q, source, { maxBytes, label }) {
+      if (source.kind !== 'slack' || !isSlackFileUrl(source.url, o.apiUrl)) {
+        throw new ImageFetchError(`not a Slack file URL: ${source.url}`, `${label} is not a Slack file`);
+      }
+      return fetchCapped(source.url, { headers: { authorization: `Bearer ${o.botToken}` }, maxBytes, timeoutMs: o.fetchTimeoutMs, label });
     },
     async groupMembers(tenant, groupId) {
       // Per-command policies by user group (S…); the core caches the list (POLICY_GROUP_CACHE_S).

@@ -4,6 +4,7 @@ import { withCoreErrors } from './slack-errors.js';
 import { deliverDiagnosis, findExistingDiagnosis } from './diagnosis/deliver-diagnosis.js';
 import { splitMessage } from '../shared/split-message.js';
 import { knowledgeBlocks } from './knowledge-blocks.js';
+import { imageBlocks } from './image-blocks.js';
 import { partsAlongSegments } from '../shared/segment-parts.js';
 import { isSlackLiveState, type SlackLiveState } from './live/slack-live-state.js';
 import { feedbackButtonsBlock, isInvalidBlocksError, plainFeedbackBlock } from './feedback/feedback-blocks.js';
@@ -56,9 +57,10 @@ export class SlackReplySink implements ReplySink<SlackLiveState> {
       const msg = (plain: boolean) => ({
         channel,
         text,
-        // Sources (or the model-only / nothing-found note), then 👍/👎, go under the last part.
+        // What was read from attached images (with Diagnose buttons), then the sources (or the
+        // model-only / nothing-found note), then 👍/👎, go under the last part.
         blocks: [
-          { type: 'markdown', text }, ...(last ? knowledgeBlocks(r) : []),
+          { type: 'markdown', text }, ...(last ? [...imageBlocks(r), ...knowledgeBlocks(r)] : []),
           ...(withFeedback ? [plain ? plainFeedbackBlock(r.messageId) : feedbackButtonsBlock(r.messageId)] : []),
         ],
         metadata: { event_type: METADATA_EVENT, event_payload: { message_id: r.messageId, part: i, parts: parts.length } },

@@ -8,6 +8,9 @@ import { getDiagnosis } from '../diagnosis/index.js';
 import type { OutgoingReply, ReplySink } from './reply-sink.js';
 import { unstoredJobIdOf } from './unstored-reply.js';
 import type { DeliveryJob } from '../jobs/index.js';
+import { listImages } from '../images/image-store.js';
+import { toImageReading } from '../images/image-text.js';
+import { findDiagnoseOffers } from '../diagnosis/offers-from-text.js';
 
 export interface DeliveryDeps<S extends object = object> {
   db: Db;
@@ -61,6 +64,15 @@ export async function processDelivery<S extends object>(deps: DeliveryDeps<S>, d
     progress: previousAttempts > 0 ? row.replyRef : null,
     recordProgress: (ref) => recordReplyProgress(deps.db, row.id, ref),
   };
+  const images = (await listImages(deps.db, row.jobId)).map(toImageReading);
+  if (images.length > 0) {
+    out.images = images;
+    const read = images.map((i) => i.text).filter(Boolean).join('\n');
+    if (read && out.status !== 'failed') {
+      const offers = await findDiagnoseOffers(deps.db, read);
+      if (offers.length) out.diagnoseOffers = offers;
+    }
+  }
   if (row.kind === 'diagnose') {
     // The structured result (or, when generation failed, just the header): the adapter renders it.
     const d = await getDiagnosisByMessageId(deps.db, row.id);

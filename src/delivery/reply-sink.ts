@@ -1,5 +1,7 @@
 import type { ConversationKey, Platform } from '../conversation/index.js';
 import type { SourceRef } from '../rag/types.js';
+import type { ImageReading } from '../images/image-text.js';
+import type { DiagnoseOffer } from '../diagnosis/offers-from-text.js';
 
 /** What the core hands an adapter to post: markdown plus structured data; the adapter renders it. */
 export interface OutgoingReply<S extends object = object> {
@@ -19,6 +21,13 @@ export interface OutgoingReply<S extends object = object> {
   modelOnly?: boolean;
   /** Set when the channel has knowledge attached but nothing relevant was found: the adapter says so. */
   noMatch?: boolean;
+  /**
+   * The images attached to the question: what was read from each (shown so the asker can check
+   * it), or why one was left out. Absent when the question had none.
+   */
+  images?: ImageReading[];
+  /** `/diagnose` runs to offer as buttons: the read text names a registered asset or one of its models' fault codes. */
+  diagnoseOffers?: DiagnoseOffer[];
   /** Structured result for kinds other than chat (e.g. a diagnosis), rendered by the adapter. */
   structured?: { kind: string; data: unknown };
   /**

@@ -29,3 +29,5 @@ export { importRegistryFile, importRegistryFiles, parseRegistryCsv, parseRegistr
 export type { ImportSummary, ImportResult, ImportWarning, RegistryIssue, RegistryKind, ParsedRegistry } from './import-registry.js';
 export { toTrainingExample, exportLabelledExamples } from './export-examples.js';
 export type { TrainingExample } from './export-examples.js';
+export { offersFromText, findDiagnoseOffers, MAX_DIAGNOSE_OFFERS } from './offers-from-text.js';
+export type { DiagnoseOffer } from './offers-from-text.js';

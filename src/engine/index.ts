@@ -18,3 +18,5 @@ export { assertLoraAdapterFile } from './lora-file.js';
 export type { LoraAdapterSpec, AdapterFileVersion } from './lora-file.js';
 export { watchAdapters } from './adapter-watch.js';
 export type { AdapterWatchOptions } from './adapter-watch.js';
+export { parsePreferencePairs, renderPairs, renderPair, scorePreferences, runPreferenceGate, formatGateResult, preferencePairSchema } from './preference-gate.js';
+export type { PreferencePair, PreferenceScore, RenderedPair, GateResult, GateAdapter, PreferenceGateOptions } from './preference-gate.js';

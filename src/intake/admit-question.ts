@@ -3,6 +3,7 @@ import { IntakeUnavailableError } from '../errors.js';
 import { DEDUPE_TTL_MS, JOB_INTAKE, inferenceJobId } from '../jobs/index.js';
 import { checkRateLimit } from '../scheduling/index.js';
 import { sanitizeText } from '../text/index.js';
+import { admitImages, parkImageBlobs, refusalNotice } from '../images/admit-images.js';
 import { DEFAULT_INTAKE_TEXTS, type ChatPlatform } from './chat-platform.js';
 import { intakeJobSchema, type IntakeJob, type QuestionInput } from './question.js';
 import { checkAccess } from './check-access.js';
@@ -48,8 +49,11 @@ export async function admitQuestion(rt: IntakeRuntime, platform: ChatPlatform, i
   const text = sanitizeText(input.text).trim();
   const texts = { ...DEFAULT_INTAKE_TEXTS, ...platform.texts };
   const jobId = inferenceJobId(input.key.platform, input.key.tenant, input.eventId);
+  const images = admitImages(cfg.QUEUE_PREFIX, jobId, input.images ?? [], { maxBytes: cfg.IMAGE_MAX_BYTES, maxCount: cfg.IMAGE_MAX_COUNT });
   const job: IntakeJob = intakeJobSchema.parse({
     ...input, text, jobId,
+    images: images.refs.length ? images.refs : undefined,
+    imageRefusals: images.refusals.length ? images.refusals : undefined,
     history: input.history?.map((h) => ({ ...h, text: sanitizeText(h.text) })),
     command: input.command ? { name: input.command.name, args: sanitizeText(input.command.args) } : undefined,
   });
@@ -70,7 +74,8 @@ export async function admitQuestion(rt: IntakeRuntime, platform: ChatPlatform, i
     if (access.notify) notifyInBackground(rt, platform, job, access.text);
     return { kind: 'rejected', reason: 'not_allowed', why: access.reason, text: access.text };
   }
-  if (!text && !job.command) return reject('empty', texts.empty);
+  // A picture alone is a question; a refused picture alone is not, and the refusal says why.
+  if (!text && !job.command && images.refs.length === 0) return reject('empty', images.refusals.length ? refusalNotice(images.refusals) : texts.empty);
   if (text.length > cfg.QUESTION_MAX_CHARS) return reject('too_long', texts.tooLong(cfg.QUESTION_MAX_CHARS));
 
   // A dead Redis would hold the command in ioredis' offline queue; fail fast so the platform retries.
@@ -88,6 +93,8 @@ export async function admitQuestion(rt: IntakeRuntime, platform: ChatPlatform, i
     const queued = (async () => {
       // A retry of an event already queued (Slack's X-Slack-Retry-Num, Teams' redelivery): nothing to add.
       if (await queue.getDeduplicationJobId(jobId)) return true;
+      // Bytes a surface handed over (an API data: URL) wait in Redis under a TTL, not in the job.
+      await parkImageBlobs(rt.redis, images.blobs);
       await queue.add(JOB_INTAKE, job, {
         jobId,
         // The id stays reserved for the platform's retry window even after the job is removed.

@@ -4,6 +4,7 @@ import type { HistoryMessage } from '../jobs/contract.js';
 import type { LiveSurfaceFactory } from '../live/index.js';
 import type { RateLimits } from '../scheduling/index.js';
 import type { Question } from './question.js';
+import type { ImageSource } from '../images/image-ref.js';
 
 /**
  * What the core needs from a surface (Slack, Teams, the console, the HTTP API, a web chat). The
@@ -33,6 +34,13 @@ export interface ChatPlatform<S extends object = any> { // eslint-disable-line @
    * per question (the result is stored with the intake job before anything else happens).
    */
   startLive?(q: Question, jobId: string): Promise<Record<string, unknown>>;
+  /**
+   * Downloads an image attached to a question from the platform (Slack: `url_private_download`
+   * with the bot token; Teams: the attachment URL, with the bot's token where Teams requires it).
+   * Runs in the intake worker, which holds the credentials; at most `maxBytes` are read. Throws
+   * `ImageFetchError` with a reason the asker can read.
+   */
+  fetchImage?(q: Question, source: Extract<ImageSource, { kind: 'slack' | 'teams' }>, o: { maxBytes: number; label: string }): Promise<Uint8Array>;
   /** Whether this question gets a live answer (platform setting and surface support). */
   wantsLive?(q: Question): boolean;
   /** Posts final answers (the delivery queue of this platform). Absent: the surface delivers itself (the HTTP API). */

@@ -1,7 +1,9 @@
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { handleDiagnoseCommand } from '../diagnosis/index.js';
-import { enqueueInference, type HistoryMessage } from '../jobs/index.js';
+import { enqueueInference, enqueueOcr, type HistoryMessage, type InferenceJobInput } from '../jobs/index.js';
+import { collectImages } from '../images/collect-images.js';
+import { IMAGE_ONLY_QUESTION } from '../images/image-text.js';
 import { handleKbCommand } from '../rag/index.js';
 import { enqueueLiveRelay } from '../live/index.js';
 import { withText } from '../log/logger.js';
@@ -62,13 +64,22 @@ export async function processIntake(rt: Runtime, platform: ChatPlatform, job: Jo
   }
   // The channel's LoRA adapter travels with the job: the worker answers on that adapter's context.
   const adapter = await adapterForChannel(rt.db, q.key);
-  const res = await enqueueInference(rt.queues.inference, {
-    v: 1, kind: 'chat', key: q.key, user: q.user, text: q.text, history,
-    source: { eventId: q.eventId, receivedAt: q.receivedAt }, reply: q.reply, options: q.options, adapter,
-  }, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
+  const withImages = Boolean(q.images?.length || q.imageRefusals?.length);
+  const inference: InferenceJobInput = {
+    v: 1, kind: 'chat', key: q.key, user: q.user, text: q.text || IMAGE_ONLY_QUESTION, history,
+    source: { eventId: q.eventId, receivedAt: q.receivedAt }, reply: q.reply, options: q.options, adapter, images: withImages || undefined,
+  };
+  let res;
+  const images = withImages ? await collectImages({ db: rt.db, redis: rt.redis, log, limits: { maxBytes: cfg.IMAGE_MAX_BYTES, maxCount: cfg.IMAGE_MAX_COUNT } }, platform, q) : null;
+  if (images && images.stored > 0) {
+    // Read first (the worker role's OCR queue); the OCR job enqueues the inference job.
+    res = await enqueueOcr(rt.queues.ocr, { v: 1, inference }, { attempts: cfg.JOB_ATTEMPTS });
+  } else {
+    res = await enqueueInference(rt.queues.inference, inference, { attempts: cfg.JOB_ATTEMPTS, fair: rt.fair });
+  }
   if (res.jobId !== q.jobId) throw new UnrecoverableError(`job id mismatch: intake ${q.jobId}, inference ${res.jobId}`);
   metrics.jobs.inc({ queue: 'intake', outcome: res.duplicate ? 'duplicate' : 'enqueued' });
-  log.info(withText(log, { ...logFields, duplicate: res.duplicate, historyMessages: history.length, live, adapter }, { text: q.text }), 'question enqueued');
+  log.info(withText(log, { ...logFields, duplicate: res.duplicate, historyMessages: history.length, live, adapter, images: images ?? undefined }, { text: q.text }), 'question enqueued');
   return res.duplicate ? 'duplicate' : 'enqueued';
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { conversationKeySchema } from '../conversation/index.js';
 import { generationOptionsSchema, historyMessageSchema } from '../jobs/contract.js';
+import { imageRefSchema, imageRefusalSchema, type ImageInput } from '../images/image-ref.js';
 
 /**
  * A question as a surface hands it to the core: who asked, where, the text with the bot mention
@@ -42,9 +43,17 @@ export const questionSchema = z.object({
   }).optional(),
   /** Generation choices of this question (the HTTP API's `max_tokens`, `temperature`, `system`). */
   options: generationOptionsSchema.optional(),
+  /**
+   * Images attached to the question (a photo of the panel), as references: where to fetch them.
+   * Admission checked count, declared size and type; bytes never travel in the job.
+   */
+  images: z.array(imageRefSchema).max(20).optional(),
+  /** Images admission left out, and why: the asker is told with the answer. */
+  imageRefusals: z.array(imageRefusalSchema).max(40).optional(),
 });
 export type Question = z.infer<typeof questionSchema>;
-export type QuestionInput = z.input<typeof questionSchema>;
+/** A question as a surface hands it to `admitQuestion`: images may be references or bytes. */
+export type QuestionInput = Omit<z.input<typeof questionSchema>, 'images' | 'imageRefusals'> & { images?: ImageInput[] };
 
 /** The intake job: the question plus the job id admission derived for it (once, here). */
 export const intakeJobSchema = questionSchema.extend({ jobId: z.string().min(1) });

@@ -51,8 +51,21 @@ export const inferenceJobSchema = z.object({
    * unset = the base model. A worker without that adapter answers with the base model.
    */
   adapter: adapterNameSchema.optional(),
+  /** The question came with images: what was read from them is in `question_images` under the job id. */
+  images: z.boolean().optional(),
 });
 export type InferenceJob = z.infer<typeof inferenceJobSchema>;
+
+/**
+ * The OCR job, version 1: the images of one question (stored under its job id) are read, then
+ * `inference` is enqueued. Same job id as the question.
+ */
+export const ocrJobSchema = z.object({
+  v: z.literal(1),
+  inference: inferenceJobSchema,
+});
+export type OcrJob = z.infer<typeof ocrJobSchema>;
+export type OcrJobInput = z.input<typeof ocrJobSchema>;
 export type InferenceJobInput = z.input<typeof inferenceJobSchema>;
 
 /**

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
-import { diagnosisJobSchema, inferenceJobSchema, type DiagnosisJob, type DiagnosisJobInput, type InferenceJob, type InferenceJobInput } from './contract.js';
+import { diagnosisJobSchema, inferenceJobSchema, ocrJobSchema, type OcrJobInput, type DiagnosisJob, type DiagnosisJobInput, type InferenceJob, type InferenceJobInput } from './contract.js';
 import { inferenceJobId } from './job-id.js';
-import { DEDUPE_TTL_MS, JOB_CHAT, JOB_DIAGNOSE, JOB_PRIORITY } from './names.js';
+import { DEDUPE_TTL_MS, JOB_CHAT, JOB_DIAGNOSE, JOB_OCR, JOB_PRIORITY } from './names.js';
 import { JobContractError } from '../errors.js';
 import type { FairScheduler } from '../scheduling/index.js';
 
@@ -63,6 +63,27 @@ export async function enqueueDiagnosis(queue: Queue, input: DiagnosisJobInput, o
     backoff: { type: 'exponential', delay: 2000 },
     priority: opts.priority ?? JOB_PRIORITY.diagnose,
     removeOnComplete: { age: DEDUPE_TTL_MS / 1000, count: 10_000 },
+    removeOnFail: { age: 7 * DEDUPE_TTL_MS / 1000 },
+  });
+  return { jobId, duplicate: added.id !== jobId };
+}
+
+/**
+ * Enqueues the reading of a question's images (the OCR queue), idempotently under the question's
+ * job id. The OCR job enqueues the inference job when it is done.
+ */
+export async function enqueueOcr(queue: Queue, input: OcrJobInput, opts: { attempts?: number } = {}): Promise<EnqueueResult> {
+  const parsed = ocrJobSchema.safeParse(input);
+  if (!parsed.success) throw new JobContractError(`invalid OCR job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const job = parsed.data.inference;
+  const jobId = inferenceJobId(job.key.platform, job.key.tenant, job.source.eventId);
+  if (await queue.getJob(jobId)) return { jobId, duplicate: true };
+  const added = await queue.add(JOB_OCR, parsed.data, {
+    jobId,
+    deduplication: { id: jobId, ttl: DEDUPE_TTL_MS },
+    attempts: opts.attempts ?? 3,
+    backoff: { type: 'exponential', delay: 2000 },
+    removeOnComplete: { age: 3600, count: 10_000 },
     removeOnFail: { age: 7 * DEDUPE_TTL_MS / 1000 },
   });
   return { jobId, duplicate: added.id !== jobId };

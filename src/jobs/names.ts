@@ -12,11 +12,22 @@ export const deliveryQueueName = (platform: Platform) => `delivery-${platform}`;
  */
 export const intakeQueueName = (platform: Platform) => `intake-${platform}`;
 
+/** Housekeeping: the daily retention run and platform-triggered erasures (src/retention), run where the database is. */
+export const QUEUE_MAINTENANCE = 'maintenance';
+export const JOB_RETENTION = 'retention';
+export const JOB_FORGET = 'forget';
+/**
+ * Images attached to questions are read here (OCR, optional vision model) by the worker role,
+ * never in the adapters' event loop; each job then enqueues its question's inference job.
+ */
+export const QUEUE_OCR = 'ocr';
+
 /** Job names inside the queues. */
 export const JOB_CHAT = 'chat';
 export const JOB_DELIVER = 'deliver';
 export const JOB_DIAGNOSE = 'diagnose';
 export const JOB_INTAKE = 'question';
+export const JOB_OCR = 'read-images';
 
 /**
  * BullMQ priorities on the inference queue (lower runs first). Every job gets one: BullMQ runs

@@ -59,6 +59,8 @@ export function createMetrics() {
     engineBreakerState: new Gauge({ name: 'r1_engine_breaker_state', help: 'Remote engine circuit breaker: 0 closed (up), 1 half-open (probing), 2 open (down; jobs wait in the queue)', ...r }),
     engineRequestsInFlight: new Gauge({ name: 'r1_engine_requests_in_flight', help: 'Requests in flight to the engine (the remote engine batches them continuously)', ...r }),
     diagnoses: new Counter({ name: 'r1_diagnoses_total', help: 'Diagnoses generated, by outcome (answered, failed)', labelNames: ['outcome'] as const, ...r }),
+    ocrImages: new Counter({ name: 'r1_ocr_images_total', help: 'Images attached to questions, by what became of them (read, unreadable)', labelNames: ['outcome'] as const, ...r }),
+    ocrSeconds: new Histogram({ name: 'r1_ocr_seconds', help: 'Time to prepare and read one image (sharp + tesseract)', buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60], ...r }),
     diagnosisActions: new Counter({ name: 'r1_diagnosis_actions_total', help: 'Diagnosis buttons pressed (resolved, escalated, up, down)', labelNames: ['action'] as const, ...r }),
     feedback: new Counter({ name: 'r1_feedback_total', help: 'Votes and corrections recorded on answers', labelNames: ['platform', 'kind'] as const, ...r }),
   };

@@ -4,3 +4,5 @@ export { processDiagnosis, handleDiagnosisFailure, parseDiagnosisJob, parseDiagn
 export type { DiagnosisDeps, DiagnosisSettings } from './process-diagnosis.js';
 export { runInferenceJob, handleInferenceJobFailure } from './run-inference-job.js';
 export type { InferenceJobDeps } from './run-inference-job.js';
+export { processOcr, handleOcrFailure, parseOcrJob } from './process-ocr.js';
+export type { OcrDeps } from './process-ocr.js';

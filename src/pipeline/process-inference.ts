@@ -11,6 +11,8 @@ import type { CancelRegistry, createLivePublisher } from '../live/index.js';
 import { failMessage, finishMessage, recordMessageAdapter, recordMessageKnowledge, saveMessagePrompt, startMessage, type Db } from '../storage/index.js';
 import { unstoredMessageId } from '../delivery/unstored-reply.js';
 import { recordAnswerProvenance } from './record-answer-provenance.js';
+import { listImages } from '../images/image-store.js';
+import { toImageReading, type ImageReading } from '../images/image-text.js';
 
 export interface InferenceSettings {
   maxTokens: number;
@@ -63,16 +65,21 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     return { messageId: row.id, status: 'duplicate', completionTokens: row.completionTokens ?? 0 };
   }
   deps.metrics.jobWaitSeconds.observe({ queue: 'inference' }, Math.max(0, Date.now() - job.source.receivedAt) / 1000);
+  // What the OCR job read from the question's images (it ran before this job was enqueued).
+  const images: ImageReading[] = job.images ? (await listImages(deps.db, jobId)).map(toImageReading) : [];
+  const imageText = images.map((i) => i.text).filter(Boolean).join('\n');
   let kn: AnswerKnowledge | undefined;
   if (deps.knowledge && job.kind === 'chat') {
     const t0 = performance.now();
-    kn = await knowledgeForQuestion({ ...deps.knowledge, db: deps.db }, job.key, job.text, job.history);
+    // The panel's text (a fault code) finds the manual section as well as the question does.
+    kn = await knowledgeForQuestion({ ...deps.knowledge, db: deps.db }, job.key, imageText ? `${job.text}\n${imageText}` : job.text, job.history);
     deps.metrics.retrievalSeconds.observe((performance.now() - t0) / 1000);
     deps.metrics.retrievals.inc({ outcome: kn.status });
     await recordMessageKnowledge(deps.db, row.id, kn.status, kn.sources);
   }
   const prompt = buildRagPrompt({
     question: job.text, history: job.history, historyMaxChars: deps.settings.historyMaxChars, systemPrompt: job.options?.systemPrompt ?? deps.settings.systemPrompt,
+    images,
     knowledge: kn?.status === 'cited'
       ? { status: 'cited', sources: kn.sources.map((s, i) => ({ ...s, text: kn!.chunks[i]!.text })) }
       : { status: kn?.status ?? 'model_only' },

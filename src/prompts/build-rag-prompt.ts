@@ -1,4 +1,5 @@
 import { buildPrompt, type BuiltPrompt, type PromptInput } from './build-prompt.js';
+import { withImageContext, type PromptImage } from './image-context.js';
 
 /** A numbered source as the prompt shows it (`[n]` in the answer ↔ this source). */
 export interface PromptSource {
@@ -24,6 +25,8 @@ export type KnowledgeContext =
 
 export interface RagPromptInput extends PromptInput {
   knowledge: KnowledgeContext;
+  /** What was read from the images attached to the question (quoted before it as data). */
+  images?: readonly PromptImage[];
 }
 
 export const SOURCES_INSTRUCTION =
@@ -48,14 +51,17 @@ function sourceBlock(s: PromptSource): string {
  */
 export function buildRagPrompt(input: RagPromptInput): BuiltPrompt {
   const { knowledge, question } = input;
+  const images = input.images ?? [];
+  // With images: their text as quoted data, then `Question: …`; without: exactly the prompt as before.
+  const asked = images.length ? withImageContext(question, images) : `Question: ${question}`;
   switch (knowledge.status) {
     case 'model_only':
-      return buildPrompt(input);
+      return buildPrompt(images.length ? { ...input, question: asked } : input);
     case 'no_match':
-      return buildPrompt({ ...input, question: `${NO_MATCH_INSTRUCTION}\n\nQuestion: ${question}` });
+      return buildPrompt({ ...input, question: `${NO_MATCH_INSTRUCTION}\n\n${asked}` });
     case 'cited': {
       const blocks = knowledge.sources.map(sourceBlock).join('\n\n');
-      return buildPrompt({ ...input, question: `Sources:\n\n${blocks}\n\n${SOURCES_INSTRUCTION}\n\nQuestion: ${question}` });
+      return buildPrompt({ ...input, question: `Sources:\n\n${blocks}\n\n${SOURCES_INSTRUCTION}\n\n${asked}` });
     }
     default:
       return knowledge satisfies never;

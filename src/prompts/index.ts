@@ -8,3 +8,5 @@ export { buildDiagnosisPrompt, buildDiagnosisDraftPrompt, buildDiagnosisJsonFoll
 export type { DiagnosisPromptInput } from './build-diagnosis-prompt.js';
 export { toPromptMessages, systemPromptSha256 } from './prompt-messages.js';
 export type { PromptMessage } from './prompt-messages.js';
+export { withImageContext, IMAGE_DATA_INSTRUCTION } from './image-context.js';
+export type { PromptImage } from './image-context.js';

@@ -81,7 +81,7 @@ describe('deploy/slack/manifest.yaml', () => {
 
   it('asks for exactly the bot scopes and events the adapter uses, in Socket Mode with interactivity', () => {
     expect(m.features.bot_user.display_name).toBeTruthy();
-    expect([...m.oauth_config.scopes.bot].sort()).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'groups:history', 'im:history', 'reactions:write']);
+    expect([...m.oauth_config.scopes.bot].sort()).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'files:read', 'groups:history', 'im:history', 'reactions:write']);
     expect(m.settings.event_subscriptions.bot_events).toEqual(['app_mention', 'message.im']);
     expect(m.settings.socket_mode_enabled).toBe(true);
     expect(m.settings.interactivity.is_enabled).toBe(true);

@@ -69,6 +69,12 @@ export interface RateLimitOptions {
  */
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
+  /** Files the bot may download (`url_private_download`), served only with `Authorization: Bearer <botToken>`. */
+  private readonly files = new Map<string, { data: Uint8Array; mimetype: string; chunked?: boolean }>();
+  /** The bot token file downloads must carry (as Slack requires for `url_private*`). */
+  botToken = 'xoxb-test';
+  /** File downloads as the local Slack saw them: path, whether the token was right, the status answered. */
+  readonly downloads: Array<{ path: string; auth?: string; status: number }> = [];
   readonly messages: StoredSlackMessage[] = [];
   readonly responders: Record<string, Responder> = {};
   /** User groups (`S…` → member user ids) answered by `usergroups.users.list`; change them to test refreshes. */
@@ -130,6 +136,19 @@ export class FakeSlack {
     return l.retryAfterS ?? 1;
   }
 
+  /**
+   * Stores a file as Slack would after an upload and returns the file object an event carries
+   * (`files[]` of a `file_share` message or an `app_mention`). `size` defaults to the real size.
+   */
+  addFile(f: { id: string; name: string; mimetype: string; data: Uint8Array; size?: number; chunked?: boolean }): Record<string, unknown> {
+    const path = `/files-pri/T1-${f.id}/download/${encodeURIComponent(f.name)}`;
+    this.files.set(path, { data: f.data, mimetype: f.mimetype, chunked: f.chunked });
+    return {
+      id: f.id, name: f.name, title: f.name, mimetype: f.mimetype, filetype: f.name.split('.').pop() ?? '', size: f.size ?? f.data.byteLength, mode: 'hosted',
+      url_private: `${this.url}/files-pri/T1-${f.id}/${encodeURIComponent(f.name)}`, url_private_download: `${this.url}${path}`,
+    };
+  }
+
   /** Base URL for `slackApiUrl` / SLACK_API_URL (trailing slash included). */
   get apiUrl(): string {
     return `${this.url}/api/`;
@@ -141,6 +160,7 @@ export class FakeSlack {
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => {
+      if (req.method === 'GET' && req.url?.startsWith('/files-pri/')) return this.serveFile(req, res);
       let raw = '';
       req.setEncoding('utf8');
       req.on('data', (d: string) => (raw += d));
@@ -211,6 +231,23 @@ export class FakeSlack {
   private record(call: SlackCall): void {
     this.calls.push(call);
     for (const w of [...this.waiters]) if (w.pred(call)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(call); }
+  }
+
+  /** `url_private_download`: the file only with the bot token, as Slack serves private files. */
+  private serveFile(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const auth = req.headers.authorization;
+    const file = this.files.get(path);
+    const status = auth !== `Bearer ${this.botToken}` ? 403 : file ? 200 : 404;
+    this.downloads.push({ path, auth, status });
+    if (status !== 200) {
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status === 403 ? 'forbidden' : 'not found');
+      return;
+    }
+    // `chunked`: no Content-Length, as a proxy may send it; the client must cap what it reads itself.
+    res.writeHead(200, { 'content-type': file!.mimetype, ...(file!.chunked ? {} : { 'content-length': String(file!.data.byteLength) }) });
+    res.end(Buffer.from(file!.data));
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {

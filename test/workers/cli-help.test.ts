@@ -23,6 +23,7 @@ const CLIS = [
   ['workers/migrate.ts', 'migrate', /^usage: npm run migrate/],
   ['workers/ingest.ts', 'ingest', /^usage: npm run ingest/],
   ['workers/kb.ts', 'kb', /^usage: npm run kb/],
+  ['workers/adapters.ts', 'adapters', /^usage: npm run adapters/],
   ['workers/assets.ts', 'assets', /^usage: npm run assets/],
   ['workers/feedback.ts', 'feedback', /^usage: npm run feedback/],
   ['workers/doctor.ts', 'doctor', /^usage: npm run doctor/],

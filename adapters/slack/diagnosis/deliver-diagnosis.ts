@@ -24,10 +24,13 @@ async function findResult(client: WebClient, channel: string, rootTs: string, r:
   return hit?.ts ? String(hit.ts) : null;
 }
 
+/** The thread a diagnosis was requested in (the Diagnose button), or null for `/diagnose`, which opens its own. */
+const inThreadOf = (r: OutgoingReply): string | null => (typeof r.reply.thread_ts === 'string' && r.reply.thread_ts ? r.reply.thread_ts : null);
+
 /** Both posts of a diagnosis an earlier attempt made, or null when either is missing. */
 export async function findExistingDiagnosis(client: WebClient, r: OutgoingReply): Promise<ReplyRef | null> {
   const channel = String(r.reply.channel);
-  const rootTs = await findRoot(client, channel, r);
+  const rootTs = inThreadOf(r) ?? await findRoot(client, channel, r);
   if (!rootTs) return null;
   const ts = await findResult(client, channel, rootTs, r);
   return ts ? { channel, thread_ts: rootTs, ts: [ts], recovered: true } : null;
@@ -40,15 +43,19 @@ export async function findExistingDiagnosis(client: WebClient, r: OutgoingReply)
  */
 export async function deliverDiagnosis(client: WebClient, r: OutgoingReply, view: DiagnosisView): Promise<ReplyRef> {
   const channel = String(r.reply.channel);
-  let rootTs = (r.previousAttempts ?? 0) > 0 ? await findRoot(client, channel, r) : null;
-  if (!rootTs) {
+  const retried = (r.previousAttempts ?? 0) > 0;
+  // Started from a thread (the Diagnose button under an answer): the result goes into that thread.
+  const found = inThreadOf(r) ?? (retried ? await findRoot(client, channel, r) : null);
+  let rootTs: string;
+  if (found) {
+    rootTs = found;
+    const done = retried ? await findResult(client, channel, rootTs, r) : null;
+    if (done) return { channel, thread_ts: rootTs, ts: [done], recovered: true };
+  } else {
     const root = await client.chat.postMessage({
       channel, text: `${view.title} — requested by <@${view.requestedBy}>`, blocks: diagnosisRootBlocks(view), unfurl_links: false, metadata: meta(r, 'root'),
     });
     rootTs = String(root.ts);
-  } else {
-    const done = await findResult(client, channel, rootTs, r);
-    if (done) return { channel, thread_ts: rootTs, ts: [done], recovered: true };
   }
   const failed = r.status === 'failed' || !view.result;
   // The text is the notification and what a follow-up question in the thread sees as history.

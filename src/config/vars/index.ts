@@ -10,6 +10,8 @@ import { feedbackVars } from './feedback.js';
 import { engineVars } from './engine.js';
 import { policyVars } from './policy.js';
 import { loraVars } from './lora.js';
+import { webVars } from './web.js';
+import { imageVars } from './images.js';
 
 /**
  * Every environment variable the service reads, grouped by feature. Each feature adds its own
@@ -28,6 +30,8 @@ export const envVars = {
   ...engineVars,
   ...policyVars,
   ...loraVars,
+  ...webVars,
+  ...imageVars,
 };
 
 export type EnvVarName = keyof typeof envVars;
