@@ -34,7 +34,7 @@ describe.each([
     await migrate(db);
     const s = await ingestPaths({ db, scope: 'm', paths: [dir] });
     expect(s.failed).toEqual([]);
-  });
+  }, 120_000);
   afterAll(async () => {
     await db?.close();
     await rm(dir, { recursive: true, force: true });
