@@ -39,8 +39,8 @@ export { processInference, handleInferenceFailure } from './pipeline/index.js';
 export type { InferenceDeps, InferenceSettings } from './pipeline/index.js';
 export { HttpServer } from './http/index.js';
 export type { ReadinessCheck, RawHandler } from './http/index.js';
-export { createRuntime } from './runtime/index.js';
-export type { Runtime } from './runtime/index.js';
+export { createRuntime, publishWorkerStatus, listWorkerStatus, WORKER_STATUS_TTL_S } from './runtime/index.js';
+export type { Runtime, WorkerStatus } from './runtime/index.js';
 export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine, checkLoraAdapters } from './doctor/index.js';
 export type { CheckResult } from './doctor/index.js';
 export {
@@ -104,6 +104,11 @@ export {
 } from './auth/index.js';
 export type { OidcVerifierOptions, ApiKeyInfo, BearerAuthenticatorOptions, AuthenticatedClient, AuthMethod, BearerAuthenticator } from './auth/index.js';
 export {
+  createWebSession, findWebSession, deleteWebSession, pruneWebSessions, createWebChat, getWebChat, listWebChats, touchWebChat, deleteWebChat,
+  WEB_ALL_GROUP, WEB_LOCAL_TENANT, WEB_LOCAL_USER, isWebSignInConfigured, webMode, webTenant, groupsFromClaims, isWebAdmin, chatGroupFor,
+} from './web/index.js';
+export type { WebSession, NewWebSession, WebChat } from './web/index.js';
+export {
   recordAudit, listAudit, iterateAudit, AUDIT_MAX_PAGE, exportAudit, toAuditExportLine, auditExportLineSchema, AUDIT_ACTION_PATTERN, recordProvenance,
   getProvenance, documentsWithVersions, promptSha256, cliActor, cliOrigin, serviceOrigin,
 } from './audit/index.js';
@@ -130,6 +135,11 @@ export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
 export type { PromptMessage } from './prompts/index.js';
 export { adapterForChannel, bindAdapter, unbindAdapter, listAdapterBindings, recordMessageAdapter } from './storage/index.js';
 export type { AdapterBindingRow } from './storage/index.js';
+export {
+  removeOldTexts, RETENTION_BATCH, forgetUser, erasureRef, ERASED_USER, QUEUE_MAINTENANCE, JOB_RETENTION, JOB_FORGET, RETENTION_SCHEDULER_ID, forgetJobSchema,
+  scheduleRetention, enqueueForget, processMaintenance,
+} from './retention/index.js';
+export type { RetentionCounts, RetentionOptions, ForgetTarget, ForgetCounts, ForgetOptions, ForgetJob, MaintenanceDeps } from './retention/index.js';
 export { parsePreferencePairs, renderPairs, scorePreferences, runPreferenceGate, formatGateResult } from './engine/index.js';
 export type { PreferencePair, PreferenceScore, GateResult } from './engine/index.js';
 export { loadModel } from './engine/index.js';

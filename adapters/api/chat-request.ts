@@ -12,7 +12,7 @@ const UNSUPPORTED: Array<{ param: string; refused: (v: unknown) => boolean; why:
   { param: 'function_call', refused: (v) => v != null && v !== 'none', why: 'function calling is not supported by this model server' },
   { param: 'logprobs', refused: (v) => v === true, why: 'logprobs are not supported' },
   { param: 'top_logprobs', refused: (v) => v != null && v !== 0, why: 'logprobs are not supported' },
-  { param: 'response_format', refused: (v) => v != null && (v as { type?: unknown }).type !== 'text', why: 'only response_format {"type":"text"} is supported' },
+  { param: 'response_format', refused: (v) => v != null && !['text', 'json_schema'].includes((v as { type?: unknown }).type as string), why: 'only response_format {"type":"text"} and {"type":"json_schema"} are supported' },
   { param: 'audio', refused: (v) => v != null, why: 'audio output is not supported' },
   { param: 'modalities', refused: (v) => Array.isArray(v) && v.some((m) => m !== 'text'), why: 'only the text modality is supported' },
   { param: 'prediction', refused: (v) => v != null, why: 'predicted outputs are not supported' },
@@ -44,6 +44,11 @@ export const chatCompletionBodySchema = z.object({
   temperature: z.number().min(0).max(2).nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   user: z.string().max(256).nullish(),
+  response_format: z.union([
+    z.object({ type: z.literal('text') }).loose(),
+    // Structured output: the answer is constrained to this JSON Schema (guided decoding).
+    z.object({ type: z.literal('json_schema'), json_schema: z.object({ name: z.string().min(1).max(64), schema: z.record(z.string(), z.unknown()), strict: z.boolean().nullish() }).loose() }).loose(),
+  ]).nullish(),
 }).loose();
 
 /** zod's path → OpenAI's `param` spelling: `messages[0].content`. */
@@ -98,6 +103,7 @@ export function parseChatRequest(body: unknown): ApiChatRequest {
     stop,
     user: b.user ?? undefined,
     stream: b.stream === true,
+    jsonSchema: b.response_format?.type === 'json_schema' ? b.response_format.json_schema.schema : undefined,
   };
 }
 

@@ -4,7 +4,7 @@ import {
   type ChatPlatform, type LiveEvent, type MessageRow, type Runtime,
 } from '../../src/index.js';
 import { splitConversation } from './chat-request.js';
-import { ApiRateLimitedError, ApiUnavailableError, OpenAiError } from './errors.js';
+import { ApiRateLimitedError, ApiUnavailableError, badRequest, OpenAiError } from './errors.js';
 import { API_TENANT } from './api-platform.js';
 import type { ApiChatBackend, ApiChatEvent, ApiKnowledge } from './types.js';
 
@@ -32,6 +32,8 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
 
   return {
     async complete(req, client, signal) {
+      // Questions through the queue are chat answers (history, knowledge, citations): free text.
+      if (req.jsonSchema) throw badRequest('response_format json_schema is not available for chat answers through the bot; it is served where /v1 fronts an engine directly', 'response_format', 'unsupported_parameter');
       if ((await workerCount().catch(() => 0)) === 0) throw new ApiUnavailableError('No inference worker is ready; retry shortly.', 5);
       const { system, history, question } = splitConversation(req.messages);
       // The completion id the client sees is the event id: `POST /v1/feedback` finds the answer by it.

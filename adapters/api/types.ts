@@ -23,6 +23,11 @@ export interface ApiChatRequest {
   user?: string;
   stream: boolean;
   /**
+   * `response_format: {type: 'json_schema'}`: the answer must be JSON matching this schema (the
+   * engine's grammar-constrained decoding). A backend that cannot constrain refuses with a 400.
+   */
+  jsonSchema?: Record<string, unknown>;
+  /**
    * The completion id the client is given (`chatcmpl-…`). The queue backend admits the question
    * under it, so `POST /v1/feedback` finds the answer by it. Unset: the backend picks one.
    */

@@ -140,11 +140,24 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
     reasoning = [draft.reasoning, draft.answer].filter((t) => t.trim()).join('\n\n');
     prompt = buildDiagnosisJsonFollowUp(draftPrompt, draft.answer || draft.reasoning);
   }
-  const res = await generate({
+  const jsonStep = () => generate({
     context: prompt.context, question: prompt.question, maxTokens: s.maxTokens, temperature: s.temperature, signal,
     jsonSchema: diagnosisJsonSchema(sources.length),
   });
-  const answer = parseDiagnosisAnswer(res.answer, sources.length);
+  // The schema constrains decoding (llama.cpp grammar; a remote engine's guided decoding), and the
+  // answer is still validated with the same zod schema: an engine that ignores response_format, or
+  // a cut-off answer, gets one more try, then fails clearly (the requester is told, not retried).
+  let answer: DiagnosisAnswer;
+  try {
+    answer = parseDiagnosisAnswer((await jsonStep()).answer, sources.length);
+  } catch (first) {
+    deps.log.warn({ jobId, err: (first as Error).message }, 'diagnosis answer invalid; generating it once more');
+    try {
+      answer = parseDiagnosisAnswer((await jsonStep()).answer, sources.length);
+    } catch (second) {
+      throw new UnrecoverableError(`the structured diagnosis was invalid twice: ${(second as Error).message}`);
+    }
+  }
   const result: DiagnosisResult = diagnosisResultSchema.parse({
     v: 1,
     asset: { id: asset.id, name: asset.name, model: asset.model, location: asset.location, oncall: asset.oncall },
@@ -166,11 +179,11 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
       timings: { totalMs, steps: runs.length, firstTokenMs: runs[0]?.timings.firstTokenMs ?? null, batchPeak: Math.max(...runs.map((r) => r.batchPeak)), queueWaitMs: Math.max(0, Date.now() - job.source.receivedAt - totalMs) },
     });
     await finishDiagnosis(tx, diag.id, result, { context: oneStep.context, question: oneStep.question });
-    await recordMessageAdapter(tx, row.id, res.adapter ?? null);
-    await recordAnswerProvenance(tx, row.id, { promptSha256: systemPromptSha256(oneStep), model, adapter: res.adapter ?? null, chunks, sources });
+    await recordMessageAdapter(tx, row.id, runs.at(-1)?.adapter ?? null);
+    await recordAnswerProvenance(tx, row.id, { promptSha256: systemPromptSha256(oneStep), model, adapter: runs.at(-1)?.adapter ?? null, chunks, sources });
   });
   const m = deps.metrics;
-  const adapter = adapterLabel(res.adapter);
+  const adapter = adapterLabel(runs.at(-1)?.adapter);
   m.generationSeconds.observe({ adapter }, totalMs / 1000);
   m.tokens.inc({ kind: 'prompt', adapter }, sum((r) => r.promptTokens));
   m.tokens.inc({ kind: 'completion', adapter }, sum((r) => r.completionTokens));

@@ -51,7 +51,7 @@ export function createEngineChatBackend(o: EngineChatBackendOptions): ApiChatBac
       };
       o.engine
         .generate({
-          context: prompt.context, question: prompt.question, maxTokens, temperature: req.temperature ?? 0, signal, gbnf: o.gbnf,
+          context: prompt.context, question: prompt.question, maxTokens, temperature: req.temperature ?? 0, signal, gbnf: req.jsonSchema ? undefined : o.gbnf, jsonSchema: req.jsonSchema,
           onChunk: (c) => push({ type: c.kind === 'thought' ? 'reasoning' : 'content', text: c.text }),
         })
         .then((r) => {

@@ -5,7 +5,7 @@ import { FakeOpenAiEngine } from '../support/fake-openai-engine.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { postSignedToSlackApp, slackEventEnvelope } from '../support/slack-signing.js';
 import { testConfig, uniqueId } from '../support/test-config.js';
-import { createTestPgliteDb } from '../support/test-db.js';
+import { createTestPgDb } from '../support/test-db.js';
 
 const SECRET = 'engine-faults';
 let n = 0;
@@ -37,7 +37,7 @@ describe('ENGINE=openai worker faults (fake engine)', () => {
   beforeAll(async () => {
     await engine.start();
     slack = await new FakeSlack().start();
-    db = await createTestPgliteDb();
+    db = await createTestPgDb();
     const common = {
       ENGINE: 'openai', ENGINE_URL: engine.baseUrl, ENGINE_RETRIES: '0', ENGINE_MAX_CONCURRENCY: '4', ENGINE_TIMEOUT_MS: '5000',
       ENGINE_BREAKER_MIN_REQUESTS: '2', ENGINE_BREAKER_RESET_MS: '300', ENGINE_BREAKER_WINDOW_MS: '10000', QUEUE_PREFIX: uniqueId('r1eng'),

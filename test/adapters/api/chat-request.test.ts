@@ -26,6 +26,8 @@ describe('chat completion requests', () => {
     expect(parseChatRequest(body()).stream).toBe(false);
     expect(parseChatRequest(body({ max_tokens: 7 })).maxTokens).toBe(7);
     expect(parseChatRequest(body({ n: 1, tools: [], logprobs: false, response_format: { type: 'text' } })).stop).toEqual([]);
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } } };
+    expect(parseChatRequest(body({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema, strict: true } } })).jsonSchema).toEqual(schema);
   });
 
   it.each([
