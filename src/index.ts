@@ -39,8 +39,8 @@ export { processInference, handleInferenceFailure } from './pipeline/index.js';
 export type { InferenceDeps, InferenceSettings } from './pipeline/index.js';
 export { HttpServer } from './http/index.js';
 export type { ReadinessCheck, RawHandler } from './http/index.js';
-export { createRuntime } from './runtime/index.js';
-export type { Runtime } from './runtime/index.js';
+export { createRuntime, publishWorkerStatus, listWorkerStatus, WORKER_STATUS_TTL_S } from './runtime/index.js';
+export type { Runtime, WorkerStatus } from './runtime/index.js';
 export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine } from './doctor/index.js';
 export type { CheckResult } from './doctor/index.js';
 export {
@@ -103,6 +103,11 @@ export {
   verifyApiKey, assertApiKeyName, createBearerAuthenticator, bearerAuthenticatorFromConfig, isApiEnabled,
 } from './auth/index.js';
 export type { OidcVerifierOptions, ApiKeyInfo, BearerAuthenticatorOptions, AuthenticatedClient, AuthMethod, BearerAuthenticator } from './auth/index.js';
+export {
+  createWebSession, findWebSession, deleteWebSession, pruneWebSessions, createWebChat, getWebChat, listWebChats, touchWebChat, deleteWebChat,
+  WEB_ALL_GROUP, WEB_LOCAL_TENANT, WEB_LOCAL_USER, isWebSignInConfigured, webMode, webTenant, groupsFromClaims, isWebAdmin, chatGroupFor,
+} from './web/index.js';
+export type { WebSession, NewWebSession, WebChat } from './web/index.js';
 export {
   recordAudit, listAudit, iterateAudit, AUDIT_MAX_PAGE, exportAudit, toAuditExportLine, auditExportLineSchema, AUDIT_ACTION_PATTERN, recordProvenance,
   getProvenance, documentsWithVersions, promptSha256, cliActor, cliOrigin, serviceOrigin,

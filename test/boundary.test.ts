@@ -45,7 +45,7 @@ describe('one admission path', () => {
     });
     expect(bad).toEqual([]);
     // …and each surface does call it.
-    for (const f of ['adapters/slack/register-listeners.ts', 'adapters/teams/teams-turn.ts', 'workers/chat.ts', 'adapters/api/queue-chat-backend.ts']) {
+    for (const f of ['adapters/slack/register-listeners.ts', 'adapters/teams/teams-turn.ts', 'workers/chat.ts', 'adapters/api/queue-chat-backend.ts', 'adapters/web/chat/chat-routes.ts']) {
       expect(readFileSync(path.join(REPO_ROOT, f), 'utf8'), f).toContain('admitQuestion(');
     }
   });

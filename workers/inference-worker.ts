@@ -1,11 +1,16 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
-  CancelRegistry, EngineRequestError, InferenceEngine, type Engine, type LlamaEmbedder, isDelayedError, rescheduleOnRateLimit, watchAdapters, readLoraAdaptersNow, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
+  CancelRegistry, EngineRequestError, publishWorkerStatus, InferenceEngine, type Engine, type ModelIdentity, type LlamaEmbedder, isDelayedError, rescheduleOnRateLimit, watchAdapters, readLoraAdaptersNow, QUEUE_INFERENCE, createLivePublisher, createThoughtBudget, handleInferenceJobFailure, runInferenceJob, recordServiceTime,
   type Runtime, type InferenceDeps, type InferenceJobDeps,
 } from '../src/index.js';
 import { onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
 import { createKnowledge } from './knowledge.js';
 import { createEngine } from './create-engine.js';
+
+/** How often a worker writes its status for the admin console (it expires after WORKER_STATUS_TTL_S). */
+const WORKER_STATUS_INTERVAL_MS = 5000;
 
 export interface InferenceWorkerHandle {
   engine: Engine;
@@ -109,6 +114,21 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine)
   if (engine.health) metrics.engineBreakerState.set(0);
   const adapters = engine instanceof InferenceEngine ? watchLoraAdapters(rt, engine, worker, !engineOverride) : undefined;
   await readyUnlessRedisDown(rt, worker);
+  // What this worker runs, for the admin console's Overview (expires when the worker is gone).
+  let identity: ModelIdentity | null = null;
+  engine.modelIdentity.then((m) => (identity = m), () => undefined);
+  const publishStatus = async () => {
+    const local = engine instanceof InferenceEngine ? engine : undefined;
+    const vram = local ? await local.llama.getVramState().catch(() => null) : null;
+    await publishWorkerStatus(rt.redis, cfg.QUEUE_PREFIX, {
+      host: hostname(), pid: process.pid, model: identity?.id ?? (local ? path.basename(local.modelPath) : 'loading…'), modelSha256: identity?.sha256 ?? null,
+      engine: local ? (local.llama.gpu === false ? 'cpu' : String(local.llama.gpu)) : engine.kind, sequences: engine.concurrency, sequencesInUse: engine.inFlight,
+      contextSize: local?.effective.contextSize ?? null, vram: vram && vram.total > 0 ? { used: vram.used, total: vram.total } : null, at: Date.now(),
+    });
+  };
+  const statusTimer = setInterval(() => void publishStatus().catch(() => undefined), WORKER_STATUS_INTERVAL_MS);
+  statusTimer.unref();
+  void publishStatus().catch(() => undefined);
   let closing: Promise<void> | undefined;
   return {
     engine,
@@ -116,6 +136,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine)
     embedder: knowledge.embedder,
     close: (timeoutMs = Infinity) =>
       (closing ??= (async () => {
+        clearInterval(statusTimer);
         adapters?.close();
         const graceful = worker.close(); // stops fetching, waits for in-flight generations
         const timedOut = await Promise.race([

@@ -3,13 +3,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   PLATFORMS, UsageError, addKbAdmin, cliActor, cliOrigin, recordAudit, runCli, attachScope, deleteScope, detachScope, listBindings, listKbAdmins, listScopes, migrate, openDb, removeKbAdmin,
-  setWebSearch, bindAdapter, unbindAdapter, listAdapterBindings, type ChannelRef, type Config, type Db, type Platform,
+  setWebSearch, webTenant, bindAdapter, unbindAdapter, listAdapterBindings, type ChannelRef, type Config, type Db, type Platform,
 } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
 
 const USAGE = `usage: npm run kb -- <command> [options]
   attach  --scope <name> --platform slack|teams|console --team <team or tenant id> --channel <channel id>
           --scope <name> --platform api --client <API client>   (an OIDC client id, or an API key's name)
+          --scope <name> --platform web --group <group>         (the web chat's users in that group; '*' = all)
   detach  --scope <name> --platform … --team … --channel …
   list    [--platform …] [--team …] [--channel …]     bindings (all, or one channel's)
   web     on|off [--alpha <0..1>] --platform … --team … --channel …
@@ -25,6 +26,8 @@ const USAGE = `usage: npm run kb -- <command> [options]
 The terminal console (npm run chat) is one channel with fixed ids:
   npm run kb -- attach --scope <name> --platform console --team local --channel console
 The HTTP API (/v1) is one channel per client: --platform api --client <client> (no --team/--channel).
+The web chat (/chat) is one channel per user group (the OIDC groups/roles claim): --platform web --group <group>;
+--group '*' is every signed-in user (and the WEB_LOCAL operator). The tenant is OIDC_ISSUER (or local).
 Slack: --team is the workspace id (T…), --channel the channel id (C…). Teams: --team is the tenant id,
 --channel the conversation id (19:…@thread.tacv2).`;
 
@@ -33,7 +36,7 @@ const parseCommandLine = (args: string[]) => parseArgs({
   allowPositionals: true,
   options: {
     scope: { type: 'string' }, platform: { type: 'string' }, team: { type: 'string' }, channel: { type: 'string' }, client: { type: 'string' },
-    user: { type: 'string' }, alpha: { type: 'string' }, name: { type: 'string' }, detach: { type: 'boolean' },
+    user: { type: 'string' }, alpha: { type: 'string' }, name: { type: 'string' }, detach: { type: 'boolean' }, group: { type: 'string' },
   },
 });
 let v: ReturnType<typeof parseCommandLine>['values'] = {};
@@ -52,6 +55,8 @@ const channel = (): ChannelRef => {
   const p = platform();
   // An API client is its own channel (adapters/api: tenant `api`, channel = the client).
   if (p === 'api') return { platform: p, tenant: 'api', channel: need('client') };
+  // The web chat: one "channel" per user group (`*` = every signed-in user), under the issuer.
+  if (p === 'web') return { platform: p, tenant: v.team ?? webTenant(loadConfigOrExit()), channel: need('group') };
   return { platform: p, tenant: need('team'), channel: need('channel') };
 };
 const actor = cliActor();
@@ -89,7 +94,7 @@ async function run(db: Db, cfg: Config, cmd: string | undefined, args: string[])
       return (await detachScope(db, c, need('scope'), actor)) ? `detached ${v.scope} from ${show(c)}` : `${v.scope} was not attached to ${show(c)}`;
     }
     case 'list': {
-      const rows = await listBindings(db, { platform: v.platform as Platform | undefined, tenant: v.client ? 'api' : v.team, channel: v.client ?? v.channel });
+      const rows = await listBindings(db, { platform: v.platform as Platform | undefined, tenant: v.client ? 'api' : v.team, channel: v.client ?? v.group ?? v.channel });
       return rows.length ? rows.map((r) => `${show(r)}\t${r.scope}\t(by ${r.createdBy}, ${r.createdAt.toISOString()})`).join('\n') : 'no bindings';
     }
     case 'web': {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import {
   bearerAuthenticatorFromConfig, envVars, HttpServer, collectGpuUtilization, collectMemoryFragmentation, collectQueueDepth, collectVram, createRuntime,
-  type Config, type Engine, InferenceEngine, type Runtime,
+  recordAudit, webMode as webModeOf, type Config, type Engine, InferenceEngine, type Runtime,
 } from '../src/index.js';
 import type { CreateRuntimeOptions } from '../src/runtime/index.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
@@ -13,6 +13,7 @@ import {
 } from '../adapters/api/index.js';
 
 
+import { createWebPlatform, registerWebRoutes } from '../adapters/web/index.js';
 import { startInferenceWorker, type InferenceWorkerHandle } from './inference-worker.js';
 import { startOcrWorker, type OcrWorkerHandle } from './ocr-worker.js';
 
@@ -24,6 +25,8 @@ export interface Service {
   teams?: TeamsAdapter;
   /** Whether `/v1` (the OpenAI-compatible API) is served. */
   api?: boolean;
+  /** How `/admin` and `/chat` are served: behind OIDC sign-in, locally (WEB_LOCAL), or not at all. */
+  web?: 'oidc' | 'local';
   inference?: InferenceWorkerHandle;
   /** The image reader (worker role). */
   ocr?: OcrWorkerHandle;
@@ -53,7 +56,8 @@ function firstRedisOutcome(rt: Runtime, ms: number): Promise<void> {
 }
 
 /** Logged when no platform is configured: how to talk to the bot anyway, and how to add Slack or Teams. */
-export const NO_PLATFORM_HINT = 'no Slack or Teams credentials: talk to the bot with `npm run chat` in another terminal (same DATA_DIR). ' +
+export const NO_PLATFORM_HINT = 'no Slack or Teams credentials: talk to the bot with `npm run chat` in another terminal (same DATA_DIR), ' +
+  'or in a browser on this machine with WEB_LOCAL=true (http://127.0.0.1:PORT/chat, no sign-in). ' +
   'For Slack set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET; for Teams set MicrosoftAppId and MicrosoftAppPassword (see README).';
 
 /** Below this model file size a 4096-token answer budget mostly buys rambling: tiny models are for trying things out. */
@@ -130,7 +134,19 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       });
       service.api = true;
     }
-    if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR && !auth) rt.log.warn(NO_PLATFORM_HINT);
+    // The web console and chat: behind OIDC sign-in, or WEB_LOCAL on 127.0.0.1 (else off: 404).
+    const webMode = adapters ? webModeOf(cfg) : 'off';
+    if (webMode !== 'off') {
+      const web = createWebPlatform(rt.redis, cfg);
+      await startPlatformWorkers(rt, web);
+      await registerWebRoutes(http.app, {
+        rt, platform: web, mode: webMode,
+        embedder: () => loaded?.embedder,
+        onSignIn: async (userId, isAdmin, origin) => void (await recordAudit(rt.db, { actor: userId, action: 'web.sign_in', details: { admin: isAdmin }, origin })),
+      });
+      service.web = webMode;
+    }
+    if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR && !auth && webMode === 'off') rt.log.warn(NO_PLATFORM_HINT);
     service.port = await http.listen(cfg.PORT, opts.host);
     if (worker) {
       // Images are read here, in the worker role, on their own queue (a few seconds to start the tesseract workers).
@@ -158,6 +174,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
     }
     rt.onClose(() => http.close()); // runs first: stop taking requests
     rt.log.info({ port: service.port, role: cfg.ROLE }, 'r1-chatops started');
+    if (service.web === 'local') rt.log.info({ url: `http://127.0.0.1:${service.port}/chat`, admin: `http://127.0.0.1:${service.port}/admin` }, 'web chat and admin console open on this machine (WEB_LOCAL=true, no sign-in, 127.0.0.1 only)');
     return service;
   } catch (e) {
     await http.close().catch(() => {});

@@ -3,7 +3,7 @@ import type { Logger } from '../../src/index.js';
 import { parseChatRequest } from './chat-request.js';
 import { buildChunk, buildCompletion, completionId, sourcesSuffix } from './completion.js';
 import { notFound, OpenAiError, toOpenAiError } from './errors.js';
-import { SseWriter } from './sse-writer.js';
+import { SseWriter } from '../shared/sse-writer.js';
 import { StopMatcher } from './stop-matcher.js';
 import type { ApiChatBackend, ApiChatEvent, ApiClient, ApiKnowledge, ApiUsage } from './types.js';
 import type { SourceRef } from '../../src/index.js';

@@ -20,4 +20,4 @@ export { createApiPlatform, API_TENANT } from './api-platform.js';
 export { createQueueChatBackend } from './queue-chat-backend.js';
 export { createApiFeedbackBackend, parseFeedbackBody, feedbackBodySchema } from './feedback.js';
 export type { ApiChatBackend, ApiChatEvent, ApiChatRequest, ApiClient, ApiEmbeddingsBackend, ApiFeedback, ApiFeedbackBackend, ApiKnowledge, ApiUsage } from './types.js';
-// chat-completions.ts, embeddings.ts and sse-writer.ts are route internals.
+// chat-completions.ts and embeddings.ts are route internals (the SSE writer is in adapters/shared).

@@ -40,6 +40,9 @@ function crossCheck(cfg: Config): void {
   if (cfg.OIDC_ISSUER && !cfg.OIDC_AUDIENCE) {
     throw new ConfigError('OIDC_AUDIENCE', 'OIDC_AUDIENCE: required with OIDC_ISSUER (the audience API tokens are issued for), else any token of that issuer would be accepted');
   }
+  if (cfg.OIDC_CLIENT_ID && !cfg.OIDC_ISSUER) throw new ConfigError('OIDC_ISSUER', 'OIDC_ISSUER: required with OIDC_CLIENT_ID (the web sign-in asks that issuer)');
+  if (cfg.OIDC_CLIENT_ID && !cfg.PUBLIC_URL) throw new ConfigError('PUBLIC_URL', 'PUBLIC_URL: required with OIDC_CLIENT_ID (the sign-in redirect URI is PUBLIC_URL/auth/callback)');
+  if (cfg.WEB_SESSION_SECRET && cfg.WEB_SESSION_SECRET.length < 32) throw new ConfigError('WEB_SESSION_SECRET', 'WEB_SESSION_SECRET: use at least 32 characters (e.g. `openssl rand -base64 33`)');
 }
 
 /** Names of the secret variables, for log redaction. */

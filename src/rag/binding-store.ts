@@ -19,13 +19,15 @@ export interface ChannelKnowledge {
 
 /**
  * The scopes bound to a channel, and its web-search setting. This is the only way chat answers
- * choose scopes: a channel sees exactly these and nothing else.
+ * choose scopes: a channel sees exactly these and nothing else. On the web platform the channel is
+ * a user group, and the group `*` (every signed-in user) is added to every group.
  */
 export async function channelKnowledge(db: Q, ch: ChannelRef): Promise<ChannelKnowledge> {
   const [b, s] = await Promise.all([
+    // A web chat's channel is a group; scopes bound to the web group `*` are every signed-in user's.
     db.query<{ name: string }>(
-      `SELECT s.name FROM kb_bindings b JOIN kb_scopes s ON s.id = b.scope_id
-       WHERE b.platform = $1 AND b.tenant = $2 AND b.channel = $3 ORDER BY s.name`,
+      `SELECT DISTINCT s.name FROM kb_bindings b JOIN kb_scopes s ON s.id = b.scope_id
+       WHERE b.platform = $1 AND b.tenant = $2 AND (b.channel = $3 OR ($1 = 'web' AND b.channel = '*')) ORDER BY s.name`,
       [ch.platform, ch.tenant, ch.channel],
     ),
     db.query<{ web_search: boolean; hybrid_alpha: number | null }>(

@@ -10,6 +10,7 @@ import { feedbackVars } from './feedback.js';
 import { engineVars } from './engine.js';
 import { policyVars } from './policy.js';
 import { loraVars } from './lora.js';
+import { webVars } from './web.js';
 import { imageVars } from './images.js';
 
 /**
@@ -29,6 +30,7 @@ export const envVars = {
   ...engineVars,
   ...policyVars,
   ...loraVars,
+  ...webVars,
   ...imageVars,
 };
 

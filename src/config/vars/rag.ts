@@ -16,7 +16,7 @@ const onOff = (def: boolean) =>
 const adminList = () =>
   z.preprocess(
     (v) => (v === undefined || v === '' ? [] : String(v).split(',').map((s) => s.trim()).filter(Boolean)),
-    z.array(z.string().regex(/^(slack|teams|console):.+$/, 'each entry must be platform:userId (platform = slack, teams or console)')),
+    z.array(z.string().regex(/^(slack|teams|console|web):.+$/, 'each entry must be platform:userId (platform = slack, teams, console or web)')),
   );
 
 /** Comma-separated domain names, lower-cased. */
@@ -27,7 +27,7 @@ const domainList = () =>
   );
 
 export const ragVars = {
-  ADMIN_USERS: envVar(adminList(), 'Who may run `/kb attach|detach|list|web` in chat: comma-separated `platform:userId` (e.g. `slack:U024BE7LH`).'),
+  ADMIN_USERS: envVar(adminList(), 'Who may run `/kb attach|detach|list|web` in chat, and who is an admin of the web console (`web:<OIDC sub>`): comma-separated `platform:userId` (e.g. `slack:U024BE7LH,web:alice`).'),
   EMBEDDING_MODEL_PATH: envVar(optionalString(), 'GGUF embedding model for vector retrieval. Unset: full-text retrieval only.'),
   EMBEDDING_THREADS: envVar(positiveInt(defaultLlamaThreads()), 'CPU threads for the embedding context (always explicit: llama.cpp\'s default oversubscribes small hosts).'),
   EMBEDDING_CONTEXT_SIZE: envVar(positiveInt(512), 'Embedding context size in tokens; longer chunks are truncated for embedding.'),

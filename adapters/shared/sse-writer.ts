@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 const HEARTBEAT_MS = 15_000;
 
 /**
- * Server-sent events as OpenAI streams them: `data: <json>` lines, then `data: [DONE]`.
+ * Server-sent events (`data: <json>` lines; the HTTP API ends with OpenAI's `data: [DONE]`, the web chat does not).
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 export class SseWriter {

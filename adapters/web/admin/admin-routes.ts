@@ -1,0 +1,31 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Embedder, Runtime } from '../../../src/index.js';
+import { html } from '../html.js';
+import { page } from '../layout.js';
+import type { WebUser } from '../web-auth.js';
+import { overviewData, overviewPanel } from './overview.js';
+
+/** What the admin pages need besides the runtime. */
+export interface AdminDeps {
+  /** Called after each sign-in (the audit trail records it). */
+  onSignIn?(userId: string, isAdmin: boolean, origin: string): Promise<void>;
+  /** The embedding model of this process, when it runs one (uploads are embedded with it; else full-text only). */
+  embedder?(): Embedder | undefined;
+}
+
+export const adminRoute = { config: { access: 'admin' as const } };
+export const userOf = (req: FastifyRequest): WebUser => (req as FastifyRequest & { webUser: WebUser }).webUser;
+export const HTML = 'text/html; charset=utf-8';
+
+/** `/admin`: the console's pages. Each page is server-rendered; the Overview refreshes its live part. */
+export function registerAdminRoutes(web: FastifyInstance, o: AdminDeps & { rt: Runtime }): void {
+  const { rt } = o;
+  web.get('/admin', adminRoute, async (req, reply) => {
+    const d = await overviewData(rt);
+    return reply.type(HTML).send(page({
+      title: 'Overview', user: userOf(req), surface: 'admin', section: 'overview', scripts: ['admin.js'],
+      body: html`<h1>Overview</h1>${overviewPanel(d)}`,
+    }).value);
+  });
+  web.get('/admin/overview/live', adminRoute, async (_req, reply) => reply.type(HTML).header('cache-control', 'no-store').send(overviewPanel(await overviewData(rt)).value));
+}

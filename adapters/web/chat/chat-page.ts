@@ -1,0 +1,99 @@
+import { MODEL_ONLY_NOTE, NO_MATCH_NOTE, WEB_ALL_GROUP, type MessageRow, type SourceRef, type WebChat } from '../../../src/index.js';
+import { html, when, type SafeHtml } from '../html.js';
+import { ICONS } from '../icons.js';
+import { page } from '../layout.js';
+import { renderMarkdown } from '../markdown.js';
+import type { WebUser } from '../web-auth.js';
+
+export interface ChatTurn {
+  row: MessageRow;
+  sources: SourceRef[];
+  knowledge: string | null;
+  /** This user's vote on the answer. */
+  vote: 'up' | 'down' | null;
+}
+
+const groupLabel = (g: string) => (g === WEB_ALL_GROUP ? 'everyone' : g);
+
+/** Sources under an answer: numbered like the `[n]` marks in it. */
+export function sourcesList(sources: SourceRef[]): SafeHtml {
+  if (!sources.length) return html``;
+  return html`<details class="sources" open><summary>Sources (${sources.length})</summary><ol>
+    ${sources.map((s) => html`<li value="${s.n}"><span class="src-title">${s.title}</span>${s.section ? html` <span class="muted">· ${s.section}</span>` : ''}
+      <div class="muted small">${/^https?:\/\//.test(s.source) ? html`<a href="${s.source}" rel="noopener noreferrer">${s.source}</a>` : s.source}</div></li>`)}
+  </ol></details>`;
+}
+
+/** The note under an answer that used no documents. */
+export function knowledgeNote(knowledge: string | null): SafeHtml {
+  if (knowledge === 'model_only') return html`<p class="note">${MODEL_ONLY_NOTE}</p>`;
+  if (knowledge === 'no_match') return html`<p class="note">${NO_MATCH_NOTE}</p>`;
+  return html``;
+}
+
+export function voteForm(user: WebUser, messageId: string, vote: 'up' | 'down' | null): SafeHtml {
+  return html`<form class="vote" method="post" action="/chat/feedback" data-message-id="${messageId}">
+    <input type="hidden" name="_csrf" value="${user.csrfToken}"><input type="hidden" name="message" value="${messageId}">
+    <button type="submit" name="value" value="up" aria-pressed="${String(vote === 'up')}" aria-label="Helpful" title="Helpful">${ICONS.up}</button>
+    <button type="submit" name="value" value="down" aria-pressed="${String(vote === 'down')}" aria-label="Not helpful" title="Not helpful">${ICONS.down}</button>
+  </form>`;
+}
+
+function turn(user: WebUser, t: ChatTurn): SafeHtml {
+  const r = t.row;
+  const busy = r.status === 'generating';
+  return html`<article class="turn">
+    <div class="msg user-msg"><p>${r.question}</p></div>
+    <div class="msg bot-msg" ${busy ? html`data-job-id="${r.jobId}"` : ''}>
+      ${r.reasoning ? html`<details class="reasoning"><summary>Reasoning</summary><div class="thought">${r.reasoning}</div></details>` : ''}
+      <div class="answer">${busy ? html`<p class="status" role="status">Answering…</p>` : r.status === 'failed' ? html`<p class="error">This answer failed. Please ask again.</p>` : renderMarkdown(r.answer ?? '')}</div>
+      ${r.status === 'stopped' ? html`<p class="note">Stopped.</p>` : ''}
+      ${busy ? '' : html`${sourcesList(t.sources)}${knowledgeNote(t.knowledge)}`}
+      <footer class="meta"><span class="muted small">${when(r.deliveredAt ?? undefined)}</span>${busy || r.status === 'failed' ? '' : voteForm(user, r.id, t.vote)}</footer>
+    </div>
+  </article>`;
+}
+
+export interface ChatPageInput {
+  user: WebUser;
+  chats: WebChat[];
+  chat?: WebChat;
+  turns: ChatTurn[];
+  /** A refusal to show above the form (no-JS path). */
+  notice?: string;
+}
+
+/** `/chat` and `/chat/c/:id`: the conversation list, the conversation, and the question form. */
+export function chatPage(p: ChatPageInput): SafeHtml {
+  const { user, chat } = p;
+  const groups = [...user.groups, WEB_ALL_GROUP];
+  const busy = p.turns.some((t) => t.row.status === 'generating');
+  const body = html`<div class="chat-shell">
+  <nav class="chat-list" aria-label="Your conversations">
+    <a class="button primary new-chat" href="/chat">${ICONS.plus} New chat</a>
+    ${p.chats.length ? html`<ul>${p.chats.map((c) => html`<li><a href="/chat/c/${c.id}" ${c.id === chat?.id ? html`aria-current="page"` : ''}>
+      <span class="title">${c.title}</span><span class="muted small">${when(c.updatedAt)}</span></a></li>`)}</ul>` : html`<p class="muted small">No conversations yet.</p>`}
+  </nav>
+  <section class="conversation" aria-label="Conversation">
+    <div class="turns" id="turns" aria-live="polite">
+      ${p.turns.length ? p.turns.map((t) => turn(user, t)) : html`<div class="empty"><h1>Ask the assistant</h1>
+        <p class="muted">Answers come from the site's own model${chat ? '' : ', with the documents your groups can see'}. Sources are listed under each answer.</p></div>`}
+    </div>
+    ${busy ? html`<noscript><meta http-equiv="refresh" content="3"></noscript>` : ''}
+    ${p.notice ? html`<p class="error" role="alert">${p.notice}</p>` : ''}
+    <form class="ask" method="post" action="/chat/ask" id="ask-form">
+      <input type="hidden" name="_csrf" value="${user.csrfToken}">
+      ${chat ? html`<input type="hidden" name="chat" value="${chat.id}">` : ''}
+      <label for="question" class="visually-hidden">Your question</label>
+      <textarea id="question" name="text" rows="2" required maxlength="20000" placeholder="Ask a question… (Enter to send, Shift+Enter for a new line)"></textarea>
+      <div class="ask-actions">
+        ${chat ? html`<span class="chip" title="Documents this conversation can use">Knowledge: ${groupLabel(chat.group)}</span>`
+          : groups.length > 1 ? html`<label class="small">Knowledge <select name="group">${groups.map((g) => html`<option value="${g}">${groupLabel(g)}</option>`)}</select></label>` : ''}
+        <button type="button" class="button danger" id="stop" hidden>${ICONS.stop} Stop</button>
+        <button type="submit" class="button primary" id="send">${ICONS.send} Send</button>
+      </div>
+    </form>
+  </section>
+</div>`;
+  return page({ title: chat?.title ?? 'Chat', user, surface: 'chat', scripts: ['chat.js'], body });
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  IntakeUnavailableError, admitQuestion, chatGroupFor, createWebChat, deleteWebChat, getMessage, getMessageKnowledge, getWebChat, listConversation,
+  listWebChats, recordVote, requestCancel, touchWebChat, type Runtime, type WebChat,
+} from '../../../src/index.js';
+import { SseWriter } from '../../shared/sse-writer.js';
+import { renderMarkdown } from '../markdown.js';
+import type { WebUser } from '../web-auth.js';
+import { followAnswer } from './answer-events.js';
+import { chatPage, knowledgeNote, sourcesList, voteForm, type ChatTurn } from './chat-page.js';
+import type { WebPlatform } from './web-platform.js';
+
+/** Which chat a job belongs to, so only its asker can follow or stop it (kept as long as a BullMQ dedupe id). */
+const JOB_OWNER_TTL_S = 86_400;
+const ownerKey = (prefix: string, jobId: string) => `${prefix}:web:job:${jobId}`;
+
+const userOf = (req: FastifyRequest): WebUser => (req as FastifyRequest & { webUser: WebUser }).webUser;
+const wantsJson = (req: FastifyRequest) => (req.headers.accept ?? '').includes('application/json');
+
+async function turnsOf(rt: Runtime, user: WebUser, chat: WebChat): Promise<ChatTurn[]> {
+  const rows = await listConversation(rt.db, { platform: 'web', tenant: chat.tenant, channel: chat.group, thread: chat.id }, 100);
+  const votes = new Map((await rt.db.query<{ message_id: string; value: 'up' | 'down' }>(
+    'SELECT message_id, value FROM feedback WHERE user_id = $1 AND message_id = ANY($2::bigint[])', [user.userId, rows.map((r) => r.id)])).rows.map((v) => [String(v.message_id), v.value]));
+  return Promise.all(rows.map(async (row) => {
+    const kn = await getMessageKnowledge(rt.db, row.id);
+    return { row, sources: kn.knowledge === 'cited' ? kn.sources : [], knowledge: kn.knowledge, vote: votes.get(row.id) ?? null };
+  }));
+}
+
+/**
+ * `/chat`: the web chat. A question is admitted like a Slack mention (platform `web`, tenant = the
+ * issuer, channel = the chat's group, thread = the chat id); the page follows the answer over
+ * server-sent events (`/chat/events/:job`), can stop it, and votes on it. Without JavaScript the
+ * form posts and the page refreshes until the answer is there.
+ */
+export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: WebPlatform): void {
+  const { cfg } = rt;
+  const userRoute = { config: { access: 'user' as const } };
+
+  const ownChat = async (user: WebUser, id: string) => getWebChat(rt.db, user.userId, id);
+  /** The chat of a job, when it is this user's. */
+  const ownJob = async (user: WebUser, jobId: string): Promise<WebChat | null> => {
+    const chatId = await rt.redis.get(ownerKey(cfg.QUEUE_PREFIX, jobId));
+    return chatId ? ownChat(user, chatId) : null;
+  };
+
+  const show = async (req: FastifyRequest, reply: FastifyReply, chat?: WebChat, notice?: string) => {
+    const user = userOf(req);
+    const [chats, turns] = await Promise.all([listWebChats(rt.db, user.userId), chat ? turnsOf(rt, user, chat) : Promise.resolve([])]);
+    return reply.type('text/html; charset=utf-8').send(chatPage({ user, chats, chat, turns, notice }).value);
+  };
+
+  web.get('/chat', userRoute, (req, reply) => show(req, reply));
+  web.get<{ Params: { id: string } }>('/chat/c/:id', userRoute, async (req, reply) => {
+    const chat = await ownChat(userOf(req), req.params.id);
+    if (!chat) return reply.code(404).type('text/html; charset=utf-8').send((await import('../layout.js')).messagePage('Not found', 'No such conversation.', userOf(req)).value);
+    return show(req, reply, chat);
+  });
+
+  web.post<{ Body: { text?: string; chat?: string; group?: string } }>('/chat/ask', userRoute, async (req, reply) => {
+    const user = userOf(req);
+    const text = String(req.body?.text ?? '');
+    let chat = req.body?.chat ? await ownChat(user, String(req.body.chat)) : null;
+    if (req.body?.chat && !chat) return reply.code(404).send({ error: 'no such conversation' });
+    const eventId = randomUUID();
+    const group = chat?.group ?? chatGroupFor(user.groups, req.body?.group ? String(req.body.group) : undefined);
+    const chatId = chat?.id ?? randomUUID();
+    let res;
+    try {
+      res = await admitQuestion(rt, platform, {
+        v: 1,
+        key: { platform: 'web', tenant: user.tenant, channel: group, thread: chatId },
+        user: { id: user.userId, ...(user.userName ? { name: user.userName } : {}) },
+        text, eventId, receivedAt: Date.now(), reply: {},
+        // The access policy's group rules see the OIDC groups the session carries.
+        access: { groups: user.groups },
+      }, { kind: 'web_chat' });
+    } catch (e) {
+      if (!(e instanceof IntakeUnavailableError)) throw e;
+      const msg = 'The queue is not reachable right now; please try again in a moment.';
+      return wantsJson(req) ? reply.code(503).send({ error: msg }) : reply.code(503).type('text/html; charset=utf-8').send(msg);
+    }
+    if (res.kind === 'rejected') {
+      if (res.reason === 'rate_limited') reply.header('retry-after', String(res.retryAfterS));
+      const code = res.reason === 'rate_limited' ? 429 : res.reason === 'too_long' ? 413 : res.reason === 'not_allowed' ? 403 : 400;
+      if (wantsJson(req)) return reply.code(code).send({ error: res.text });
+      reply.code(code);
+      return show(req, reply, chat ?? undefined, res.text);
+    }
+    chat ??= await createWebChat(rt.db, { id: chatId, userId: user.userId, tenant: user.tenant, group, title: text.trim().replace(/\s+/g, ' ').slice(0, 80) });
+    await touchWebChat(rt.db, chat.id);
+    await rt.redis.set(ownerKey(cfg.QUEUE_PREFIX, res.jobId), chat.id, 'EX', JOB_OWNER_TTL_S);
+    rt.log.info({ user: user.userId, jobId: res.jobId, group }, 'web question admitted');
+    if (wantsJson(req)) return reply.send({ chat: chat.id, job: res.jobId, url: `/chat/c/${chat.id}` });
+    return reply.redirect(`/chat/c/${chat.id}`, 303);
+  });
+
+  web.get<{ Params: { job: string } }>('/chat/events/:job', userRoute, async (req, reply) => {
+    const user = userOf(req);
+    if (!(await ownJob(user, req.params.job))) return reply.code(404).send({ error: 'no such answer' });
+    reply.hijack();
+    const sse = new SseWriter(reply.raw);
+    sse.open();
+    const gone = new AbortController();
+    reply.raw.on('close', () => gone.abort());
+    try {
+      await followAnswer(rt, platform, req.params.job, (e) => {
+        if (e.type === 'end' && e.messageId) {
+          // The finished answer as the page renders it, so the browser swaps its plain text for it.
+          const parts = [renderMarkdown(e.answer ?? '').value, e.status === 'stopped' ? '<p class="note">Stopped.</p>' : '', sourcesList(e.sources).value, knowledgeNote(e.knowledge).value];
+          sse.send({ ...e, html: parts.join(''), vote: voteForm(user, e.messageId, null).value });
+        } else if (e.type === 'sources') sse.send({ ...e, html: sourcesList(e.sources).value + knowledgeNote(e.knowledge).value });
+        else sse.send(e);
+      }, gone.signal);
+    } catch (e) {
+      rt.log.warn({ jobId: req.params.job, err: (e as Error).message }, 'web answer stream failed');
+      sse.send({ type: 'end', status: 'failed', sources: [], knowledge: null });
+    } finally {
+      sse.end();
+    }
+  });
+
+  web.post<{ Params: { job: string } }>('/chat/stop/:job', userRoute, async (req, reply) => {
+    const chat = await ownJob(userOf(req), req.params.job);
+    if (!chat) return reply.code(404).send({ error: 'no such answer' });
+    await requestCancel(rt.redis, cfg.QUEUE_PREFIX, req.params.job);
+    rt.log.info({ jobId: req.params.job }, 'web answer stopped by its asker');
+    return wantsJson(req) ? reply.send({ ok: true }) : reply.redirect(`/chat/c/${chat.id}`, 303);
+  });
+
+  web.post<{ Body: { message?: string; value?: string } }>('/chat/feedback', userRoute, async (req, reply) => {
+    const user = userOf(req);
+    const value = req.body?.value;
+    const row = req.body?.message && /^\d+$/.test(String(req.body.message)) ? await getMessage(rt.db, String(req.body.message)) : null;
+    // Only the asker votes on an answer of their own chat.
+    const chat = row && row.key.platform === 'web' && row.userId === user.userId ? await ownChat(user, row.key.thread) : null;
+    if (!row || !chat || (value !== 'up' && value !== 'down')) return reply.code(400).send({ error: 'not a vote on one of your answers' });
+    const res = await recordVote({ db: rt.db, metrics: rt.metrics }, { messageId: row.id, platform: 'web', tenant: user.tenant, channel: chat.group, userId: user.userId }, value);
+    if (!res.ok) return reply.code(404).send({ error: 'no such answer' });
+    return wantsJson(req) ? reply.send({ ok: true, value }) : reply.redirect(`/chat/c/${chat.id}`, 303);
+  });
+
+  web.post<{ Params: { id: string } }>('/chat/c/:id/delete', userRoute, async (req, reply) => {
+    await deleteWebChat(rt.db, userOf(req).userId, req.params.id);
+    return reply.redirect('/chat', 303);
+  });
+}
