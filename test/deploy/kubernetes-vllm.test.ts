@@ -23,7 +23,7 @@ const find = (kind: string, name: string) => {
 };
 const workerEnv = () => {
   const c = find('Deployment', 'r1-worker').spec.template.spec.containers[0];
-  const env: Record<string, string> = { ...find('ConfigMap', 'r1-config').data };
+  const env: Record<string, string> = { ...(find('ConfigMap', 'r1-config') as any).data };
   for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
   return env;
 };
