@@ -135,6 +135,11 @@ export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
 export type { PromptMessage } from './prompts/index.js';
 export { adapterForChannel, bindAdapter, unbindAdapter, listAdapterBindings, recordMessageAdapter } from './storage/index.js';
 export type { AdapterBindingRow } from './storage/index.js';
+export {
+  removeOldTexts, RETENTION_BATCH, forgetUser, erasureRef, ERASED_USER, QUEUE_MAINTENANCE, JOB_RETENTION, JOB_FORGET, RETENTION_SCHEDULER_ID, forgetJobSchema,
+  scheduleRetention, enqueueForget, processMaintenance,
+} from './retention/index.js';
+export type { RetentionCounts, RetentionOptions, ForgetTarget, ForgetCounts, ForgetOptions, ForgetJob, MaintenanceDeps } from './retention/index.js';
 export { parsePreferencePairs, renderPairs, scorePreferences, runPreferenceGate, formatGateResult } from './engine/index.js';
 export type { PreferencePair, PreferenceScore, GateResult } from './engine/index.js';
 export { loadModel } from './engine/index.js';
