@@ -41,7 +41,7 @@ export { HttpServer } from './http/index.js';
 export type { ReadinessCheck, RawHandler } from './http/index.js';
 export { createRuntime, publishWorkerStatus, listWorkerStatus, WORKER_STATUS_TTL_S } from './runtime/index.js';
 export type { Runtime, WorkerStatus } from './runtime/index.js';
-export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine } from './doctor/index.js';
+export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine, checkLoraAdapters } from './doctor/index.js';
 export type { CheckResult } from './doctor/index.js';
 export {
   createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
