@@ -41,7 +41,7 @@ export { HttpServer } from './http/index.js';
 export type { ReadinessCheck, RawHandler } from './http/index.js';
 export { createRuntime, publishWorkerStatus, listWorkerStatus, WORKER_STATUS_TTL_S } from './runtime/index.js';
 export type { Runtime, WorkerStatus } from './runtime/index.js';
-export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine } from './doctor/index.js';
+export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine, checkLoraAdapters } from './doctor/index.js';
 export type { CheckResult } from './doctor/index.js';
 export {
   createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
@@ -145,7 +145,7 @@ export type { PreferencePair, PreferenceScore, GateResult } from './engine/index
 export { loadModel } from './engine/index.js';
 // Questions with pictures (#17).
 export {
-  imageRefSchema, IMAGE_TYPES, sniffImageType, describeNonImage, formatBytes, admitImages, refusalNotice, imageLabel, fetchCapped, ImageFetchError,
+  imageRefSchema, IMAGE_TYPES, sniffImageType, describeNonImage, formatBytes, admitImages, refuseBytes, refusalNotice, imageLabel, fetchCapped, ImageFetchError,
   listImages, OcrReader, OcrLanguageError, assertOcrLangs, preprocessImage, ImageDecodeError, VisionClient, IMAGE_ONLY_QUESTION, toImageReading, READABLE_TYPES_TEXT, imagesMarkdown, shownReadText,
 } from './images/index.js';
 export type { ImageRef, ImageInput, ImageSource, ImageRefusal, ImageRow, ImageReading, OcrResult, OcrReaderOptions } from './images/index.js';

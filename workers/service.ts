@@ -130,6 +130,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       await startPlatformWorkers(rt, api);
       await registerApiRoutes(http.app, {
         auth, chat: createQueueChatBackend(rt, api), feedback: createApiFeedbackBackend(rt), modelId: apiModelId(cfg), questionMaxChars: cfg.QUESTION_MAX_CHARS, log: rt.log,
+        imageLimits: { maxBytes: cfg.IMAGE_MAX_BYTES, maxCount: cfg.IMAGE_MAX_COUNT },
         // Embeddings run on the worker's embedding model, so only where this process is a worker too.
         embeddings: cfg.EMBEDDING_MODEL_PATH && worker ? createLlamaEmbeddingsBackend(() => loaded?.embedder, cfg.EMBEDDING_MODEL_PATH) : undefined,
       });
