@@ -41,13 +41,13 @@ export { HttpServer } from './http/index.js';
 export type { ReadinessCheck, RawHandler } from './http/index.js';
 export { createRuntime, publishWorkerStatus, listWorkerStatus, WORKER_STATUS_TTL_S } from './runtime/index.js';
 export type { Runtime, WorkerStatus } from './runtime/index.js';
-export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine } from './doctor/index.js';
+export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine, checkLoraAdapters } from './doctor/index.js';
 export type { CheckResult } from './doctor/index.js';
 export {
   createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
   addKbAdmin, removeKbAdmin, listKbAdmins, ensureScope, listScopes, deleteScope, refreshScopeStats, assertScopeName, chunkText, extractDocument,
   createSearxngSearch, isAllowedUrl, blendWeb, fuseRankings, normalize, embeddingText, ensureVectorIndex, hasPgvector, RagError,
-  DEFAULT_FEEDBACK, DEFAULT_MIN_BEST_MATCH, diversify, parseSynonyms, loadSynonyms, synonymExpansions,
+  DEFAULT_FEEDBACK, DEFAULT_MIN_BEST_MATCH, diversify, parseSynonyms, loadSynonyms, synonymExpansions, createQueryRewriter,
 } from './rag/index.js';
 export type {
   RetrievedChunk, RetrieveRequest, Retriever, SourceRef, Embedder, RetrieverOptions, KnowledgeRetriever, RetrievalTrace, ChannelRef,
