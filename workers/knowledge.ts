@@ -1,4 +1,4 @@
-import { createRetriever, createSearxngSearch, DEFAULT_FEEDBACK, LlamaEmbedder, loadSynonyms, type Runtime, type AnswerKnowledgeDeps } from '../src/index.js';
+import { createRetriever, createSearxngSearch, DEFAULT_FEEDBACK, LlamaEmbedder, loadSynonyms, type Runtime, type AnswerKnowledgeDeps, type Embedder } from '../src/index.js';
 
 export interface KnowledgeHandle {
   deps: Omit<AnswerKnowledgeDeps, 'db'>;
@@ -15,6 +15,16 @@ export async function createKnowledge(rt: Runtime): Promise<KnowledgeHandle> {
   const embedder = cfg.EMBEDDING_MODEL_PATH
     ? await LlamaEmbedder.create({ modelPath: cfg.EMBEDDING_MODEL_PATH, threads: cfg.EMBEDDING_THREADS, contextSize: cfg.EMBEDDING_CONTEXT_SIZE, gpu: cfg.LLAMA_GPU, log })
     : undefined;
+  return {
+    deps: await knowledgeDepsFor(rt, embedder),
+    embedder,
+    close: async () => embedder?.close(),
+  };
+}
+
+/** What answers (and the admin console's "test a question") retrieve with: the configured retriever over this embedder, if any. */
+export async function knowledgeDepsFor(rt: Runtime, embedder: Embedder | undefined): Promise<Omit<AnswerKnowledgeDeps, 'db'>> {
+  const { cfg, log } = rt;
   const web = cfg.WEB_SEARCH_URL ? createSearxngSearch({ url: cfg.WEB_SEARCH_URL, allowDomains: cfg.WEB_SEARCH_DOMAINS, timeoutMs: cfg.WEB_SEARCH_TIMEOUT_MS, log }) : undefined;
   const retriever = createRetriever({
     db: rt.db, embedder, web, log,
@@ -22,9 +32,5 @@ export async function createKnowledge(rt: Runtime): Promise<KnowledgeHandle> {
     synonyms: cfg.RAG_SYNONYMS_FILE ? await loadSynonyms(cfg.RAG_SYNONYMS_FILE) : undefined, synonymWeight: cfg.RAG_SYNONYM_WEIGHT,
     maxPerDoc: cfg.RAG_MAX_PER_DOC, docWeight: cfg.RAG_DOC_WEIGHT, feedback: cfg.RAG_FEEDBACK ? DEFAULT_FEEDBACK : false,
   });
-  return {
-    deps: { retriever, k: cfg.RAG_TOP_K, maxChars: cfg.RAG_CONTEXT_MAX_CHARS, webConfigured: web !== undefined, webAlpha: cfg.WEB_HYBRID_ALPHA },
-    embedder,
-    close: async () => embedder?.close(),
-  };
+  return { retriever, k: cfg.RAG_TOP_K, maxChars: cfg.RAG_CONTEXT_MAX_CHARS, webConfigured: web !== undefined, webAlpha: cfg.WEB_HYBRID_ALPHA };
 }
