@@ -41,7 +41,7 @@ export { HttpServer } from './http/index.js';
 export type { ReadinessCheck, RawHandler } from './http/index.js';
 export { createRuntime, publishWorkerStatus, listWorkerStatus, WORKER_STATUS_TTL_S } from './runtime/index.js';
 export type { Runtime, WorkerStatus } from './runtime/index.js';
-export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine } from './doctor/index.js';
+export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine, checkLoraAdapters } from './doctor/index.js';
 export type { CheckResult } from './doctor/index.js';
 export {
   SCOPE_NAME_RE, listDocuments, deleteDocument, listChannelSettings, createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
@@ -135,12 +135,17 @@ export { toPromptMessages, systemPromptSha256 } from './prompts/index.js';
 export type { PromptMessage } from './prompts/index.js';
 export { adapterForChannel, bindAdapter, unbindAdapter, listAdapterBindings, recordMessageAdapter } from './storage/index.js';
 export type { AdapterBindingRow } from './storage/index.js';
+export {
+  removeOldTexts, RETENTION_BATCH, forgetUser, erasureRef, ERASED_USER, QUEUE_MAINTENANCE, JOB_RETENTION, JOB_FORGET, RETENTION_SCHEDULER_ID, forgetJobSchema,
+  scheduleRetention, enqueueForget, processMaintenance,
+} from './retention/index.js';
+export type { RetentionCounts, RetentionOptions, ForgetTarget, ForgetCounts, ForgetOptions, ForgetJob, MaintenanceDeps } from './retention/index.js';
 export { parsePreferencePairs, renderPairs, scorePreferences, runPreferenceGate, formatGateResult } from './engine/index.js';
 export type { PreferencePair, PreferenceScore, GateResult } from './engine/index.js';
 export { loadModel } from './engine/index.js';
 // Questions with pictures (#17).
 export {
-  imageRefSchema, IMAGE_TYPES, sniffImageType, describeNonImage, formatBytes, admitImages, refusalNotice, imageLabel, fetchCapped, ImageFetchError,
+  imageRefSchema, IMAGE_TYPES, sniffImageType, describeNonImage, formatBytes, admitImages, refuseBytes, refusalNotice, imageLabel, fetchCapped, ImageFetchError,
   listImages, OcrReader, OcrLanguageError, assertOcrLangs, preprocessImage, ImageDecodeError, VisionClient, IMAGE_ONLY_QUESTION, toImageReading, READABLE_TYPES_TEXT, imagesMarkdown, shownReadText,
 } from './images/index.js';
 export type { ImageRef, ImageInput, ImageSource, ImageRefusal, ImageRow, ImageReading, OcrResult, OcrReaderOptions } from './images/index.js';

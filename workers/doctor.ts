@@ -1,14 +1,14 @@
 // `npm run doctor`: checks everything the service depends on and prints what is fine and what to fix.
 // Exits 1 when any check fails.
 import { parseArgs } from 'node:util';
-import { checkDatabase, checkEngine, checkGpu, checkModel, checkRedis, formatReport, isEnvVarSet, runCli, type CheckResult } from '../src/index.js';
+import { checkDatabase, checkEngine, checkGpu, checkLoraAdapters, checkModel, checkRedis, formatReport, isEnvVarSet, runCli, type CheckResult } from '../src/index.js';
 import { checkSlack } from '../adapters/slack/check-slack.js';
 import { checkTeams } from '../adapters/teams/check-teams.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
 
 const USAGE = `usage: npm run doctor [-- --verbose]
   Checks the configuration, Redis, the database and migrations, the model (MODEL_PATH, a model
-  cached in DATA_DIR/models, or the download host) and the GPU, or with ENGINE=openai the engine
+  cached in DATA_DIR/models, or the download host), the GPU and the LORA_ADAPTERS files, or with ENGINE=openai the engine
   (/v1/models and a 1-token completion), and the Slack and Teams credentials,
   as ROLE needs them. Prints one line per check and what to fix; exits 1 when any check fails.
   Settings come from the environment and ./.env, as for npm start.`;
@@ -28,7 +28,7 @@ await runCli({ name: 'doctor', usage: USAGE }, async (argv) => {
   ];
   const worker = cfg.ROLE !== 'adapters';
   const adapters = cfg.ROLE !== 'worker';
-  if (worker) results.push(...(cfg.ENGINE === 'openai' ? [await checkEngine(cfg)] : [await checkModel(cfg), await checkGpu(cfg)]));
+  if (worker) results.push(...(cfg.ENGINE === 'openai' ? [await checkEngine(cfg)] : [await checkModel(cfg), await checkGpu(cfg), ...(await checkLoraAdapters(cfg))]));
   if (adapters) results.push(await checkSlack(cfg), await checkTeams(cfg));
   console.log(formatReport(results));
   return results.some((r) => r.status === 'fail') ? 1 : 0;

@@ -7,6 +7,7 @@ import type { CreateRuntimeOptions } from '../src/runtime/index.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
 import { createTeamsAdapter, type TeamsAdapter } from '../adapters/teams/index.js';
 import { startPlatformWorkers } from './platform-workers.js';
+import { startMaintenanceWorker } from './maintenance-worker.js';
 import { createConsolePlatform } from '../adapters/console/console-platform.js';
 import {
   apiModelId, createApiFeedbackBackend, createApiPlatform, createLlamaEmbeddingsBackend, createQueueChatBackend, registerApiRoutes,
@@ -130,6 +131,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       await startPlatformWorkers(rt, api);
       await registerApiRoutes(http.app, {
         auth, chat: createQueueChatBackend(rt, api), feedback: createApiFeedbackBackend(rt), modelId: apiModelId(cfg), questionMaxChars: cfg.QUESTION_MAX_CHARS, log: rt.log,
+        imageLimits: { maxBytes: cfg.IMAGE_MAX_BYTES, maxCount: cfg.IMAGE_MAX_COUNT },
         // Embeddings run on the worker's embedding model, so only where this process is a worker too.
         embeddings: cfg.EMBEDDING_MODEL_PATH && worker ? createLlamaEmbeddingsBackend(() => loaded?.embedder, cfg.EMBEDDING_MODEL_PATH) : undefined,
       });
@@ -154,6 +156,8 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
       service.web = webMode;
     }
     if (adapters && !cfg.SLACK_BOT_TOKEN && !cfg.MicrosoftAppId && !cfg.TEAMS_EMULATOR && !auth && webMode === 'off') rt.log.warn(NO_PLATFORM_HINT);
+    // Retention runs and erasures, wherever the database is (every role has it).
+    await startMaintenanceWorker(rt);
     service.port = await http.listen(cfg.PORT, opts.host);
     if (worker) {
       // Images are read here, in the worker role, on their own queue (a few seconds to start the tesseract workers).

@@ -4,6 +4,7 @@ import { handleChatCompletion } from './chat-completions.js';
 import { handleEmbeddings } from './embeddings.js';
 import { handleFeedback } from './feedback.js';
 import { notFound, toOpenAiError } from './errors.js';
+import type { ApiImageLimits } from './chat-request.js';
 import type { ApiChatBackend, ApiClient, ApiEmbeddingsBackend, ApiFeedbackBackend } from './types.js';
 
 export interface ApiRoutesOptions {
@@ -19,8 +20,10 @@ export interface ApiRoutesOptions {
   modelId: string;
   /** Longest question in characters (`QUESTION_MAX_CHARS`); longer → 413. */
   questionMaxChars: number;
-  /** Largest request body, in bytes; larger → 413. Defaults to 1 MiB. */
+  /** Largest request body, in bytes; larger → 413. Defaults to 1 MiB (chat completions: plus room for the images below). */
   bodyLimitBytes?: number;
+  /** `image_url` parts (data: URLs) of chat completions: IMAGE_MAX_BYTES, IMAGE_MAX_COUNT. Defaults to 10 MB, 4. */
+  imageLimits?: ApiImageLimits;
   /** Append the sources list (or the model-only note) to `content`, as Slack shows it. Defaults to true. */
   sourcesInContent?: boolean;
   log: Logger;
@@ -69,9 +72,12 @@ export async function registerApiRoutes(app: FastifyInstance, o: ApiRoutesOption
         if (!m) throw notFound(`The model '${req.params.model}' does not exist.`, 'model_not_found', 'model');
         return m;
       });
-      api.post('/chat/completions', { bodyLimit: o.bodyLimitBytes ?? 1 << 20 }, (req, reply) =>
+      const images = o.imageLimits ?? { maxBytes: 10 * 1024 * 1024, maxCount: 4 };
+      // Base64 is 4/3 of the bytes: room for every image at its limit, plus the text.
+      const chatBodyLimit = (o.bodyLimitBytes ?? 1 << 20) + Math.ceil((images.maxBytes * images.maxCount * 4) / 3);
+      api.post('/chat/completions', { bodyLimit: chatBodyLimit }, (req, reply) =>
         handleChatCompletion(
-          { chat: o.chat, modelId: o.modelId, questionMaxChars: o.questionMaxChars, sourcesInContent: o.sourcesInContent ?? true, requiredScope: o.auth.requiredScope, log: o.log },
+          { chat: o.chat, modelId: o.modelId, questionMaxChars: o.questionMaxChars, sourcesInContent: o.sourcesInContent ?? true, requiredScope: o.auth.requiredScope, log: o.log, imageLimits: images },
           clientOf(req), req, reply,
         ));
       if (o.feedback) {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../src/index.js';
-import { parseChatRequest } from './chat-request.js';
+import { parseChatRequest, type ApiImageLimits } from './chat-request.js';
 import { buildChunk, buildCompletion, completionId, sourcesSuffix } from './completion.js';
 import { notFound, OpenAiError, toOpenAiError } from './errors.js';
 import { SseWriter } from '../shared/sse-writer.js';
@@ -17,6 +17,8 @@ export interface ChatCompletionsOptions {
   sourcesInContent: boolean;
   requiredScope: string;
   log: Logger;
+  /** `image_url` parts: IMAGE_MAX_BYTES, IMAGE_MAX_COUNT. */
+  imageLimits?: ApiImageLimits;
 }
 
 type Done = Extract<ApiChatEvent, { type: 'done' }>;
@@ -38,7 +40,7 @@ async function pump(
   stops: StopMatcher,
   ac: AbortController,
   emit: (delta: { reasoning_content?: string; content?: string }) => void,
-): Promise<{ finishReason: 'stop' | 'length'; usage: ApiUsage; sources: SourceRef[]; knowledge: ApiKnowledge }> {
+): Promise<{ finishReason: 'stop' | 'length'; usage: ApiUsage; sources: SourceRef[]; knowledge: ApiKnowledge; imagesNote?: string }> {
   let done: Done | undefined;
   try {
     for await (const ev of events) {
@@ -58,14 +60,14 @@ async function pump(
   }
   const rest = stops.flush();
   if (rest) emit({ content: rest });
-  if (stops.stopped) return { finishReason: 'stop', usage: done?.usage ?? NO_USAGE, sources: done?.sources ?? [], knowledge: done?.knowledge ?? 'model_only' };
+  if (stops.stopped) return { finishReason: 'stop', usage: done?.usage ?? NO_USAGE, sources: done?.sources ?? [], knowledge: done?.knowledge ?? 'model_only', imagesNote: done?.imagesNote };
   if (!done) throw new Error('the chat backend ended without a done event');
   return done;
 }
 
 /** `POST /v1/chat/completions`, streaming (SSE) or not. */
 export async function handleChatCompletion(o: ChatCompletionsOptions, client: ApiClient, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  const chatReq = parseChatRequest(req.body);
+  const chatReq = parseChatRequest(req.body, o.imageLimits);
   if (chatReq.model !== o.modelId) throw notFound(`The model '${chatReq.model}' does not exist; this server serves '${o.modelId}' (see GET /v1/models).`, 'model_not_found', 'model');
   const question = chatReq.messages[chatReq.messages.length - 1]!.text;
   if (question.length > o.questionMaxChars) {
@@ -86,6 +88,8 @@ export async function handleChatCompletion(o: ChatCompletionsOptions, client: Ap
       if (d.content) content += d.content;
       if (d.reasoning_content) reasoning += d.reasoning_content;
     });
+    // What was read from the images goes with the answer, as on the chat surfaces, so the client can check it.
+    if (r.imagesNote) content += `\n\n${r.imagesNote}`;
     if (o.sourcesInContent) content += sourcesSuffix(r.sources, r.knowledge);
     return buildCompletion({ id, created, model: o.modelId, content, reasoning, finishReason: r.finishReason, usage: r.usage, sources: r.sources });
   }
@@ -97,7 +101,7 @@ export async function handleChatCompletion(o: ChatCompletionsOptions, client: Ap
   sse.send(buildChunk({ ...base, delta: { role: 'assistant', content: '' } }));
   try {
     const r = await pump(events, stops, ac, (delta) => sse.send(buildChunk({ ...base, delta })));
-    const suffix = o.sourcesInContent ? sourcesSuffix(r.sources, r.knowledge) : '';
+    const suffix = (r.imagesNote ? `\n\n${r.imagesNote}` : '') + (o.sourcesInContent ? sourcesSuffix(r.sources, r.knowledge) : '');
     if (suffix) sse.send(buildChunk({ ...base, delta: { content: suffix } }));
     sse.send(buildChunk({ ...base, delta: {}, finishReason: r.finishReason, usage: r.usage, sources: r.sources }));
     sse.done();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatTurn } from '../../src/index.js';
+import { refuseBytes, type ChatTurn } from '../../src/index.js';
 import { badRequest, OpenAiError } from './errors.js';
 import type { ApiChatRequest } from './types.js';
 
@@ -57,16 +57,56 @@ export function toParam(path: ReadonlyArray<PropertyKey>): string | null {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
 }
 
-function textOf(c: z.infer<typeof content> | null | undefined, at: string): string {
+/** Image limits of the API (IMAGE_MAX_BYTES, IMAGE_MAX_COUNT). */
+export interface ApiImageLimits {
+  maxBytes: number;
+  maxCount: number;
+}
+const DEFAULT_IMAGE_LIMITS: ApiImageLimits = { maxBytes: 10 * 1024 * 1024, maxCount: 4 };
+
+/** The header of `data:image/png;base64,…` (RFC 2397): media type, parameters, base64. */
+const DATA_URL_HEADER_RE = /^data:([\w.+-]+\/[\w.+-]+)?(?:;[\w.+-]+=[^;,]*)*;base64$/i;
+
+/**
+ * An `image_url` part → the image's bytes, checked like every surface's (size, type from the
+ * bytes). Only `data:` URLs: the server fetches nothing from outside (a remote URL is a 400 that
+ * says how to send the image instead).
+ */
+function imageOf(part: Record<string, unknown>, where: string, n: number, limits: ApiImageLimits): { name: string; data: Uint8Array } {
+  const iu = part.image_url as { url?: unknown } | string | undefined;
+  const url = typeof iu === 'string' ? iu : iu?.url;
+  if (typeof url !== 'string' || !url) throw badRequest('an image_url content part needs `image_url.url`', `${where}.image_url.url`);
+  if (/^https?:/i.test(url)) {
+    throw badRequest('Remote image URLs are not fetched: this server reaches nothing outside its network. Send the image inline as a data: URL (data:image/png;base64,…).', `${where}.image_url.url`, 'unsupported_image_url');
+  }
+  const comma = url.indexOf(',');
+  if (comma < 0 || !DATA_URL_HEADER_RE.test(url.slice(0, comma))) throw badRequest('image_url.url must be a base64 data: URL (data:image/png;base64,…).', `${where}.image_url.url`, 'invalid_image_url');
+  const name = `image ${n}`;
+  // The type is taken from the bytes, never from the header: a PDF labelled image/png is still a PDF.
+  const data = Buffer.from(url.slice(comma + 1), 'base64');
+  const why = refuseBytes(name, data, limits);
+  if (why) throw badRequest(`${why[0]!.toUpperCase()}${why.slice(1)}.`, `${where}.image_url.url`, 'invalid_image');
+  return { name, data };
+}
+
+function textOf(c: z.infer<typeof content> | null | undefined, at: string, images?: { list: Array<{ name: string; data: Uint8Array }>; limits: ApiImageLimits }): string {
   if (c == null) return '';
   if (typeof c === 'string') return c;
   return c
     .map((part, j) => {
-      if (part.type !== 'text') throw badRequest(`only text content parts are supported (got ${part.type})`, `${at}.content[${j}]`, 'unsupported_content_type');
+      if (part.type === 'image_url') {
+        // Images of earlier turns are not read again: the turn keeps a mark that one was there.
+        if (!images) return '(an image was attached here)';
+        if (images.list.length >= images.limits.maxCount) throw badRequest(`At most ${images.limits.maxCount} images per request are read.`, `${at}.content[${j}]`, 'too_many_images');
+        images.list.push(imageOf(part, `${at}.content[${j}]`, images.list.length + 1, images.limits));
+        return null;
+      }
+      if (part.type !== 'text') throw badRequest(`only text and image_url content parts are supported (got ${part.type})`, `${at}.content[${j}]`, 'unsupported_content_type');
       const t = (part as { text?: unknown }).text;
       if (typeof t !== 'string') throw badRequest('a text content part needs a string `text`', `${at}.content[${j}].text`);
       return t;
     })
+    .filter((t): t is string => t !== null)
     .join('\n');
 }
 
@@ -74,7 +114,7 @@ function textOf(c: z.infer<typeof content> | null | undefined, at: string): stri
  * Validates and translates a chat completion body. Throws `OpenAiError` 400 naming the parameter.
  * The caller checks `model` against the served id.
  */
-export function parseChatRequest(body: unknown): ApiChatRequest {
+export function parseChatRequest(body: unknown, imageLimits: ApiImageLimits = DEFAULT_IMAGE_LIMITS): ApiChatRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object', null, 'invalid_json');
   const raw = body as Record<string, unknown>;
   for (const u of UNSUPPORTED) if (u.refused(raw[u.param])) throw badRequest(`Unsupported parameter: '${u.param}': ${u.why}.`, u.param, 'unsupported_parameter');
@@ -85,15 +125,18 @@ export function parseChatRequest(body: unknown): ApiChatRequest {
     throw badRequest(`Invalid value for ${param ? `'${param}'` : 'the request'}: ${issue.message}`, param);
   }
   const b = res.data;
+  const images: Array<{ name: string; data: Uint8Array }> = [];
+  const lastIndex = b.messages.length - 1;
   const messages: ChatTurn[] = b.messages.map((m, i) => {
     const at = `messages[${i}]`;
     if (m.role === 'tool' || m.role === 'function') throw badRequest(`messages with role '${m.role}' are not supported (no tool calling)`, `${at}.role`, 'unsupported_parameter');
     if (m.role === 'assistant' && (m as { tool_calls?: unknown }).tool_calls != null) throw badRequest('assistant tool_calls are not supported', `${at}.tool_calls`, 'unsupported_parameter');
-    return { role: m.role === 'developer' ? 'system' : m.role, text: textOf(m.content, at) };
+    const own = i === lastIndex && m.role === 'user' ? { list: images, limits: imageLimits } : undefined;
+    return { role: m.role === 'developer' ? 'system' : m.role, text: textOf(m.content, at, own) };
   });
   const last = messages[messages.length - 1]!;
   if (last.role !== 'user') throw badRequest('the last message must have role \'user\' (the question to answer)', `messages[${messages.length - 1}].role`);
-  if (!last.text.trim()) throw badRequest('the last user message is empty', `messages[${messages.length - 1}].content`);
+  if (!last.text.trim() && images.length === 0) throw badRequest('the last user message is empty', `messages[${messages.length - 1}].content`);
   const stop = (typeof b.stop === 'string' ? [b.stop] : (b.stop ?? [])).filter((s) => s.length > 0);
   return {
     model: b.model,
@@ -104,6 +147,7 @@ export function parseChatRequest(body: unknown): ApiChatRequest {
     user: b.user ?? undefined,
     stream: b.stream === true,
     jsonSchema: b.response_format?.type === 'json_schema' ? b.response_format.json_schema.schema : undefined,
+    ...(images.length ? { images } : {}),
   };
 }
 

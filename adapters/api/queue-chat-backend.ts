@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  admitQuestion, followLive, getMessageByJobId, getMessageKnowledge, IntakeUnavailableError, requestCancel,
+  admitQuestion, followLive, imagesMarkdown, listImages, toImageReading, getMessageByJobId, getMessageKnowledge, IntakeUnavailableError, requestCancel,
   type ChatPlatform, type LiveEvent, type MessageRow, type Runtime,
 } from '../../src/index.js';
 import { splitConversation } from './chat-request.js';
@@ -50,6 +50,7 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
           reply: req.user ? { end_user: req.user } : {},
           history,
           options: { maxTokens: req.maxTokens, temperature: req.temperature, systemPrompt: system },
+          images: req.images?.map((i) => ({ name: i.name, source: { kind: 'bytes' as const, data: i.data } })),
         });
       } catch (e) {
         if (e instanceof IntakeUnavailableError) throw new ApiUnavailableError('The queue is not reachable; retry shortly.', 2);
@@ -118,6 +119,7 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
         if (row.answer) yield { type: 'content', text: row.answer };
       }
       const kn = await getMessageKnowledge(rt.db, row.id);
+      const images = (await listImages(rt.db, jobId)).map(toImageReading);
       const knowledge: ApiKnowledge = kn.knowledge === 'cited' ? 'cited' : kn.knowledge === 'no_match' ? 'no_match' : 'model_only';
       const completionTokens = row.completionTokens ?? 0;
       const limit = Math.min(maxTokens ?? cfg.LLAMA_MAX_TOKENS, cfg.LLAMA_MAX_TOKENS);
@@ -127,6 +129,7 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
         usage: { promptTokens: row.promptTokens ?? 0, completionTokens, reasoningTokens: Number(row.timings.reasoningTokens ?? 0) },
         sources: knowledge === 'cited' ? kn.sources : [],
         knowledge,
+        ...(images.length ? { imagesNote: imagesMarkdown(images) } : {}),
       };
     } finally {
       stop.abort();

@@ -28,6 +28,11 @@ export interface ApiChatRequest {
    */
   jsonSchema?: Record<string, unknown>;
   /**
+   * Images of the last user message (`image_url` parts with `data:` URLs), decoded and checked
+   * (size, type from the bytes). Images of earlier messages are not read again.
+   */
+  images?: Array<{ name: string; data: Uint8Array }>;
+  /**
    * The completion id the client is given (`chatcmpl-…`). The queue backend admits the question
    * under it, so `POST /v1/feedback` finds the answer by it. Unset: the backend picks one.
    */
@@ -57,6 +62,8 @@ export type ApiChatEvent =
       /** Numbered sources (`[n]` in the text ↔ `n`); empty unless `knowledge` is `cited`. */
       sources: SourceRef[];
       knowledge: ApiKnowledge;
+      /** What was read from the request's images (Markdown, as the chat surfaces show it); empty when none. */
+      imagesNote?: string;
     };
 
 /**

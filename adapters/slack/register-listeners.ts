@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { admitQuestion, type ChatPlatform, type Runtime } from '../../src/index.js';
+import { admitQuestion, enqueueForget, type ChatPlatform, type Runtime } from '../../src/index.js';
 import { slackEventToQuestion, isIgnorableMessage, type SlackMessageEvent } from './event-to-question.js';
 
 /**
@@ -20,6 +20,19 @@ export function registerSlackListeners(app: App, rt: Runtime, platform: ChatPlat
     if (ev.channel_type !== 'im' || isIgnorableMessage(ev, context.botUserId)) return;
     await admitQuestion(rt, platform, slackEventToQuestion(ev, (body as { team_id?: string }).team_id ?? context.teamId ?? 'unknown', context.botUserId, context.botId, enterpriseOf(body, context)), { kind: 'message_im' });
   });
+
+  // FORGET_ON_DELETE: a deactivated (deleted) Slack account's data is erased, as `npm run forget` does.
+  // Queued durably before Slack gets its 200 (the erasure itself runs in the maintenance worker).
+  if (rt.cfg.FORGET_ON_DELETE) {
+    app.event('user_change', async ({ event, body, context }) => {
+      const user = (event as unknown as { user?: { id?: string; team_id?: string; deleted?: boolean } }).user;
+      if (!user?.id || user.deleted !== true) return;
+      rt.metrics.eventsReceived.inc({ platform: 'slack', kind: 'user_deleted' });
+      const tenant = user.team_id ?? (body as { team_id?: string }).team_id ?? context.teamId ?? 'unknown';
+      await enqueueForget(rt.queues.maintenance, { v: 1, platform: 'slack', tenant, userId: user.id, reason: 'slack user_change deleted' });
+      rt.log.info({ tenant }, 'erasure queued for a deleted Slack user');
+    });
+  }
 }
 
 /** The Enterprise Grid org of an event (SLACK_ALLOWED_TEAMS may name the org instead of each workspace). */

@@ -39,7 +39,8 @@ const toRow = (r: Raw): DiagnosisRow => ({
   channel: String(r.channel),
   assetId: String(r.asset_id),
   faultCode: (r.fault_code as string | null) ?? null,
-  request: String(r.request),
+  // '' once retention or erasure removed it
+  request: r.request == null ? '' : String(r.request),
   requestedBy: String(r.requested_by),
   status: r.status as DiagnosisStatus,
   result: (r.result as DiagnosisResult | null) ?? null,

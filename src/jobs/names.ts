@@ -12,6 +12,10 @@ export const deliveryQueueName = (platform: Platform) => `delivery-${platform}`;
  */
 export const intakeQueueName = (platform: Platform) => `intake-${platform}`;
 
+/** Housekeeping: the daily retention run and platform-triggered erasures (src/retention), run where the database is. */
+export const QUEUE_MAINTENANCE = 'maintenance';
+export const JOB_RETENTION = 'retention';
+export const JOB_FORGET = 'forget';
 /**
  * Images attached to questions are read here (OCR, optional vision model) by the worker role,
  * never in the adapters' event loop; each job then enqueues its question's inference job.

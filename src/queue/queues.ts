@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Platform } from '../conversation/index.js';
-import { QUEUE_INFERENCE, QUEUE_OCR, deliveryQueueName, intakeQueueName } from '../jobs/index.js';
+import { QUEUE_INFERENCE, QUEUE_MAINTENANCE, QUEUE_OCR, deliveryQueueName, intakeQueueName } from '../jobs/index.js';
 import { liveQueueName } from '../live/relay-job.js';
 
 export interface QueueSetOptions {
@@ -15,6 +15,8 @@ const quiet = (q: Queue): Queue => q.on('error', () => {});
 /** The queues one process talks to, created once and closed together. */
 export class QueueSet {
   readonly inference: Queue;
+  /** Retention runs and erasures (src/retention). */
+  readonly maintenance: Queue;
   /** Images of questions waiting to be read (the worker role's OCR worker). */
   readonly ocr: Queue;
   private readonly delivery = new Map<Platform, Queue>();
@@ -23,6 +25,7 @@ export class QueueSet {
 
   constructor(private readonly opts: QueueSetOptions) {
     this.inference = quiet(new Queue(QUEUE_INFERENCE, { connection: opts.connection, prefix: opts.prefix }));
+    this.maintenance = quiet(new Queue(QUEUE_MAINTENANCE, { connection: opts.connection, prefix: opts.prefix }));
     this.ocr = quiet(new Queue(QUEUE_OCR, { connection: opts.connection, prefix: opts.prefix }));
   }
 
@@ -50,7 +53,7 @@ export class QueueSet {
   }
 
   all(): Queue[] {
-    return [this.inference, this.ocr, ...this.intake.values(), ...this.delivery.values(), ...this.live.values()];
+    return [this.inference, this.ocr, this.maintenance, ...this.intake.values(), ...this.delivery.values(), ...this.live.values()];
   }
 
   async close(): Promise<void> {

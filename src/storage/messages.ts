@@ -33,7 +33,8 @@ const toRow = (r: Raw): MessageRow => ({
   key: { platform: r.platform as ConversationKey['platform'], tenant: r.tenant as string, channel: r.channel as string, thread: r.thread as string },
   userId: r.user_id as string,
   kind: r.kind as string,
-  question: r.question as string,
+  // '' once retention or erasure removed it (texts_removed_at)
+  question: (r.question as string | null) ?? '',
   answer: (r.answer as string | null) ?? null,
   reasoning: (r.reasoning as string | null) ?? null,
   status: r.status as MessageStatus,

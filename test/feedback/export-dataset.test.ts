@@ -9,6 +9,7 @@ import {
   attachScope, buildDataset, createPseudonymizer, createRedactor, ensureScope, exportDataset, finishMessage, getMessagePrompt, migrate, recordCorrection, recordVote,
   saveMessagePrompt, startMessage, type ConversationKey, type DatasetFormat, type Db, type PromptMessage, type RatedAnswer,
 } from '../../src/index.js';
+import { preferencePairSchema } from '../../src/engine/index.js';
 import { TEST_DATABASE_URL, uniqueId } from '../support/test-config.js';
 import { createTestPgDb } from '../support/test-db.js';
 
@@ -106,6 +107,8 @@ describe('npm run feedback -- export: datasets from votes, corrections and the e
       ['Check the coupling alignment.', 'Call bob@plant.example on 030 9876 5432.'],
       ['45 Nm, crosswise, in three passes (serial SN-123456).', 'About 10 Nm.'],
     ]);
+    // The evaluation gate (`npm run adapters -- eval`) reads these lines as they are.
+    for (const l of dpo.lines) expect(preferencePairSchema.safeParse(l).success).toBe(true);
     const odpo = await exportTo('openai-dpo');
     expect(odpo.lines[1]).toEqual({
       input: { messages: prompts.fixed }, preferred_output: [{ role: 'assistant', content: '45 Nm, crosswise, in three passes (serial SN-123456).' }],

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CORRECTION_MAX_CHARS, createMetrics, failMessage, finishMessage, listFeedback, migrate, recordCorrection, recordVote, startMessage,
+  CORRECTION_MAX_CHARS, createMetrics, failMessage, finishMessage, listFeedback, listRatedAnswers, migrate, recordCorrection, recordVote, saveMessagePrompt, startMessage,
   type ConversationKey, type Db,
 } from '../../src/index.js';
 import { uniqueId } from '../support/test-config.js';
@@ -57,6 +57,19 @@ describe.each([
     expect(await recordVote({ db }, { ...base, ...from }, 'up')).toEqual({ ok: false, reason: 'not_found' });
     expect(await recordCorrection({ db }, { ...base, ...from }, 'x')).toEqual({ ok: false, reason: 'not_found' });
     expect(await listFeedback(db, id)).toEqual([]);
+  });
+
+  it('the export query returns rated answers with their prompt and votes (json_agg on both databases)', async () => {
+    const id = await answered(db, { ...key, channel: 'CEXPORT' });
+    const messages = [{ role: 'system' as const, content: 'sys ✓' }, { role: 'user' as const, content: 'q?' }];
+    await saveMessagePrompt(db, id, { messages, systemPromptSha256: '0'.repeat(64), droppedHistory: 0 });
+    await recordVote({ db }, { messageId: id, platform: 'slack', userId: 'U1' }, 'up');
+    await recordCorrection({ db }, { messageId: id, platform: 'slack', userId: 'U2' }, 'better');
+    const rows = (await listRatedAnswers(db)).filter((r) => r.messageId === id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.prompt).toEqual(messages);
+    expect(rows[0]!.votes.map((v) => [v.userId, v.value, v.correction])).toEqual([['U1', 'up', null], ['U2', 'down', 'better']]);
+    expect(await listRatedAnswers(db, { since: new Date(Date.now() + 60_000) })).toEqual([]);
   });
 
   it('refuses a failed answer, an empty and an over-long correction; stores NUL-free text', async () => {

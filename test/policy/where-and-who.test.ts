@@ -37,7 +37,7 @@ describe('access policy through Slack and Teams', () => {
     fake.userGroups.set('S0OPS', ['UOPS']);
     svc = await startTestService(testConfig({
       ...bf.settings(), ROLE: 'adapters', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl,
-      SLACK_ALLOWED_TEAMS: 'T1', TEAMS_ALLOWED_TENANTS: 'tenant-1', CHANNEL_POLICY: 'allowlist', ALLOW_DMS: 'false', POLICY_CONTACT: '#it-help',
+      SLACK_ALLOWED_TEAMS: 'T1', TEAMS_ALLOWED_TENANTS: 'tenant-1', CHANNEL_POLICY: 'allowlist', ALLOW_DMS: 'false', POLICY_CONTACT: '#it-help', FORGET_ON_DELETE: 'true',
     } as never), db);
     slackUrl = `${svc.baseUrl}/slack/events`;
     teamsUrl = `${svc.baseUrl}/api/messages`;
@@ -143,5 +143,21 @@ describe('access policy through Slack and Teams', () => {
     svc.rt.policy.invalidate();
     expect((await slash('UOTHER')).body.text).not.toMatch(/not allowed/);
     expect(fake.callsTo('usergroups.users.list')).toHaveLength(2);
+  });
+
+  it('FORGET_ON_DELETE: a Slack user_change with deleted: true erases that person (through the maintenance queue)', async () => {
+    const seed = (job: string, user: string) => db.query(
+      `INSERT INTO messages (job_id, platform, tenant, channel, thread, user_id, question, answer, status) VALUES ($1, 'slack', 'T1', 'C42', $1, $2, 'q', 'a', 'delivered')`, [job, user]);
+    await seed('forget-gone', 'UGONE');
+    await seed('forget-stays', 'USTAYS');
+    const userChange = (deleted: boolean) => postSignedToSlackApp(slackUrl, SECRET, slackEventEnvelope({ type: 'user_change', user: { id: 'UGONE', team_id: 'T1', deleted }, event_ts: newTs() }, { teamId: 'T1' }));
+    expect((await userChange(false)).status).toBe(200); // a profile edit: nothing happens
+    expect((await userChange(true)).status).toBe(200);
+    await vi.waitFor(async () => {
+      const { rows } = await db.query<{ job_id: string; user_id: string; question: string | null }>("SELECT job_id, user_id, question FROM messages WHERE job_id LIKE 'forget-%' ORDER BY job_id");
+      expect(rows).toEqual([{ job_id: 'forget-gone', user_id: 'erased', question: null }, { job_id: 'forget-stays', user_id: 'USTAYS', question: 'q' }]);
+    }, { timeout: 15_000, interval: 50 });
+    const audit = await db.query<{ actor: string; details: { messages: number; reason: string } }>("SELECT actor, details FROM audit_log WHERE action = 'erasure.run'");
+    expect(audit.rows).toEqual([{ actor: 'slack:event', details: expect.objectContaining({ messages: 1, reason: 'slack user_change deleted' }) }]);
   });
 });

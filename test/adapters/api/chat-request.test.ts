@@ -38,7 +38,10 @@ describe('chat completion requests', () => {
     [{ logprobs: true }, 'logprobs', 'unsupported_parameter'],
     [{ top_logprobs: 3 }, 'top_logprobs', 'unsupported_parameter'],
     [{ response_format: { type: 'json_object' } }, 'response_format', 'unsupported_parameter'],
-    [{ messages: [user([{ type: 'image_url', image_url: { url: 'x' } }])] }, 'messages[0].content[0]', 'unsupported_content_type'],
+    [{ messages: [user([{ type: 'image_url', image_url: { url: 'x' } }])] }, 'messages[0].content[0].image_url.url', 'invalid_image_url'],
+    [{ messages: [user([{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }])] }, 'messages[0].content[0].image_url.url', 'unsupported_image_url'],
+    [{ messages: [user([{ type: 'image_url', image_url: { url: `data:image/png;base64,${Buffer.from('%PDF-1.4 x').toString('base64')}` } }])] }, 'messages[0].content[0].image_url.url', 'invalid_image'],
+    [{ messages: [user([1, 2, 3, 4, 5].map(() => ({ type: 'image_url', image_url: { url: `data:image/gif;base64,${Buffer.from('GIF89a....').toString('base64')}` } })))] }, 'messages[0].content[4]', 'too_many_images'],
     [{ messages: [user([{ type: 'text', text: 'a' }, { type: 'input_audio', input_audio: {} }])] }, 'messages[0].content[1]', 'unsupported_content_type'],
     [{ messages: [user('q'), { role: 'tool', content: 'x', tool_call_id: '1' }] }, 'messages[1].role', 'unsupported_parameter'],
     [{ messages: [user('q'), { role: 'assistant', content: 'a' }] }, 'messages[1].role', 'invalid_value'],
@@ -106,5 +109,22 @@ describe('sources in the answer', () => {
     ]);
     expect(c.usage).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, completion_tokens_details: { reasoning_tokens: 1 } });
     expect(c.choices[0]!.message.reasoning_content).toBeNull();
+  });
+});
+
+describe('image_url content parts', () => {
+  const png = `data:image/png;base64,${Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]).toString('base64')}`;
+  it('takes the last user message\'s data: URLs as images (type from the bytes); earlier turns keep a mark', () => {
+    const r = parseChatRequest({
+      model: 'm',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'first' }, { type: 'image_url', image_url: { url: png } }] },
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: png, detail: 'high' } }] },
+      ],
+    });
+    expect(r.images?.map((i) => [i.name, i.data.byteLength])).toEqual([['image 1', 10]]);
+    expect(r.messages[0]!.text).toBe('first\n(an image was attached here)');
+    expect(r.messages[2]!.text).toBe(''); // the picture alone is the question
   });
 });

@@ -1,0 +1,8 @@
+export { removeOldTexts, RETENTION_BATCH } from './remove-old-texts.js';
+export type { RetentionCounts, RetentionOptions } from './remove-old-texts.js';
+export { forgetUser, erasureRef, ERASED_USER } from './forget-user.js';
+export type { ForgetTarget, ForgetCounts, ForgetOptions } from './forget-user.js';
+export {
+  QUEUE_MAINTENANCE, JOB_RETENTION, JOB_FORGET, RETENTION_SCHEDULER_ID, forgetJobSchema, scheduleRetention, enqueueForget, processMaintenance,
+} from './maintenance-job.js';
+export type { ForgetJob, MaintenanceDeps } from './maintenance-job.js';

@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ConfigMap, Namespace, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
+import { describe, expect, it } from 'vitest';
+import { QUEUE_INFERENCE, envVars, loadConfig } from '../../src/index.js';
+import { REPO_ROOT } from '../support/child-service.js';
+import { kubectlKustomize, readYamlDocuments, renderKustomization, type K8sObject } from '../support/kustomize.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- manifest shapes are asserted field by field */
+const DIR = path.join(REPO_ROOT, 'deploy/k8s/overlays/vllm');
+const objs = renderKustomization(DIR);
+const MODELS: Record<string, new (o: never) => { validate(): void }> = {
+  'apps/v1/Deployment': Deployment, 'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler, 'networking.k8s.io/v1/Ingress': Ingress,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget, 'v1/ConfigMap': ConfigMap, 'v1/Namespace': Namespace, 'v1/PersistentVolumeClaim': PersistentVolumeClaim, 'v1/Service': Service,
+};
+const find = (kind: string, name: string) => {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`${kind}/${name} not rendered`);
+  return o as K8sObject & { spec: any };
+};
+const workerEnv = () => {
+  const c = find('Deployment', 'r1-worker').spec.template.spec.containers[0];
+  const env: Record<string, string> = { ...(find('ConfigMap', 'r1-config') as any).data };
+  for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+  return env;
+};
+const vllm = () => find('Deployment', 'r1-vllm').spec.template.spec.containers[0];
+const arg = (name: string) => (vllm().args as string[]).find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+
+describe('deploy/k8s/overlays/vllm: workers driving a vLLM cluster (ENGINE=openai)', () => {
+  it('renders as kubectl kustomize does (when installed), and every built-in object validates', (ctx) => {
+    for (const o of objs) {
+      const model = MODELS[`${o.apiVersion}/${o.kind}`];
+      if (model) expect(() => new model(o as never).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
+      if (o.kind !== 'Namespace') expect(o.metadata.namespace).toBe('r1-chatops');
+    }
+    const real = kubectlKustomize(DIR);
+    if (!real) return ctx.skip();
+    const byKey = (list: K8sObject[]) => Object.fromEntries(list.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+    expect(byKey(objs)).toEqual(byKey(real));
+  });
+
+  it('vLLM serves R1 with tensor parallel over the GPUs it requests, the R1 reasoning parser, its key from the Secret', () => {
+    const c = vllm();
+    expect(c.image).toMatch(/^vllm\/vllm-openai:v\d/);
+    expect(Number(arg('tensor-parallel-size'))).toBe(c.resources.limits['nvidia.com/gpu']);
+    expect(c.resources.requests['nvidia.com/gpu']).toBe(c.resources.limits['nvidia.com/gpu']);
+    expect(arg('reasoning-parser')).toBe('deepseek_r1');
+    expect(c.env).toContainEqual({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: 'r1-secrets', key: 'ENGINE_API_KEY' } } });
+    expect(c.volumeMounts).toContainEqual({ name: 'shm', mountPath: '/dev/shm' });
+    const svc = find('Service', 'vllm');
+    expect(svc.spec.selector).toEqual(find('Deployment', 'r1-vllm').spec.selector.matchLabels);
+    expect(svc.spec.ports[0].port).toBe(8000);
+  });
+
+  it('the workers: ENGINE=openai at the vLLM Service, the served model name, no GPU', () => {
+    const cfg = loadConfig(workerEnv());
+    expect(cfg).toMatchObject({ ROLE: 'worker', ENGINE: 'openai', ENGINE_MODEL: arg('served-model-name') });
+    const url = new URL(cfg.ENGINE_URL!);
+    expect(url.hostname).toBe(find('Service', 'vllm').metadata.name);
+    expect(Number(url.port)).toBe(find('Service', 'vllm').spec.ports[0].port);
+    expect(url.pathname).toBe('/v1');
+    expect(JSON.stringify(find('Deployment', 'r1-worker'))).not.toContain('nvidia.com/gpu');
+    for (const k of Object.keys(workerEnv())) expect(Object.keys(envVars)).toContain(k);
+  });
+
+  it('KEDA scales workers per ENGINE_MAX_CONCURRENCY, and all replicas together fit vLLM\'s --max-num-seqs', () => {
+    const cfg = loadConfig(workerEnv());
+    const so = find('ScaledObject', 'r1-worker').spec;
+    const redis = so.triggers.find((t: any) => t.type === 'redis');
+    expect(redis.metadata).toMatchObject({ listName: `${cfg.QUEUE_PREFIX}:${QUEUE_INFERENCE}:wait`, listLength: String(cfg.ENGINE_MAX_CONCURRENCY) });
+    expect(so.triggers.find((t: any) => t.type === 'prometheus').metadata.threshold).toBe(String(cfg.ENGINE_MAX_CONCURRENCY));
+    expect(so.maxReplicaCount * cfg.ENGINE_MAX_CONCURRENCY).toBeLessThanOrEqual(Number(arg('max-num-seqs')));
+  });
+});
+
+describe('deploy/docker-compose.yml profile vllm', () => {
+  const compose = readYamlDocuments(path.join(REPO_ROOT, 'deploy/docker-compose.yml'))[0] as any;
+  const sub = (v: string) => v.replace(/\$\{([A-Z_]+)(?::-([^}]*)|:\?[^}]*)?\}/g, (_m, _n, def) => def ?? 'set-by-operator');
+  it('vLLM on all the host\'s GPUs and CPU-only workers pointed at it, both in the profile', () => {
+    const v = compose.services.vllm;
+    const w = compose.services['worker-vllm'];
+    expect(v.profiles).toEqual(['vllm']);
+    expect(w.profiles).toEqual(['vllm']);
+    expect(v.deploy.resources.reservations.devices).toEqual([{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }]);
+    expect(v.command).toContain('--reasoning-parser=deepseek_r1');
+    const served = sub(v.command.find((a: string) => a.startsWith('--served-model-name=')).split('=')[1]);
+    const env = Object.fromEntries(Object.entries(w.environment as Record<string, string>).map(([k, x]) => [k, sub(String(x))]));
+    const cfg = loadConfig(env);
+    expect(cfg).toMatchObject({ ROLE: 'worker', ENGINE: 'openai', ENGINE_URL: 'http://vllm:8000/v1', ENGINE_MODEL: served });
+    expect(w.build.target).toBe('cpu');
+    expect(w.deploy.resources.reservations?.devices).toBeUndefined();
+    expect(w.depends_on.vllm).toEqual({ condition: 'service_healthy' });
+    const maxSeqs = Number(v.command.find((a: string) => a.startsWith('--max-num-seqs=')).split('=')[1]);
+    expect(w.deploy.replicas * cfg.ENGINE_MAX_CONCURRENCY).toBeLessThanOrEqual(maxSeqs);
+  });
+});
