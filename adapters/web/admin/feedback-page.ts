@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { PLATFORMS, getMessageKnowledge, listVotedAnswers, type Platform, type Runtime, type VotedAnswerFilter } from '../../../src/index.js';
-import { sourcesList } from '../chat/chat-page.js';
+import { sourcesList } from '../answer-parts.js';
 import { html, when } from '../html.js';
 import { ICONS } from '../icons.js';
 import { page } from '../layout.js';
