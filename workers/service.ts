@@ -149,7 +149,7 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
         // The retriever answers use, over this process's embedding model when it has one (full-text otherwise).
         knowledge: () => {
           if (webKnowledge?.embedder !== loaded?.embedder) webKnowledge = undefined;
-          return (webKnowledge ??= { embedder: loaded?.embedder, deps: knowledgeDepsFor(rt, loaded?.embedder) }).deps;
+          return (webKnowledge ??= { embedder: loaded?.embedder, deps: knowledgeDepsFor(rt, loaded?.embedder, loaded?.engine) }).deps;
         },
         onSignIn: async (userId, isAdmin, origin) => void (await recordAudit(rt.db, { actor: userId, action: 'web.sign_in', details: { admin: isAdmin }, origin })),
       });
