@@ -2,7 +2,7 @@
 // model saw, as fine-tuning datasets (SFT, DPO, KTO, OpenAI DPO). Resolved diagnoses join them.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, DATASET_FORMATS, exportDataset, migrate, openDb, runCli, UsageError, type DatasetFormat } from '../src/index.js';
+import { ConfigError, cliActor, cliOrigin, recordAudit, DATASET_FORMATS, exportDataset, migrate, openDb, runCli, UsageError, type DatasetFormat } from '../src/index.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
 
 const USAGE = `usage: npm run feedback -- export --format sft|dpo|kto|openai-dpo --out FILE.jsonl [options]
@@ -54,6 +54,11 @@ await runCli({ name: 'feedback', usage: USAGE }, async (argv) => {
     const { written, counts } = await exportDataset(db, {
       format: v.format as DatasetFormat, out: v.out, since, scope: v.scope, withReasoning: v['with-reasoning'] ?? false,
       redact: (v.redact ?? false) || extra.length > 0, redactPatterns: [...(cfg.FEEDBACK_REDACT_PATTERNS ?? []), ...extra], pseudonymSecret: cfg.FEEDBACK_PSEUDONYM_SECRET,
+    });
+    // A data export leaves the database: recorded in the audit trail (format, filters, counts; no content).
+    await recordAudit(db, {
+      actor: cliActor(), origin: cliOrigin(), action: 'feedback.export', target: `file:${path.basename(v.out)}`,
+      details: { format: v.format, since: since?.toISOString() ?? null, scope: v.scope ?? null, written, counts },
     });
     for (const [k, n] of Object.entries(counts).sort()) console.log(`${k}\t${n}`);
     console.log(`${written} line(s) written to ${v.out}`);

@@ -38,3 +38,7 @@ export type { AnswerKnowledgeDeps, AnswerKnowledge, KnowledgeStatus } from './an
 export { toSourceRefs, sectionOf, stripInvalidCitations, citedNumbers } from './citations.js';
 export { MODEL_ONLY_NOTE, NO_MATCH_NOTE, sourceMarkdown, knowledgeMarkdown } from './knowledge-notes.js';
 export type { KnowledgeOutcome } from './knowledge-notes.js';
+export { createQueryRewriter, parseRewrite, REWRITE_INSTRUCTION, REWRITE_SCHEMA } from './query-rewrite.js';
+export type { QueryRewriterOptions } from './query-rewrite.js';
+export { threadTopic, topicContext } from './answer-knowledge.js';
+export type { ThreadTopic } from './answer-knowledge.js';

@@ -81,8 +81,8 @@ describe('deploy/slack/manifest.yaml', () => {
 
   it('asks for exactly the bot scopes and events the adapter uses, in Socket Mode with interactivity', () => {
     expect(m.features.bot_user.display_name).toBeTruthy();
-    expect([...m.oauth_config.scopes.bot].sort()).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'files:read', 'groups:history', 'im:history', 'reactions:write']);
-    expect(m.settings.event_subscriptions.bot_events).toEqual(['app_mention', 'message.im']);
+    expect([...m.oauth_config.scopes.bot].sort()).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'files:read', 'groups:history', 'im:history', 'reactions:write', 'usergroups:read', 'users:read']);
+    expect(m.settings.event_subscriptions.bot_events).toEqual(['app_mention', 'message.im', 'user_change']);
     expect(m.settings.socket_mode_enabled).toBe(true);
     expect(m.settings.interactivity.is_enabled).toBe(true);
     expect(m.features.app_home.messages_tab_enabled).toBe(true); // DMs (message.im) need the Messages tab
