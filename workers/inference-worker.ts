@@ -31,7 +31,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine)
   const engine = engineOverride ?? (await createEngine(rt));
   metrics.modelLoadSeconds.set(engine.loadMs / 1000);
   metrics.sequencesConfigured.set(engine.concurrency);
-  const knowledge = await createKnowledge(rt);
+  const knowledge = await createKnowledge(rt, engine);
   const cancel = await CancelRegistry.create(rt.redis, cfg.QUEUE_PREFIX, (e) => rt.redisError(e, 'cancel subscriber'));
   const deps: InferenceDeps = {
     db: rt.db, engine, queues: rt.queues, metrics, log,

@@ -5,6 +5,8 @@ export type { RagErrorKind } from './errors.js';
 export { normalize, embeddingText } from './embedder.js';
 export type { Embedder } from './embedder.js';
 export { SCOPE_NAME_RE, assertScopeName, ensureScope, findScopeId, listScopes, deleteScope, refreshScopeStats } from './scope-store.js';
+export { listDocuments, deleteDocument, listChannelSettings } from './document-store.js';
+export type { DocumentInfo } from './document-store.js';
 export type { ScopeInfo } from './scope-store.js';
 export {
   channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin, addKbAdmin, removeKbAdmin, listKbAdmins,
@@ -38,3 +40,7 @@ export type { AnswerKnowledgeDeps, AnswerKnowledge, KnowledgeStatus } from './an
 export { toSourceRefs, sectionOf, stripInvalidCitations, citedNumbers } from './citations.js';
 export { MODEL_ONLY_NOTE, NO_MATCH_NOTE, sourceMarkdown, knowledgeMarkdown } from './knowledge-notes.js';
 export type { KnowledgeOutcome } from './knowledge-notes.js';
+export { createQueryRewriter, parseRewrite, REWRITE_INSTRUCTION, REWRITE_SCHEMA } from './query-rewrite.js';
+export type { QueryRewriterOptions } from './query-rewrite.js';
+export { threadTopic, topicContext } from './answer-knowledge.js';
+export type { ThreadTopic } from './answer-knowledge.js';

@@ -27,6 +27,11 @@ export interface RetrieveRequest {
   query: string;
   /** Maximum chunks. */
   k: number;
+  /**
+   * Text searched alongside the query at a lower weight, e.g. a thread's topic for a follow-up.
+   * It ranks, but never decides alone whether anything was found.
+   */
+  context?: { text: string; weight: number };
   /** Character budget for the returned chunks' text (top-k trimmed to fit). */
   maxChars?: number;
   /**

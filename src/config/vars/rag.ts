@@ -42,6 +42,8 @@ export const ragVars = {
   RAG_MAX_PER_DOC: envVar(positiveInt(3), 'Chunks of one document among the top results before other documents get a place.'),
   RAG_DOC_WEIGHT: envVar(fraction(0), 'Share of a chunk\'s score taken from its document\'s score (document-level fusion; 0 = off).'),
   RAG_FEEDBACK: envVar(onOff(false), 'Pseudo-relevance feedback (RM3-style second pass with terms of the best chunks).'),
+  RAG_QUERY_REWRITE: envVar(onOff(false), 'R1 rewrites each question into a search query and 2–3 variants, searched with the question and fused (one extra generation per question: slow on CPU).'),
+  RAG_QUERY_REWRITE_TIMEOUT_MS: envVar(positiveInt(15000), 'After this the rewrite is abandoned and the question is searched as asked.'),
   RAG_MIN_SIMILARITY: envVar(fraction(0.3), 'Vector-only hits below this cosine similarity are dropped.'),
   RAG_CHUNK_MAX_CHARS: envVar(positiveInt(1200), 'Ingestion: maximum chunk size in characters.'),
   RAG_CHUNK_OVERLAP_CHARS: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).default(150)), 'Ingestion: characters carried over between consecutive chunks of one section.'),

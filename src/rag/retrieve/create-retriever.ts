@@ -120,7 +120,10 @@ export function createRetriever(o: RetrieverOptions): KnowledgeRetriever {
         }
       }
       const lists = await Promise.all(queries.map(async (query) => {
-        const expansions = o.synonyms?.length ? synonymExpansions(query, o.synonyms).map((text) => ({ text, weight: o.synonymWeight ?? 0.5 })) : [];
+        const expansions = [
+          ...(o.synonyms?.length ? synonymExpansions(query, o.synonyms).map((text) => ({ text, weight: o.synonymWeight ?? 0.5 })) : []),
+          ...(req.context ? [{ text: req.context.text, weight: req.context.weight, credit: false }] : []),
+        ];
         const [lex, vec] = await Promise.all([
           alpha > 0 ? lexicalSearch(o.db, ids, query, { limit: depth, minMatch, expansions, feedback }) : Promise.resolve([]),
           vectorSearch(ids, query, depth),

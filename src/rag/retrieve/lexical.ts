@@ -35,7 +35,7 @@ export interface LexicalOptions {
    * Extra texts searched with the question at a lower weight (site-thesaurus synonyms, rewritten
    * queries). They add to a chunk's score but not to the IDF mass `minMatch` is measured on.
    */
-  expansions?: Array<{ text: string; weight: number }>;
+  expansions?: Array<{ text: string; weight: number; /** Counts towards `matched` (default true; false for thread context). */ credit?: boolean }>;
   /** Weight of the technical-token variants of the question (`kb_tech_terms`). Defaults to 0.5. */
   techWeight?: number;
   /** Pseudo-relevance feedback (RM3-style): a second pass with terms of the first pass's best chunks. Off when unset. */
@@ -63,6 +63,7 @@ interface TermRow {
   lexeme: string;
   w: string | number;
   orig: boolean;
+  cr: boolean;
   n: string | number | null;
   avg_len: string | number | null;
   df: string | number;
@@ -79,7 +80,8 @@ interface QTerm {
   orig: boolean;
   /**
    * What a match of this term counts towards `matched`: its IDF, also for technical-token variants
-   * and thesaurus expansions (they stand for words of the question); 0 for feedback terms.
+   * and thesaurus expansions (they stand for words of the question); 0 for feedback terms and
+   * thread context.
    */
   credit: number;
 }
@@ -124,21 +126,24 @@ type Q = Pick<Db, 'query' | 'transaction'>;
  */
 export async function lexicalSearch(db: Q, scopeIds: string[], question: string, o: LexicalOptions): Promise<LexicalHit[]> {
   if (scopeIds.length === 0 || !question.trim()) return [];
-  const texts = [{ text: question, weight: 1, orig: true }, ...(o.expansions ?? []).filter((e) => e.text.trim() && e.weight > 0).map((e) => ({ ...e, orig: false }))];
+  const texts = [
+    { text: question, weight: 1, orig: true, credit: true },
+    ...(o.expansions ?? []).filter((e) => e.text.trim() && e.weight > 0).map((e) => ({ text: e.text, weight: e.weight, orig: false, credit: e.credit !== false })),
+  ];
   // One round trip: the lexemes with their document frequency (exact and as a prefix) in the
   // bound scopes, and the scopes' chunk count and average length.
   const { rows: terms } = await db.query<TermRow>(
     `WITH s AS (SELECT sum(chunk_count) AS n, sum(avg_len * chunk_count) / NULLIF(sum(chunk_count), 0) AS avg_len FROM kb_scopes WHERE id = ANY($2::bigint[])),
-     i AS (SELECT * FROM unnest($1::text[], $3::float8[], $4::bool[]) AS i(txt, w, orig)),
-     l AS (SELECT l.lexeme, i.w, i.orig FROM i, unnest(to_tsvector('english', i.txt)) l
-           UNION ALL SELECT l.lexeme, i.w * $5::float8, false FROM i, unnest(to_tsvector('english', coalesce(kb_tech_terms(i.txt), ''))) l),
-     q AS (SELECT lexeme, max(w) AS w, bool_or(orig) AS orig FROM l GROUP BY lexeme)
-     SELECT q.lexeme, q.w, q.orig, s.n, s.avg_len,
+     i AS (SELECT * FROM unnest($1::text[], $3::float8[], $4::bool[], $6::bool[]) AS i(txt, w, orig, cr)),
+     l AS (SELECT l.lexeme, i.w, i.orig, i.cr FROM i, unnest(to_tsvector('english', i.txt)) l
+           UNION ALL SELECT l.lexeme, i.w * $5::float8, false, i.cr FROM i, unnest(to_tsvector('english', coalesce(kb_tech_terms(i.txt), ''))) l),
+     q AS (SELECT lexeme, max(w) AS w, bool_or(orig) AS orig, bool_or(cr) AS cr FROM l GROUP BY lexeme)
+     SELECT q.lexeme, q.w, q.orig, q.cr, s.n, s.avg_len,
        (SELECT COALESCE(sum(t.ndoc), 0) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[]) AND t.lexeme = q.lexeme) AS df,
        (SELECT COALESCE(sum(t.ndoc), 0) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[])
           AND t.lexeme >= q.lexeme COLLATE "C" AND t.lexeme < (q.lexeme || chr(1114111)) COLLATE "C") AS df_prefix
      FROM q, s`,
-    [texts.map((t) => t.text), scopeIds, texts.map((t) => t.weight), texts.map((t) => t.orig), o.techWeight ?? 0.5],
+    [texts.map((t) => t.text), scopeIds, texts.map((t) => t.weight), texts.map((t) => t.orig), o.techWeight ?? 0.5, texts.map((t) => t.credit)],
   );
   if (terms.length === 0) return [];
   const n = Number(terms[0]!.n ?? 0);
@@ -148,7 +153,7 @@ export async function lexicalSearch(db: Q, scopeIds: string[], question: string,
     const prefix = r.lexeme.length >= PREFIX_MIN_CHARS && Number(r.df_prefix) > Number(r.df);
     const df = Math.min(n, prefix ? Number(r.df_prefix) : Number(r.df));
     const idf = idfOf(df);
-    return { lexeme: r.lexeme, tsq: tsqTerm(r.lexeme, prefix), df, idf, w: Number(r.w), orig: r.orig, credit: idf };
+    return { lexeme: r.lexeme, tsq: tsqTerm(r.lexeme, prefix), df, idf, w: Number(r.w), orig: r.orig, credit: r.cr ? idf : 0 };
   });
   const mass = qterms.reduce((sum, t) => sum + (t.orig ? t.idf : 0), 0);
   if (mass <= 0) return [];

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, type Db } from '../../../src/index.js';
 import { MIGRATIONS_DIR } from '../../../src/storage/migrate.js';
-import { createRetriever, diversify, ensureScope, ingestPaths, parseSynonyms, refreshScopeStats, roughStem, synonymExpansions } from '../../../src/rag/index.js';
+import { recordMessageKnowledge, startMessage } from '../../../src/storage/index.js';
+import {
+  attachScope, createRetriever, diversify, ensureScope, ingestPaths, knowledgeForQuestion, parseSynonyms, refreshScopeStats, roughStem, synonymExpansions, type RetrieveRequest,
+} from '../../../src/rag/index.js';
 import { lexicalSearch } from '../../../src/rag/retrieve/lexical.js';
 import { createTestPgDb, createTestPgliteDb } from '../../support/test-db.js';
 
@@ -31,7 +34,7 @@ describe.each([
     await migrate(db);
     const s = await ingestPaths({ db, scope: 'm', paths: [dir] });
     expect(s.failed).toEqual([]);
-  });
+  }, 120_000);
   afterAll(async () => {
     await db?.close();
     await rm(dir, { recursive: true, force: true });
@@ -80,6 +83,27 @@ describe.each([
     const q = 'how do I renew my passport at the embassy before the pump trip?';
     expect((await createRetriever({ db, minMatch: 0, minBestMatch: 0 }).retrieve({ scopes: ['m'], query: q, k: 3 })).length).toBeGreaterThan(0);
     expect(await createRetriever({ db, minMatch: 0, minBestMatch: 0.5 }).retrieve({ scopes: ['m'], query: q, k: 3 })).toEqual([]);
+  });
+
+  it('a follow-up in a thread searches the thread topic: first question and cited sources, at a lower weight', async () => {
+    const key = { platform: 'slack' as const, tenant: 'T1', channel: 'C1', thread: `t-${name}` };
+    await attachScope(db, key, 'm', 'test');
+    const first = await startMessage(db, { jobId: `j1-${name}`, key, userId: 'U1', kind: 'chat', question: 'the pump seals leak' });
+    await recordMessageKnowledge(db, first.id, 'cited', [{ n: 1, title: 'Pumps', source: 'pumps.md', section: 'Seals' }]);
+    await startMessage(db, { jobId: `j2-${name}`, key, userId: 'U1', kind: 'chat', question: 'how often?' });
+    const seen: RetrieveRequest[] = [];
+    const retriever = { retrieve: async (req: RetrieveRequest) => (seen.push(req), []) };
+    const deps = { db, retriever, k: 3, maxChars: 2000, webConfigured: false, webAlpha: 0.6 };
+    await knowledgeForQuestion(deps, key, 'how often?', [{ role: 'user', text: 'the pump seals leak' }, { role: 'assistant', text: 'Replace them [1]' }]);
+    expect(seen[0]!.query).toBe('the pump seals leak\nhow often?');
+    expect(seen[0]!.context).toEqual({ text: 'the pump seals leak\nPumps Seals', weight: 0.5 });
+    await knowledgeForQuestion(deps, key, 'and what about the impeller balance on this one?', []);
+    expect(seen[1]!.context).toEqual({ text: 'the pump seals leak\nPumps Seals', weight: 0.2 });
+    // The context ranks but never decides alone that something was found.
+    const r = createRetriever({ db });
+    expect(await r.retrieve({ scopes: ['m'], query: 'passport renewal office hours', k: 3, context: { text: 'pump seals', weight: 0.5 } })).toEqual([]);
+    const withTopic = await r.retrieve({ scopes: ['m'], query: 'how often should they be replaced?', k: 3, context: { text: 'Pumps Seals', weight: 0.5 } });
+    expect(withTopic[0]?.headingPath.at(-1)).toBe('Seals');
   });
 
   // The migration is the same SQL on both; one backend keeps the test file's time down.
