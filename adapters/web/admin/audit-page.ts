@@ -26,7 +26,7 @@ export function registerAuditRoutes(web: FastifyInstance, rt: Runtime): void {
   </form>
   <section class="card">${rows.length ? html`<div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Details</th><th scope="col">From</th></tr></thead><tbody>
     ${rows.map((r) => html`<tr><td class="small nowrap">${when(r.at)}</td><td>${r.actor}</td><td><code>${r.action}</code></td><td class="break">${r.target ?? ''}</td>
-      <td class="small mono break">${Object.keys(r.details).length ? JSON.stringify(r.details) : ''}</td><td class="small">${r.origin}</td></tr>`)}
+      <td class="small break">${Object.entries(r.details).map(([k, v]) => html`<span class="kv"><span class="muted">${k}</span> ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}</span> `)}</td><td class="small">${r.origin}</td></tr>`)}
   </tbody></table></div>${next ? html`<p><a class="button small" href="/admin/audit?${next}">Older entries</a></p>` : ''}` : html`<p class="muted">Nothing recorded matches.</p>`}</section>`;
     return reply.type(HTML).send(page({ title: 'Audit', user: userOf(req), surface: 'admin', section: 'audit', body }).value);
   });
