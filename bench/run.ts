@@ -3,9 +3,11 @@ import { runSpineBench } from './spine.js';
 import { runThreadsBench } from './threads.js';
 import { runRagBench } from './rag.js';
 import { runLiveBench } from './live.js';
+import { runEngineBench } from './engine.js';
 
 await runThreadsBench();
 await runSpineBench();
 await runLiveBench();
+await runEngineBench();
 await runRagBench();
 process.exit(0);

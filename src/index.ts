@@ -44,14 +44,14 @@ export type { Runtime, WorkerStatus } from './runtime/index.js';
 export { runCheck, formatReport, checkRedis, checkDatabase, checkModel, checkGpu, checkEngine, checkLoraAdapters } from './doctor/index.js';
 export type { CheckResult } from './doctor/index.js';
 export {
-  createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
+  SCOPE_NAME_RE, listDocuments, deleteDocument, listChannelSettings, createRetriever, ingestPaths, channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin,
   addKbAdmin, removeKbAdmin, listKbAdmins, ensureScope, listScopes, deleteScope, refreshScopeStats, assertScopeName, chunkText, extractDocument,
   createSearxngSearch, isAllowedUrl, blendWeb, fuseRankings, normalize, embeddingText, ensureVectorIndex, hasPgvector, RagError,
   DEFAULT_FEEDBACK, DEFAULT_MIN_BEST_MATCH, diversify, parseSynonyms, loadSynonyms, synonymExpansions, createQueryRewriter,
 } from './rag/index.js';
 export type {
   RetrievedChunk, RetrieveRequest, Retriever, SourceRef, Embedder, RetrieverOptions, KnowledgeRetriever, RetrievalTrace, ChannelRef,
-  ChannelKnowledge, BindingRow, ScopeInfo, IngestOptions, IngestSummary, IngestProgress, WebSearch, WebResult, FusionMethod,
+  ChannelKnowledge, BindingRow, ScopeInfo, DocumentInfo, IngestOptions, IngestSummary, IngestProgress, WebSearch, WebResult, FusionMethod,
   SynonymGroups, FeedbackOptions,
 } from './rag/index.js';
 export { LlamaEmbedder } from './engine/index.js';
@@ -154,3 +154,8 @@ export type { DiagnoseOffer } from './diagnosis/index.js';
 export { processOcr, handleOcrFailure } from './pipeline/index.js';
 export type { OcrDeps } from './pipeline/index.js';
 export { enqueueOcr, QUEUE_OCR, ocrJobSchema } from './jobs/index.js';
+// The admin console's lists (#14).
+export { listVotedAnswers } from './feedback/index.js';
+export type { VotedAnswer, VotedAnswerFilter } from './feedback/index.js';
+export { listRecentDiagnoses } from './diagnosis/index.js';
+export type { DiagnosisListItem } from './diagnosis/index.js';

@@ -15,6 +15,7 @@ import {
 
 
 import { createWebPlatform, registerWebRoutes } from '../adapters/web/index.js';
+import { knowledgeDepsFor } from './knowledge.js';
 import { startInferenceWorker, type InferenceWorkerHandle } from './inference-worker.js';
 import { startOcrWorker, type OcrWorkerHandle } from './ocr-worker.js';
 
@@ -138,12 +139,18 @@ export async function startService(cfg: Config, opts: StartServiceOptions = {}):
     }
     // The web console and chat: behind OIDC sign-in, or WEB_LOCAL on 127.0.0.1 (else off: 404).
     const webMode = adapters ? webModeOf(cfg) : 'off';
+    let webKnowledge: { embedder: unknown; deps: ReturnType<typeof knowledgeDepsFor> } | undefined;
     if (webMode !== 'off') {
       const web = createWebPlatform(rt.redis, cfg);
       await startPlatformWorkers(rt, web);
       await registerWebRoutes(http.app, {
         rt, platform: web, mode: webMode,
         embedder: () => loaded?.embedder,
+        // The retriever answers use, over this process's embedding model when it has one (full-text otherwise).
+        knowledge: () => {
+          if (webKnowledge?.embedder !== loaded?.embedder) webKnowledge = undefined;
+          return (webKnowledge ??= { embedder: loaded?.embedder, deps: knowledgeDepsFor(rt, loaded?.embedder, loaded?.engine) }).deps;
+        },
         onSignIn: async (userId, isAdmin, origin) => void (await recordAudit(rt.db, { actor: userId, action: 'web.sign_in', details: { admin: isAdmin }, origin })),
       });
       service.web = webMode;

@@ -31,3 +31,5 @@ export { toTrainingExample, exportLabelledExamples } from './export-examples.js'
 export type { TrainingExample } from './export-examples.js';
 export { offersFromText, findDiagnoseOffers, MAX_DIAGNOSE_OFFERS } from './offers-from-text.js';
 export type { DiagnoseOffer } from './offers-from-text.js';
+export { listRecentDiagnoses } from './list-diagnoses.js';
+export type { DiagnosisListItem } from './list-diagnoses.js';

@@ -7,3 +7,5 @@ export type { ExportDatasetOptions } from './export-dataset.js';
 export { createRedactor, REDACTED } from './redact.js';
 export type { RedactorOptions } from './redact.js';
 export { createPseudonymizer } from './pseudonym.js';
+export { listVotedAnswers } from './list-voted-answers.js';
+export type { VotedAnswer, VotedAnswerFilter } from './list-voted-answers.js';

@@ -5,6 +5,8 @@ export type { RagErrorKind } from './errors.js';
 export { normalize, embeddingText } from './embedder.js';
 export type { Embedder } from './embedder.js';
 export { SCOPE_NAME_RE, assertScopeName, ensureScope, findScopeId, listScopes, deleteScope, refreshScopeStats } from './scope-store.js';
+export { listDocuments, deleteDocument, listChannelSettings } from './document-store.js';
+export type { DocumentInfo } from './document-store.js';
 export type { ScopeInfo } from './scope-store.js';
 export {
   channelKnowledge, scopesForChannel, attachScope, detachScope, setWebSearch, listBindings, isKbAdmin, addKbAdmin, removeKbAdmin, listKbAdmins,

@@ -81,6 +81,11 @@ describe('npm run assets', () => {
     const exp = await assets(['export-examples', '--out', out], data);
     expect(exp.stdout).toBe(`0 labelled example(s) written to ${out}\n`);
     expect(await readFile(out, 'utf8')).toBe('');
+    // The successful import and the export are in the audit trail (the refused imports wrote nothing).
+    const audit = await db.query<{ action: string; actor: string; details: { files?: Array<{ kind: string; inserted: number }>; count?: number } }>('SELECT action, actor, details FROM audit_log ORDER BY id');
+    expect(audit.rows.map((r) => r.action)).toEqual(['assets.import', 'assets.export_examples']);
+    expect(audit.rows[0]!.details.files).toEqual([{ file: 'assets.csv', kind: 'assets', inserted: 4, updated: 0 }, { file: 'fault-codes.csv', kind: 'fault_codes', inserted: 4, updated: 0 }]);
+    expect(audit.rows[1]!.details.count).toBe(0);
   });
 
   it('--help prints the usage with the accepted severities and exits 0; a wrong command is one line, exit 2', { timeout: 60_000 }, async () => {

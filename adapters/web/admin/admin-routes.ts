@@ -1,8 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Embedder, Runtime } from '../../../src/index.js';
+import type { AnswerKnowledgeDeps, Embedder, Runtime } from '../../../src/index.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import type { WebUser } from '../web-auth.js';
+import { registerAuditRoutes } from './audit-page.js';
+import { registerDiagnosesRoutes } from './diagnoses-page.js';
+import { registerFeedbackRoutes } from './feedback-page.js';
+import { registerKnowledgeRoutes } from './knowledge.js';
 import { overviewData, overviewPanel } from './overview.js';
 
 /** What the admin pages need besides the runtime. */
@@ -11,6 +15,8 @@ export interface AdminDeps {
   onSignIn?(userId: string, isAdmin: boolean, origin: string): Promise<void>;
   /** The embedding model of this process, when it runs one (uploads are embedded with it; else full-text only). */
   embedder?(): Embedder | undefined;
+  /** The retriever answers use (for "test a question"). */
+  knowledge(): Promise<Omit<AnswerKnowledgeDeps, 'db'>>;
 }
 
 export const adminRoute = { config: { access: 'admin' as const } };
@@ -27,5 +33,9 @@ export function registerAdminRoutes(web: FastifyInstance, o: AdminDeps & { rt: R
       body: html`<h1>Overview</h1>${overviewPanel(d)}`,
     }).value);
   });
+  registerKnowledgeRoutes(web, rt, o);
+  registerFeedbackRoutes(web, rt);
+  registerDiagnosesRoutes(web, rt);
+  registerAuditRoutes(web, rt);
   web.get('/admin/overview/live', adminRoute, async (_req, reply) => reply.type(HTML).header('cache-control', 'no-store').send(overviewPanel(await overviewData(rt)).value));
 }

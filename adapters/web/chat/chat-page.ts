@@ -1,4 +1,5 @@
-import { MODEL_ONLY_NOTE, NO_MATCH_NOTE, WEB_ALL_GROUP, type MessageRow, type SourceRef, type WebChat } from '../../../src/index.js';
+import { WEB_ALL_GROUP, type MessageRow, type SourceRef, type WebChat } from '../../../src/index.js';
+import { knowledgeNote, sourcesList } from '../answer-parts.js';
 import { html, when, type SafeHtml } from '../html.js';
 import { ICONS } from '../icons.js';
 import { page } from '../layout.js';
@@ -14,22 +15,6 @@ export interface ChatTurn {
 }
 
 const groupLabel = (g: string) => (g === WEB_ALL_GROUP ? 'everyone' : g);
-
-/** Sources under an answer: numbered like the `[n]` marks in it. */
-export function sourcesList(sources: SourceRef[]): SafeHtml {
-  if (!sources.length) return html``;
-  return html`<details class="sources" open><summary>Sources (${sources.length})</summary><ol>
-    ${sources.map((s) => html`<li value="${s.n}"><span class="src-title">${s.title}</span>${s.section ? html` <span class="muted">· ${s.section}</span>` : ''}
-      <div class="muted small">${/^https?:\/\//.test(s.source) ? html`<a href="${s.source}" rel="noopener noreferrer">${s.source}</a>` : s.source}</div></li>`)}
-  </ol></details>`;
-}
-
-/** The note under an answer that used no documents. */
-export function knowledgeNote(knowledge: string | null): SafeHtml {
-  if (knowledge === 'model_only') return html`<p class="note">${MODEL_ONLY_NOTE}</p>`;
-  if (knowledge === 'no_match') return html`<p class="note">${NO_MATCH_NOTE}</p>`;
-  return html``;
-}
 
 export function voteForm(user: WebUser, messageId: string, vote: 'up' | 'down' | null): SafeHtml {
   return html`<form class="vote" method="post" action="/chat/feedback" data-message-id="${messageId}">

@@ -8,7 +8,8 @@ import { SseWriter } from '../../shared/sse-writer.js';
 import { renderMarkdown } from '../markdown.js';
 import type { WebUser } from '../web-auth.js';
 import { followAnswer } from './answer-events.js';
-import { chatPage, knowledgeNote, sourcesList, voteForm, type ChatTurn } from './chat-page.js';
+import { knowledgeNote, sourcesList } from '../answer-parts.js';
+import { chatPage, voteForm, type ChatTurn } from './chat-page.js';
 import type { WebPlatform } from './web-platform.js';
 
 /** Which chat a job belongs to, so only its asker can follow or stop it (kept as long as a BullMQ dedupe id). */

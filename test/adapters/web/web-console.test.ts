@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -8,7 +8,7 @@ import { startService, type Service } from '../../../workers/service.js';
 import { hasChromium, launchChromium, NO_CHROMIUM_REASON } from '../../support/browser.js';
 import { closedPort } from '../../support/closed-port.js';
 import { startOidcIssuer } from '../../support/oidc-issuer.js';
-import { PLANT_A_DIR } from '../../support/rag-fixtures.js';
+import { PLANT_A_DIR, RAG_FIXTURES } from '../../support/rag-fixtures.js';
 import { hasTestModel } from '../../support/shared-assets.js';
 import { startTestService } from '../../support/start-test-service.js';
 import { testConfig } from '../../support/test-config.js';
@@ -17,6 +17,7 @@ import { closeTestEngines } from '../../support/test-engine.js';
 
 /** Screenshots of each admin page, for people to look at (gitignored). */
 const ARTIFACTS = path.resolve('test-artifacts/web');
+const DIAGNOSIS_FIXTURES = path.resolve(RAG_FIXTURES, '../diagnosis');
 
 const ADMIN = { sub: 'alice', name: 'Alice Admin', groups: ['maintenance', 'r1-admins'] };
 const USER = { sub: 'bob', name: 'Bob Technician', groups: ['maintenance'] };
@@ -75,6 +76,45 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     await ctx.close();
   });
 
+  it('Knowledge: lists a scope ingested by the CLI; an uploaded Markdown file is found with "test a question"; attach to a Slack channel shows the binding', async () => {
+    const { ctx, page } = await signIn(ADMIN, '/admin/knowledge');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/knowledge');
+    const scopes = page.getByRole('region', { name: 'Scopes' });
+    await expect(scopes.getByRole('link', { name: 'plant-a' }).isVisible()).resolves.toBe(true);
+    // Upload (with its progress bar and status), into a new scope.
+    const file = path.join(ARTIFACTS, 'hp9-press-notes.md');
+    writeFileSync(file, '# Hydraulic press HP-9 notes\n\n## Fault H-77\n\nFault H-77 on the hydraulic press HP-9 means the relief valve sticks. Clean the relief valve seat and bleed the circuit.\n');
+    const upload = page.getByRole('region', { name: 'Upload documents' });
+    await upload.getByLabel('Scope').fill('press-notes');
+    await upload.getByLabel('Files (Markdown, text, HTML, PDF)').setInputFiles(file);
+    await upload.getByRole('button', { name: 'Upload and ingest' }).click();
+    await page.getByText('press-notes: 1 added').waitFor();
+    await page.waitForLoadState('load');
+    await scopes.getByRole('link', { name: 'press-notes' }).waitFor();
+    // Attach it to a Slack channel; the binding shows.
+    const attach = page.getByRole('region', { name: 'Attach a scope' });
+    await attach.getByLabel('Scope').selectOption('press-notes');
+    await attach.getByLabel('Platform').selectOption('slack');
+    await attach.getByLabel('Workspace / tenant').fill('T0PLANT');
+    await attach.getByLabel('Channel, API client or web group').fill('C0PRESS');
+    await attach.getByRole('button', { name: 'Attach' }).click();
+    await page.getByText('Attached press-notes to slack · T0PLANT · C0PRESS.').waitFor();
+    const binding = page.getByRole('region', { name: 'Bindings' }).getByRole('row').filter({ hasText: 'C0PRESS' });
+    await expect(binding.textContent()).resolves.toContain('press-notes');
+    // What that channel gets for a question: the uploaded document, ranked, with its score.
+    const test = page.getByRole('region', { name: 'Test a question' });
+    await test.getByLabel('Platform').selectOption('slack');
+    await test.getByLabel('Workspace / tenant').fill('T0PLANT');
+    await test.getByLabel('Channel, API client or web group').fill('C0PRESS');
+    await test.getByLabel('Question').fill('HP-9 shows H-77, what do I do?');
+    await test.getByRole('button', { name: 'Show the ranked chunks' }).click();
+    const first = page.locator('ol.ranked > li').first();
+    await expect(first.textContent()).resolves.toContain('Hydraulic press HP-9 notes');
+    await expect(first.locator('.score').textContent()).resolves.toMatch(/score \d\.\d{4}/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'knowledge.png'), fullPage: true });
+    await ctx.close();
+  }, 60_000);
+
   it('/chat: the answer streams in with a source from the attached scope; Stop ends it; 👎 is recorded', async () => {
     const { ctx, page } = await signIn(USER, '/chat');
     await expect.poll(() => new URL(page.url()).pathname).toBe('/chat');
@@ -105,6 +145,41 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     await page.screenshot({ path: path.join(ARTIFACTS, 'chat.png'), fullPage: true });
     await ctx.close();
   }, 90_000);
+
+  it('Feedback shows the 👎 answer with its question and sources; Diagnoses imports the registry with line-numbered errors; Audit lists sign-ins and knowledge changes', async () => {
+    const { ctx, page } = await signIn(ADMIN, '/admin/feedback?value=down');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/feedback');
+    const item = page.locator('.feedback-item').filter({ hasText: 'pump shows E-214 after restart, what now?' });
+    await expect(item.textContent()).resolves.toContain('Centrifugal Pump P-101 Manual');
+    await expect(item.locator('.chip.down').textContent()).resolves.toContain('1');
+    await expect(item.locator('.chip.up').count()).resolves.toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'feedback.png'), fullPage: true });
+    const csv = await page.request.get(`${base}/admin/feedback/export.csv?value=down`);
+    expect(await csv.text()).toContain('pump shows E-214 after restart, what now?');
+
+    await page.goto(`${base}/admin/diagnoses`);
+    await page.getByLabel('CSV or YAML files (assets, fault codes)').setInputFiles(path.join(DIAGNOSIS_FIXTURES, 'bad-assets.csv'));
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.getByText('Nothing was imported').waitFor();
+    await expect(page.locator('ul.issues').textContent()).resolves.toContain('bad-assets.csv:3');
+    await page.getByLabel('CSV or YAML files (assets, fault codes)').setInputFiles([path.join(DIAGNOSIS_FIXTURES, 'assets.csv'), path.join(DIAGNOSIS_FIXTURES, 'fault-codes.csv')]);
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.getByText('Imported.').waitFor();
+    await page.getByRole('link', { name: 'P-101' }).first().waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'diagnoses.png'), fullPage: true });
+
+    await page.goto(`${base}/admin/audit`);
+    const audit = page.locator('table');
+    await expect(audit.textContent()).resolves.toContain('web.sign_in');
+    await expect(audit.textContent()).resolves.toContain('kb.attach');
+    await expect(audit.textContent()).resolves.toContain('assets.import');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'audit.png'), fullPage: true });
+    // And on a phone: the chat is usable at 390 px.
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`${base}/chat`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'chat-phone.png') });
+    await ctx.close();
+  }, 60_000);
 
   it('a signed-in non-admin gets 403 on /admin; a POST without the CSRF token gets 403; a forged session cookie is refused', async () => {
     const { ctx, page } = await signIn(USER, '/chat');
