@@ -1,5 +1,5 @@
 import type { Activity, ConversationReference } from 'botbuilder';
-import type { ConversationKey, HistoryMessage, InferenceJobInput, QuestionInput } from '../../src/index.js';
+import type { ConversationKey, HistoryMessage, ImageInput, InferenceJobInput, QuestionInput } from '../../src/index.js';
 import { stripTeamsMentions } from '../shared/strip-mention.js';
 
 const MESSAGE_ID = /;messageid=(\d+)/;
@@ -54,11 +54,39 @@ export function teamsActivityToJob(a: Partial<Activity>, ref: Partial<Conversati
   };
 }
 
+/** Teams' attachment for a file shared in a personal chat: a pre-authorised download URL. */
+const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
+const IMAGE_EXT: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', pdf: 'application/pdf' };
+
+/**
+ * The images of a Teams message: inline pictures (`image/*` with a `contentUrl` under the
+ * conversation's service URL, downloaded with the bot's token) and files shared in a personal chat
+ * (`file.download.info` with a pre-authorised `downloadUrl`, fetched without a token). The message
+ * body's own `text/html` copy and cards are not images and are skipped.
+ * @see https://learn.microsoft.com/microsoftteams/platform/bots/how-to/bots-filesv4
+ */
+export function teamsAttachmentsToImages(a: Partial<Activity>): ImageInput[] {
+  const out: ImageInput[] = [];
+  for (const att of a.attachments ?? []) {
+    const type = att.contentType?.toLowerCase() ?? '';
+    if (type.startsWith('image/') && att.contentUrl) {
+      out.push({ name: att.name ?? '', mime: type, source: { kind: 'teams', url: att.contentUrl, auth: true } });
+    } else if (type === FILE_DOWNLOAD_INFO) {
+      const c = att.content as { downloadUrl?: string; fileType?: string } | undefined;
+      if (!c?.downloadUrl) continue;
+      out.push({ name: att.name ?? '', mime: IMAGE_EXT[c.fileType?.toLowerCase() ?? ''] ?? `application/x-${c.fileType ?? 'file'}`, source: { kind: 'teams', url: c.downloadUrl, auth: false } });
+    }
+  }
+  return out;
+}
+
 /** The question for the core's admission path; the id of the activity in its conversation is the idempotency key. */
 export function teamsActivityToQuestion(a: Partial<Activity>, ref: Partial<ConversationReference>): QuestionInput {
   const job = teamsActivityToJob(a, ref, []);
+  const images = teamsAttachmentsToImages(a);
   return {
     v: 1, key: job.key, user: job.user, text: job.text, eventId: job.source.eventId, receivedAt: job.source.receivedAt, reply: job.reply ?? {},
     access: { dm: a.conversation?.conversationType === 'personal' },
+    ...(images.length ? { images } : {}),
   };
 }

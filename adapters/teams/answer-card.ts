@@ -1,4 +1,7 @@
-import type { OutgoingReply } from '../../src/index.js';
+import { shownReadText, type OutgoingReply } from '../../src/index.js';
+
+/** `value.r1` of the Diagnose card action under an answer to a question with a picture. */
+export const IMAGE_DIAGNOSE_SUBMIT = 'image_diagnose';
 
 /** Adaptive Card schema version Teams renders (desktop, web and mobile). */
 export const CARD_VERSION = '1.5';
@@ -25,6 +28,17 @@ export interface AnswerCardOptions {
  */
 export function answerCard(r: OutgoingReply, o: AnswerCardOptions): Record<string, unknown> {
   const body: Record<string, unknown>[] = [{ type: 'TextBlock', text: o.text, wrap: true }];
+  // What was read from the attached pictures, exactly as read, so the asker can check it.
+  for (const i of o.first ? r.images ?? [] : []) {
+    const name = i.name || `image ${i.n}`;
+    if (i.status === 'read') {
+      body.push({ type: 'TextBlock', text: `🖼️ Text read from ${name}`, weight: 'Bolder', spacing: 'Medium', wrap: true });
+      body.push({ type: 'TextBlock', text: i.text.trim() ? shownReadText(i.text.trim()) : '(no legible text)', fontType: 'Monospace', wrap: true, spacing: 'Small' });
+      if (i.description) body.push({ type: 'TextBlock', text: `Image model: ${i.description}`, isSubtle: true, wrap: true, spacing: 'Small' });
+    } else {
+      body.push({ type: 'TextBlock', text: `⚠️ ${i.note ?? `${name} could not be read`}.`, wrap: true, spacing: 'Medium' });
+    }
+  }
   if (o.first && r.sources && r.sources.length > 0) {
     body.push({ type: 'TextBlock', text: 'Sources', weight: 'Bolder', spacing: 'Medium', wrap: true });
     for (const s of r.sources) {
@@ -38,6 +52,9 @@ export function answerCard(r: OutgoingReply, o: AnswerCardOptions): Record<strin
     body.push({ type: 'Container', id: REASONING_ID, isVisible: false, items: [{ type: 'TextBlock', text: r.reasoning, wrap: true, isSubtle: true, size: 'Small' }] });
   }
   if (o.first && r.status !== 'failed') {
+    for (const d of r.diagnoseOffers ?? []) {
+      actions.push({ type: 'Action.Submit', title: `🔧 Diagnose ${d.assetId}${d.faultCode ? ` (${d.faultCode})` : ''}`, data: { r1: IMAGE_DIAGNOSE_SUBMIT, args: d.args } });
+    }
     actions.push({ type: 'Action.Submit', title: '👍', data: { r1: 'feedback', messageId: r.messageId, value: 'up' } });
     actions.push({ type: 'Action.Submit', title: '👎', data: { r1: 'feedback', messageId: r.messageId, value: 'down' } });
   }

@@ -4,7 +4,7 @@ import { handleTeamsTurn } from './teams-turn.js';
 import { TeamsReplySink } from './teams-reply-sink.js';
 import { createTeamsPlatform } from './teams-platform.js';
 import type { TeamsLiveState } from './live/teams-live-state.js';
-import { createTeamsAuthentication } from './teams-auth.js';
+import { createMsalApp, createTeamsAuthentication } from './teams-auth.js';
 import { withQuietConsole } from './quiet-console.js';
 import { shortAuthReason, teamsBodyProblem } from './teams-request-checks.js';
 import { allowAiLabelEntityFields } from './ai-label-serialization.js';
@@ -27,6 +27,21 @@ export interface TeamsAdapter {
  * Mounts the Teams endpoint on the shared server. Every inbound activity is JWT-validated by
  * botbuilder against the configured OpenID metadata; an invalid token gets 401 and enqueues nothing.
  */
+/**
+ * The bot's outbound access token (MSAL client credentials, cached by MSAL until it expires), for
+ * downloading pictures pasted into Teams messages. Undefined without a client secret.
+ */
+function createBotTokenSource(cfg: Runtime['cfg']): (() => Promise<string>) | undefined {
+  const msal = createMsalApp(cfg);
+  if (!msal) return undefined;
+  const scope = `${cfg.ToChannelFromBotOAuthScope ?? 'https://api.botframework.com'}/.default`;
+  return async () => {
+    const res = await msal.acquireTokenByClientCredential({ scopes: [scope] });
+    if (!res?.accessToken) throw new Error('no access token from the authority');
+    return res.accessToken;
+  };
+}
+
 export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter {
   const { cfg, log, metrics } = rt;
   if (!cfg.MicrosoftAppId) {
@@ -108,6 +123,6 @@ export function createTeamsAdapter(rt: Runtime, http: HttpServer): TeamsAdapter 
     },
   });
   const sink = new TeamsReplySink(adapter, appId, liveStore, log);
-  platform = createTeamsPlatform({ adapter, appId, sink, liveSurface });
+  platform = createTeamsPlatform({ adapter, appId, sink, liveSurface, botToken: createBotTokenSource(cfg), fetchTimeoutMs: cfg.IMAGE_FETCH_TIMEOUT_MS });
   return { adapter, sink, liveSurface, platform };
 }

@@ -1,5 +1,5 @@
 import type { CloudAdapter, ConversationReference } from 'botbuilder';
-import type { ChatPlatform, LiveSurfaceFactory, Question } from '../../src/index.js';
+import { fetchCapped, ImageFetchError, type ChatPlatform, type LiveSurfaceFactory, type Question } from '../../src/index.js';
 import type { TeamsReplyTarget } from './activity-to-job.js';
 import type { TeamsReplySink } from './teams-reply-sink.js';
 import type { TeamsLiveState } from './live/teams-live-state.js';
@@ -12,6 +12,10 @@ export interface TeamsPlatformOptions {
   appId: string;
   sink: TeamsReplySink;
   liveSurface?: LiveSurfaceFactory<TeamsLiveState>;
+  /** The bot's outbound token (client credentials), for inline images under the service URL; absent: those are refused. */
+  botToken?: () => Promise<string>;
+  /** IMAGE_FETCH_TIMEOUT_MS. */
+  fetchTimeoutMs?: number;
 }
 
 /**
@@ -31,6 +35,17 @@ export function createTeamsPlatform(o: TeamsPlatformOptions): ChatPlatform<Teams
     liveSurface: o.liveSurface,
     texts: { empty: TEAMS_EMPTY_QUESTION, tooLong: teamsTooLong },
     notify: (q, text) => send(q, text),
+    async fetchImage(q, source, { maxBytes, label }) {
+      if (source.kind !== 'teams') throw new ImageFetchError(`not a Teams attachment: ${source.kind}`, `${label} is not a Teams attachment`);
+      const timeoutMs = o.fetchTimeoutMs ?? 30_000;
+      if (!source.auth) return fetchCapped(source.url, { maxBytes, timeoutMs, label });
+      // The bot's token goes only to the conversation's own service (where Teams keeps pasted pictures).
+      const serviceUrl = (q.reply as TeamsReplyTarget).reference.serviceUrl;
+      if (!serviceUrl || new URL(source.url).origin !== new URL(serviceUrl).origin || !o.botToken) {
+        throw new ImageFetchError(`attachment outside the service URL: ${source.url}`, `${label} could not be downloaded (it is not stored by this Teams service)`);
+      }
+      return fetchCapped(source.url, { headers: { authorization: `Bearer ${await o.botToken()}` }, maxBytes, timeoutMs, label });
+    },
     showWorking: (q) => send(q, { type: 'typing' }),
   };
 }

@@ -6,6 +6,7 @@ import {
 import { mentionsBot, teamsActivityToJob, teamsActivityToQuestion, teamsConversationKey } from './activity-to-job.js';
 import { handleStopSubmit } from './live/stop-action.js';
 import { STOP_SUBMIT_KIND } from './live/live-card.js';
+import { IMAGE_DIAGNOSE_SUBMIT } from './answer-card.js';
 import { CORRECTION_SUBMIT_KIND, correctionCard } from './correction-card.js';
 
 
@@ -17,6 +18,8 @@ interface FeedbackValue {
   action?: string;
   jobId?: string;
   correction?: string;
+  /** `/diagnose` arguments of the Diagnose action (`P-101 E-214`). */
+  args?: string;
 }
 
 /**
@@ -49,6 +52,12 @@ export async function handleTeamsTurn(rt: Runtime, ctx: TurnContext, platform: C
   }
   if (fb?.r1 === STOP_SUBMIT_KIND && fb.jobId) {
     await handleStopSubmit(rt, ctx, String(fb.jobId));
+    return;
+  }
+  if (fb?.r1 === IMAGE_DIAGNOSE_SUBMIT && typeof fb.args === 'string' && fb.args) {
+    // The Diagnose action under an answer to a picture: /diagnose through the one admission path, in this reply chain.
+    const base = teamsActivityToQuestion(a, TurnContext.getConversationReference(a));
+    await admitQuestion(rt, platform, { ...base, text: '', images: undefined, command: { name: 'diagnose', args: fb.args } }, { kind: 'diagnose_action' });
     return;
   }
   if (fb?.r1 === 'diagnosis' && fb.diagnosisId) {

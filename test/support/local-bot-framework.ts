@@ -72,6 +72,17 @@ export class LocalBotFramework {
   /** Answer a stream's post after this many accepted `streaming` updates as if the user pressed Teams' Stop. */
   cancelStreamsAfter?: number;
 
+  /** Inline images the bot may download (`/teams/v3/attachments/<id>/views/original`), only with the bot's AAD token. */
+  private readonly attachments = new Map<string, { data: Uint8Array; contentType: string }>();
+  /** Attachment downloads as the local connector saw them. */
+  readonly attachmentDownloads: Array<{ id: string; auth?: string; status: number }> = [];
+
+  /** Stores an inline image as Teams does for a pasted picture; returns the activity attachment pointing at it. */
+  addAttachment(id: string, name: string, contentType: string, data: Uint8Array): Record<string, unknown> {
+    this.attachments.set(id, { data, contentType });
+    return { contentType, contentUrl: `${this.serviceUrl}v3/attachments/${id}/views/original`, name };
+  }
+
   get issuer(): string {
     return `${this.base}/issuer`;
   }
@@ -86,6 +97,15 @@ export class LocalBotFramework {
       req.on('data', (d) => (raw += d));
       req.on('end', () => {
         const url = req.url ?? '/';
+        const att = /^\/teams\/v3\/attachments\/([^/]+)\/views\/original$/.exec(url);
+        if (att && req.method === 'GET') {
+          const a = this.attachments.get(att[1]!);
+          const status = req.headers.authorization !== 'Bearer local-aad-access-token' ? 401 : a ? 200 : 404;
+          this.attachmentDownloads.push({ id: att[1]!, auth: req.headers.authorization, status });
+          res.writeHead(status, { 'content-type': status === 200 ? a!.contentType : 'text/plain' });
+          res.end(status === 200 ? Buffer.from(a!.data) : '');
+          return;
+        }
         const send = (code: number, obj: unknown, headers: Record<string, string> = {}) => {
           res.writeHead(code, { 'content-type': 'application/json', ...headers });
           res.end(JSON.stringify(obj));
@@ -270,7 +290,7 @@ export class LocalBotFramework {
 
 let idN = 0;
 /** A Teams message activity in a channel (new post, or a reply when `rootId` is given) or a chat. */
-export function teamsMessage(bf: LocalBotFramework, o: { text: string; kind?: 'channel' | 'personal' | 'groupChat'; rootId?: string; mention?: boolean; id?: string; value?: unknown; user?: string }): Record<string, unknown> {
+export function teamsMessage(bf: LocalBotFramework, o: { text: string; kind?: 'channel' | 'personal' | 'groupChat'; rootId?: string; mention?: boolean; id?: string; value?: unknown; user?: string; attachments?: Array<Record<string, unknown>> }): Record<string, unknown> {
   const kind = o.kind ?? 'channel';
   const id = o.id ?? `17000000${String(++idN).padStart(5, '0')}`;
   const convBase = kind === 'channel' ? '19:chan@thread.tacv2' : kind === 'personal' ? 'a:personal-chat-1' : '19:group@thread.v2';
@@ -284,5 +304,6 @@ export function teamsMessage(bf: LocalBotFramework, o: { text: string; kind?: 'c
     entities: mention ? [{ type: 'mention', mentioned: { id: `28:${bf.appId}`, name: 'R1' }, text: '<at>R1</at>' }] : [],
     channelData: { tenant: { id: 'tenant-1' }, ...(kind === 'channel' ? { team: { id: '19:team@thread.tacv2' }, channel: { id: convBase } } : {}) },
     ...(o.value ? { value: o.value } : {}),
+    ...(o.attachments ? { attachments: o.attachments } : {}),
   };
 }

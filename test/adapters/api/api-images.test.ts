@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, OcrReader, type Db } from '../../../src/index.js';
 import { FakeVision } from '../../support/fake-vision.js';
-import { bigPngLike, corruptPng, panelPng, tinyPdf } from '../../support/panel-images.js';
+import { corruptPng, panelPng, tinyPdf } from '../../support/panel-images.js';
 import { hasTestModel } from '../../support/shared-assets.js';
 import { startTestService } from '../../support/start-test-service.js';
 import { testConfig } from '../../support/test-config.js';
@@ -74,7 +74,6 @@ describe.skipIf(!hasTestModel)('/v1 image_url parts (data: URLs) → OCR (+ opti
   it.each([
     ['an https:// image URL (nothing is fetched from outside)', 'https://example.com/panel.png', 'unsupported_image_url', /^Remote image URLs are not fetched/],
     ['a PDF labelled image/png', dataUrl(tinyPdf()), 'invalid_image', /^Image 1 is a PDF, not an image I can read \(PNG, JPEG, WebP or GIF\)\.$/],
-    ['an 11 MB image', dataUrl(bigPngLike(11 * 1024 * 1024)), 'invalid_image', /^Image 1 is 11 MB; the limit is 10 MB per image\.$/],
     ['not a data: URL', 'ftp://x/y.png', 'invalid_image_url', /base64 data: URL/],
   ])('%s → 400 in OpenAI\'s error shape, nothing queued', async (_name, url, code, message) => {
     const before = await jobs();

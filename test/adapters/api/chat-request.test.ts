@@ -127,4 +127,14 @@ describe('image_url content parts', () => {
     expect(r.messages[0]!.text).toBe('first\n(an image was attached here)');
     expect(r.messages[2]!.text).toBe(''); // the picture alone is the question
   });
+  it('refuses an image over IMAGE_MAX_BYTES with a 400 saying the size and the limit', () => {
+    const e = (() => {
+      try {
+        parseChatRequest({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: png } }] }] }, { maxBytes: 5, maxCount: 4 });
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).toMatchObject({ status: 400, code: 'invalid_image', param: 'messages[0].content[0].image_url.url', message: 'Image 1 is 10 bytes; the limit is 5 bytes per image.' });
+  });
 });
