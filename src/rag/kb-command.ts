@@ -1,4 +1,4 @@
-import type { Db } from '../storage/index.js';
+import { adapterForChannel, bindAdapter, unbindAdapter, type Db } from '../storage/index.js';
 import { attachScope, channelKnowledge, detachScope, isKbAdmin, setWebSearch, type ChannelRef } from './binding-store.js';
 import { RagError } from './errors.js';
 import { listScopes } from './scope-store.js';
@@ -32,6 +32,7 @@ export const KB_USAGE = [
   '`/kb attach <scope>`: answer questions here from that scope\'s documents',
   '`/kb detach <scope>`: stop using that scope here',
   '`/kb web on [weight]` / `/kb web off`: blend web search results (weight of local documents, 0–1)',
+  '`/kb adapter <name>` / `/kb adapter off`: answer here with that LoRA adapter (a LORA_ADAPTERS name) / with the base model',
 ].join('\n');
 
 export const KB_REFUSAL = 'Sorry, only knowledge-base admins can use `/kb` (ask an admin to add you to ADMIN_USERS). Nothing was changed.';
@@ -75,6 +76,19 @@ export async function handleKbCommand(deps: KbCommandDeps, input: KbCommandInput
           ? { text: `Knowledge scope \`${scope}\` is no longer attached to this channel.`, ephemeral: false }
           : ephemeral(`Scope \`${scope}\` is not attached to this channel.`);
       }
+      case 'adapter': {
+        const name = rest[0]?.toLowerCase();
+        if (!name || rest.length > 1) return ephemeral('Usage: `/kb adapter <name>` or `/kb adapter off`');
+        if (name === 'off') {
+          const removed = await unbindAdapter(db, ch, actor);
+          return removed
+            ? { text: `LoRA adapter \`${removed}\` is no longer used here: answers come from the base model.`, ephemeral: false }
+            : ephemeral('No LoRA adapter is set for this channel.');
+        }
+        if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(name) || name === 'base') return ephemeral(`\`${name}\` is not an adapter name (lower-case letters, digits, . _ -, as in LORA_ADAPTERS).`);
+        const prev = await bindAdapter(db, ch, name, actor);
+        return { text: `Answers here now use the LoRA adapter \`${name}\`${prev && prev !== name ? ` (was \`${prev}\`)` : ''}. A worker that does not load it answers with the base model.`, ephemeral: false };
+      }
       case 'web': {
         const mode = rest[0]?.toLowerCase();
         if (mode === 'off') {
@@ -98,9 +112,9 @@ export async function handleKbCommand(deps: KbCommandDeps, input: KbCommandInput
 }
 
 async function listText(db: Db, ch: ChannelRef, webConfigured: boolean): Promise<string> {
-  const [k, scopes] = await Promise.all([channelKnowledge(db, ch), listScopes(db)]);
+  const [k, scopes, adapter] = await Promise.all([channelKnowledge(db, ch), listScopes(db), adapterForChannel(db, ch)]);
   const bound = k.scopes.length ? k.scopes.map((s) => `\`${s}\``).join(', ') : 'none: answers here come from the model alone';
   const web = !webConfigured ? 'not configured' : k.webSearch ? `on${k.hybridAlpha === null ? '' : ` (local weight ${k.hybridAlpha})`}` : 'off';
   const all = scopes.length ? scopes.map((s) => `\`${s.name}\` (${s.documents} documents)`).join(', ') : 'none yet';
-  return `*Attached to this channel:* ${bound}\n*Web search:* ${web}\n*All scopes:* ${all}`;
+  return `*Attached to this channel:* ${bound}\n*Web search:* ${web}\n*LoRA adapter:* ${adapter ? `\`${adapter}\`` : 'none (base model)'}\n*All scopes:* ${all}`;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, type Db } from '../../src/index.js';
+import { adapterForChannel, migrate, type Db } from '../../src/index.js';
 import { addKbAdmin, channelKnowledge, handleKbCommand, ingestPaths, KB_REFUSAL } from '../../src/rag/index.js';
 import { PLANT_A_DIR } from '../support/rag-fixtures.js';
 import { createTestPgliteDb } from '../support/test-db.js';
@@ -36,6 +36,19 @@ describe('handleKbCommand', () => {
     expect(await channelKnowledge(db, key)).toMatchObject({ webSearch: false, hybridAlpha: expect.closeTo(0.7, 5) });
     expect((await handleKbCommand(deps(false), { ...admin, args: 'web on' })).text).toMatch(/not configured/);
     expect((await handleKbCommand(deps(false), { ...admin, args: 'list' })).text).toMatch(/Web search:\* not configured/);
+  });
+
+  it('sets and clears the channel\'s LoRA adapter, shown in /kb list', async () => {
+    const admin = { key, userId: '29:admin-aad' };
+    expect(await handleKbCommand(deps(), { ...admin, args: 'adapter pumps' })).toEqual({ text: expect.stringMatching(/now use the LoRA adapter `pumps`/), ephemeral: false });
+    expect((await handleKbCommand(deps(), { ...admin, args: 'adapter presses' })).text).toMatch(/`presses` \(was `pumps`\)/);
+    expect(await adapterForChannel(db, key)).toBe('presses');
+    expect((await handleKbCommand(deps(), { ...admin, args: 'list' })).text).toMatch(/\*LoRA adapter:\* `presses`/);
+    expect((await handleKbCommand(deps(), { ...admin, args: 'adapter Bad/Name' })).text).toMatch(/not an adapter name/);
+    expect((await handleKbCommand(deps(), { key, userId: 'nobody', args: 'adapter off' })).text).toBe(KB_REFUSAL);
+    expect(await handleKbCommand(deps(), { ...admin, args: 'adapter off' })).toMatchObject({ ephemeral: false, text: expect.stringMatching(/base model/) });
+    expect((await handleKbCommand(deps(), { ...admin, args: 'adapter off' })).text).toMatch(/No LoRA adapter is set/);
+    expect((await handleKbCommand(deps(), { ...admin, args: 'list' })).text).toMatch(/\*LoRA adapter:\* none \(base model\)/);
   });
 
   it('answers usage for bad arguments and validates scope names', async () => {
