@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import {
-  WEB_LOCAL_TENANT, WEB_LOCAL_USER, createWebSession, deleteWebSession, findWebSession, groupsFromClaims, isWebAdmin,
+  WEB_LOCAL_TENANT, WEB_LOCAL_USER, createWebSession, deleteWebSession, findWebSession, groupsFromClaims, isWebAdmin, pruneWebSessions,
   type Config, type Db, type Logger, type WebSession,
 } from '../../src/index.js';
 
@@ -104,6 +104,8 @@ export class WebAuth {
     const isAdmin = isWebAdmin(this.cfg, sub, groups);
     const name = [claims.name, claims.preferred_username, claims.email].find((x) => typeof x === 'string' && x) as string | undefined;
     const { id } = await createWebSession(this.db, { userId: `web:${sub}`, userName: name ?? null, tenant: this.cfg.OIDC_ISSUER!, groups, isAdmin }, this.cfg.WEB_SESSION_TTL_S);
+    // Expired sessions are refused on read; they are removed here, at the rate people sign in.
+    await pruneWebSessions(this.db).catch((e: Error) => this.log.warn({ err: e.message }, 'web: could not remove expired sessions'));
     this.setSessionCookie(reply, id);
     return { userId: `web:${sub}`, isAdmin, returnTo: safeReturnPath(pending.returnTo) };
   }

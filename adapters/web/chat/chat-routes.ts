@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   IntakeUnavailableError, admitQuestion, chatGroupFor, createWebChat, deleteWebChat, getMessage, getMessageKnowledge, getWebChat, listConversation,
-  listWebChats, recordVote, requestCancel, touchWebChat, type Runtime, type WebChat,
+  listWebChats, recordVote, requestCancel, touchWebChat, type MessageRow, type Runtime, type WebChat,
 } from '../../../src/index.js';
 import { SseWriter } from '../../shared/sse-writer.js';
 import { renderMarkdown } from '../markdown.js';
@@ -15,6 +15,8 @@ import type { WebPlatform } from './web-platform.js';
 /** Which chat a job belongs to, so only its asker can follow or stop it (kept as long as a BullMQ dedupe id). */
 const JOB_OWNER_TTL_S = 86_400;
 const ownerKey = (prefix: string, jobId: string) => `${prefix}:web:job:${jobId}`;
+/** The chat's last question until its message-log row exists (a worker started it): the page shows it as waiting. */
+const pendingKey = (prefix: string, chatId: string) => `${prefix}:web:pending:${chatId}`;
 
 const userOf = (req: FastifyRequest): WebUser => (req as FastifyRequest & { webUser: WebUser }).webUser;
 const wantsJson = (req: FastifyRequest) => (req.headers.accept ?? '').includes('application/json');
@@ -49,6 +51,18 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
   const show = async (req: FastifyRequest, reply: FastifyReply, chat?: WebChat, notice?: string) => {
     const user = userOf(req);
     const [chats, turns] = await Promise.all([listWebChats(rt.db, user.userId), chat ? turnsOf(rt, user, chat) : Promise.resolve([])]);
+    const pending = chat ? await rt.redis.get(pendingKey(cfg.QUEUE_PREFIX, chat.id)) : null;
+    if (chat && pending) {
+      const p = JSON.parse(pending) as { jobId: string; question: string; at: number };
+      if (!turns.some((t) => t.row.jobId === p.jobId)) {
+        // Admitted, not started yet: shown as waiting (the page follows it, or refreshes without JavaScript).
+        turns.push({
+          row: { id: '', jobId: p.jobId, key: { platform: 'web', tenant: chat.tenant, channel: chat.group, thread: chat.id }, userId: user.userId, kind: 'chat', question: p.question,
+            answer: null, reasoning: null, status: 'generating', error: null, modelSha256: null, promptTokens: null, completionTokens: null, timings: {}, replyRef: null, attempts: 0, deliveredAt: null } as MessageRow,
+          sources: [], knowledge: null, vote: null,
+        });
+      }
+    }
     return reply.type('text/html; charset=utf-8').send(chatPage({ user, chats, chat, turns, notice }).value);
   };
 
@@ -91,7 +105,10 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     }
     chat ??= await createWebChat(rt.db, { id: chatId, userId: user.userId, tenant: user.tenant, group, title: text.trim().replace(/\s+/g, ' ').slice(0, 80) });
     await touchWebChat(rt.db, chat.id);
-    await rt.redis.set(ownerKey(cfg.QUEUE_PREFIX, res.jobId), chat.id, 'EX', JOB_OWNER_TTL_S);
+    await rt.redis.multi()
+      .set(ownerKey(cfg.QUEUE_PREFIX, res.jobId), chat.id, 'EX', JOB_OWNER_TTL_S)
+      .set(pendingKey(cfg.QUEUE_PREFIX, chat.id), JSON.stringify({ jobId: res.jobId, question: text.trim(), at: Date.now() }), 'EX', JOB_OWNER_TTL_S)
+      .exec();
     rt.log.info({ user: user.userId, jobId: res.jobId, group }, 'web question admitted');
     if (wantsJson(req)) return reply.send({ chat: chat.id, job: res.jobId, url: `/chat/c/${chat.id}` });
     return reply.redirect(`/chat/c/${chat.id}`, 303);
