@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createPgliteDb, createRetriever, ingestPaths, migrate, type RetrieverOptions } from '../src/index.js';
+import { createLogger, createPgliteDb, createRetriever, ingestPaths, LlamaEmbedder, migrate, type RetrieverOptions } from '../src/index.js';
 import { evaluate, loadQuestions, splitOf, type Split } from './rag-quality.js';
 
 const SHARED = process.env.R1_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../shared');
@@ -16,6 +16,11 @@ const set = splitOf(await loadQuestions(), values.split as Split);
 const db = await createPgliteDb({ dataDir: 'memory://' });
 await migrate(db);
 await ingestPaths({ db, scope: 'klipper', paths: [KLIPPER_DIR] });
+// `--grid vectors`: hybrid weights with the tiny test GGUF's embeddings (a word-overlap model).
+const embedder = values.grid === 'vectors'
+  ? await LlamaEmbedder.create({ modelPath: path.join(SHARED, 'models', 'stories260K-r1-test.gguf'), threads: 1, contextSize: 128, log: createLogger({ level: 'silent' }) })
+  : undefined;
+if (embedder) await ingestPaths({ db, scope: 'klipper', paths: [KLIPPER_DIR], embedder });
 
 type Opts = Omit<RetrieverOptions, 'db'>;
 const grids: Record<string, Array<[string, Opts]>> = {
@@ -26,6 +31,13 @@ const grids: Record<string, Array<[string, Opts]>> = {
     ['doc fusion 0.3, cap 2', { alpha: 1, feedback: false, docWeight: 0.3, maxPerDoc: 2 }],
     ['feedback 3/10/0.3, plain', { alpha: 1, docWeight: 0, maxPerDoc: 100 }],
     ['defaults', { alpha: 1 }],
+  ],
+  vectors: [
+    ['full-text only (α=1)', { alpha: 1 }],
+    ['hybrid rrf α=0.8', { alpha: 0.8, embedder }],
+    ['hybrid rrf α=0.65', { alpha: 0.65, embedder }],
+    ['hybrid rrf α=0.5', { alpha: 0.5, embedder }],
+    ['hybrid score α=0.8', { alpha: 0.8, embedder, fusion: 'score' }],
   ],
   b: [
     ['plain', { alpha: 1, feedback: false, docWeight: 0, maxPerDoc: 100 }],
@@ -45,4 +57,5 @@ for (const [name, o] of grid) {
   const k = (x: 'paraphrase' | 'token' | 'keyword') => q.byKind[x]?.recallAt5.toFixed(2) ?? '-';
   console.log(`| ${name} | ${q.all.recallAt1.toFixed(2)} | ${q.all.recallAt5.toFixed(2)} | ${q.all.docRecallAt5.toFixed(2)} | ${q.all.mrrAt10.toFixed(3)} | ${k('paraphrase')} | ${k('token')} | ${k('keyword')} | ${q.all.empty} | ${q.negativesWithHits}/${q.negatives} |`);
 }
+await embedder?.close();
 await db.close();
