@@ -50,6 +50,8 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
           reply: req.user ? { end_user: req.user } : {},
           history,
           options: { maxTokens: req.maxTokens, temperature: req.temperature, systemPrompt: system },
+          // Per-command policies (`npm run policy -- command api --allow-group …`) match the token's groups.
+          ...(client.groups?.length ? { access: { groups: client.groups } } : {}),
           images: req.images?.map((i) => ({ name: i.name, source: { kind: 'bytes' as const, data: i.data } })),
         });
       } catch (e) {

@@ -34,6 +34,15 @@ interface Discovery {
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
 
 /** The scopes of a token: OAuth2's space-separated `scope`, or Azure AD's `scp` (string or array). */
+/** Group ids in a token: `groups` (Entra ID, Keycloak with the groups mapper) and `roles`, strings only. */
+export function tokenGroups(payload: JWTPayload): string[] {
+  const out = new Set<string>();
+  for (const claim of [payload.groups, payload.roles]) {
+    if (Array.isArray(claim)) for (const g of claim) if (typeof g === 'string' && g) out.add(g);
+  }
+  return [...out];
+}
+
 export function tokenScopes(payload: JWTPayload): string[] {
   const out = new Set<string>();
   for (const claim of [payload.scope, payload.scp]) {
@@ -90,7 +99,8 @@ export class OidcVerifier {
     if (!client) throw new AuthError(401, 'the token names no client (azp, client_id or sub)');
     const scopes = tokenScopes(payload);
     if (!scopes.includes(this.opts.requiredScope)) throw new AuthError(403, `the token lacks the required scope ${this.opts.requiredScope}`);
-    return { client, via: 'oidc', scopes };
+    const groups = tokenGroups(payload);
+    return { client, via: 'oidc', scopes, ...(groups.length ? { groups } : {}) };
   }
 
   private discover(): Promise<Discovery> {

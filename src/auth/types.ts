@@ -11,6 +11,8 @@ export interface AuthenticatedClient {
   via: AuthMethod;
   /** Scopes the credential carries (an API key carries the configured API scope only). */
   scopes: string[];
+  /** Group ids the token carries (`groups`, or Entra's `roles`), for per-command access policies. None for API keys. */
+  groups?: string[];
 }
 
 /** Validates an `Authorization` header. Throws `AuthError` (401/403) or `AuthUnavailableError` (503). */

@@ -34,6 +34,8 @@ describe('OIDC bearer tokens against a local issuer (oauth2-mock-server)', () =>
 
   it('accepts a valid token; the client is azp, else client_id, else sub', async () => {
     await expect(auth.authenticate(header(await token({})))).resolves.toEqual({ client: 'grafana', via: 'oidc', scopes: [SCOPE] });
+    // Groups the token carries (for per-command policies): `groups` and `roles`, strings only.
+    await expect(auth.authenticate(header(await token({ groups: ['g-ops', 7], roles: ['r1.admin'] })))).resolves.toMatchObject({ groups: ['g-ops', 'r1.admin'] });
     await expect(auth.authenticate(header(await token({ azp: undefined, client_id: 'librechat', sub: 'u1' })))).resolves.toMatchObject({ client: 'librechat' });
     await expect(auth.authenticate(header(await token({ azp: undefined, sub: 'svc-user' })))).resolves.toMatchObject({ client: 'svc-user' });
   });
