@@ -22,13 +22,18 @@ async function images(n: number): Promise<Buffer[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => kinds[i % kinds.length]!()));
 }
 
-/** Reads `imgs` with at most `concurrency` at once; per-image latency (queue wait included) and wall time. */
-async function readAll(reader: OcrReader, imgs: Buffer[]): Promise<{ ms: number[]; wallMs: number }> {
+/** Reads `imgs` keeping exactly `concurrency` in flight (no queueing beyond the reader's workers); per-image ms and wall time. */
+async function readAll(reader: OcrReader, imgs: Buffer[], concurrency: number): Promise<{ ms: number[]; wallMs: number }> {
   const t0 = performance.now();
-  const ms = await Promise.all(imgs.map(async (b) => {
-    const s = performance.now();
-    await reader.read(b);
-    return performance.now() - s;
+  const ms: number[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < imgs.length) {
+      const b = imgs[next++]!;
+      const s = performance.now();
+      await reader.read(b);
+      ms.push(performance.now() - s);
+    }
   }));
   return { ms, wallMs: performance.now() - t0 };
 }
@@ -53,16 +58,7 @@ export async function runOcrBench(): Promise<void> {
     const reader = await OcrReader.create({ langs: 'eng', concurrency: c });
     try {
       await reader.read(imgs[0]!); // warm-up: the first image loads the language model into each worker
-      const run = c === 1 ? await (async () => {
-        const ms: number[] = [];
-        const t0 = performance.now();
-        for (const b of imgs) {
-          const s = performance.now();
-          await reader.read(b);
-          ms.push(performance.now() - s);
-        }
-        return { ms, wallMs: performance.now() - t0 };
-      })() : await readAll(reader, imgs);
+      const run = await readAll(reader, imgs, c);
       console.log(`| ${c} | ${fmt(quantile(run.ms, 0.5), 0)} | ${fmt(quantile(run.ms, 0.95), 0)} | ${fmt(imgs.length / (run.wallMs / 1000), 2)} |`);
     } finally {
       await reader.close();

@@ -6,7 +6,7 @@ import { corruptPng, panelPng, tinyPdf } from '../../support/panel-images.js';
 import { hasTestModel } from '../../support/shared-assets.js';
 import { startTestService } from '../../support/start-test-service.js';
 import { testConfig } from '../../support/test-config.js';
-import { createTestPgliteDb } from '../../support/test-db.js';
+import { createTestPgDb } from '../../support/test-db.js';
 import { closeTestEngines } from '../../support/test-engine.js';
 
 const MODEL = 'stories260K-r1-test';
@@ -22,7 +22,7 @@ describe.skipIf(!hasTestModel)('/v1 image_url parts (data: URLs) → OCR (+ opti
   let panel: Buffer;
 
   beforeAll(async () => {
-    db = await createTestPgliteDb();
+    db = await createTestPgDb();
     vision = await new FakeVision().start();
     reader = await OcrReader.create({ langs: 'eng', concurrency: 1 });
     svc = await startTestService(testConfig({
