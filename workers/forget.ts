@@ -15,7 +15,7 @@ const USAGE = `usage: npm run forget -- --platform slack|teams|console|api|web -
 
 const describe = (c: ForgetCounts) =>
   `${c.messages} question(s) with their answers, ${c.prompts} stored prompt(s), ${c.votes} vote(s) and correction(s) by the person, ` +
-  `${c.corrections} correction(s) by others on those answers, ${c.diagnoses} diagnosis request(s), ${c.diagnosisMarks} diagnosis outcome/feedback mark(s), ${c.images} image(s)`;
+  `${c.corrections} correction(s) by others on those answers, ${c.diagnoses} diagnosis request(s), ${c.diagnosisMarks} diagnosis outcome/feedback mark(s), ${c.images} image(s), ${c.webChats} web chat(s)`;
 
 await runCli({ name: 'forget', usage: USAGE }, async (argv) => {
   const { values: v } = parseArgs({ args: argv, options: { platform: { type: 'string' }, team: { type: 'string' }, user: { type: 'string' }, 'dry-run': { type: 'boolean' } } });

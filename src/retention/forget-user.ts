@@ -27,6 +27,8 @@ export interface ForgetCounts {
   diagnosisMarks: number;
   /** Images attached to the person's questions: read text, description, name and bytes removed. */
   images: number;
+  /** Web chats (titles) and sign-in sessions of the person (`--platform web`). */
+  webChats: number;
 }
 
 export interface ForgetOptions {
@@ -65,11 +67,13 @@ export async function forgetUser(db: Pick<Db, 'transaction'>, t: ForgetTarget, o
       diagnoses: `SELECT id FROM diagnoses WHERE platform = $1 AND tenant = $2 AND requested_by = $3`,
       diagnosisMarks: `SELECT id FROM diagnoses WHERE platform = $1 AND tenant = $2 AND (outcome_by = $3 OR feedback_by = $3)`,
       images: `SELECT id FROM question_images WHERE job_id IN (SELECT job_id FROM messages WHERE platform = $1 AND tenant = $2 AND user_id = $3)`,
+      // Web sessions and chats name the user `web:<sub>` or by the bare id.
+      webChats: `SELECT id FROM web_chats WHERE $1 = 'web' AND tenant = $2 AND (user_id = $3 OR user_id = 'web:' || $3)`,
     };
     const counts: ForgetCounts = {
       messages: await count(sel.messages), prompts: await count(sel.prompts), votes: await count(sel.votes),
       corrections: await count(sel.corrections), diagnoses: await count(sel.diagnoses), diagnosisMarks: await count(sel.diagnosisMarks),
-      images: await count(sel.images),
+      images: await count(sel.images), webChats: await count(sel.webChats),
     };
     if (o.dryRun) return counts;
     await tx.query(`DELETE FROM message_prompts WHERE message_id IN (${mine})`, p);
@@ -83,6 +87,8 @@ export async function forgetUser(db: Pick<Db, 'transaction'>, t: ForgetTarget, o
     await tx.query(
       `UPDATE diagnoses SET request = NULL, prompt = NULL, result = NULL, labelled = false, requested_by = '${ERASED_USER}', texts_removed_at = now()
        WHERE platform = $1 AND tenant = $2 AND requested_by = $3`, p);
+    await tx.query(`DELETE FROM web_chats WHERE $1 = 'web' AND tenant = $2 AND (user_id = $3 OR user_id = 'web:' || $3)`, p);
+    await tx.query(`DELETE FROM web_sessions WHERE $1 = 'web' AND tenant = $2 AND (user_id = $3 OR user_id = 'web:' || $3)`, p);
     await tx.query(`UPDATE diagnoses SET outcome_by = '${ERASED_USER}' WHERE platform = $1 AND tenant = $2 AND outcome_by = $3`, p);
     await tx.query(`UPDATE diagnoses SET feedback_by = '${ERASED_USER}' WHERE platform = $1 AND tenant = $2 AND feedback_by = $3`, p);
     await recordAudit(tx, {

@@ -1,4 +1,4 @@
-export { removeOldTexts, RETENTION_BATCH } from './remove-old-texts.js';
+export { removeOldTexts, RETENTION_BATCH, REMOVED_TITLE } from './remove-old-texts.js';
 export type { RetentionCounts, RetentionOptions } from './remove-old-texts.js';
 export { forgetUser, erasureRef, ERASED_USER } from './forget-user.js';
 export type { ForgetTarget, ForgetCounts, ForgetOptions } from './forget-user.js';

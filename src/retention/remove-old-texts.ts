@@ -1,6 +1,9 @@
 import { recordAudit } from '../audit/index.js';
 import type { Db } from '../storage/index.js';
 
+/** The title a web chat keeps once its texts are removed. */
+export const REMOVED_TITLE = '(removed)';
+
 /** Rows changed per statement: bounded, so a first run over a large log never holds one huge transaction. */
 export const RETENTION_BATCH = 5000;
 
@@ -16,6 +19,8 @@ export interface RetentionCounts {
   diagnoses: number;
   /** question_images: OCR text, vision description, file name and any kept bytes removed (sha256, size, type kept). */
   images: number;
+  /** web_chats: titles (taken from the first question) replaced. */
+  webChats: number;
 }
 
 export interface RetentionOptions {
@@ -64,6 +69,8 @@ export async function removeOldTexts(db: Pick<Db, 'query'>, o: RetentionOptions)
     images: await batched(db,
       `UPDATE question_images SET ocr_text = NULL, vision_text = NULL, data = NULL, name = '', note = NULL
        WHERE id IN (SELECT id FROM question_images WHERE created_at < $1 AND (ocr_text IS NOT NULL OR vision_text IS NOT NULL OR data IS NOT NULL OR name <> '') LIMIT $2) RETURNING id`, [cutoff]),
+    webChats: await batched(db,
+      `UPDATE web_chats SET title = '${REMOVED_TITLE}' WHERE id IN (SELECT id FROM web_chats WHERE updated_at < $1 AND title <> '${REMOVED_TITLE}' LIMIT $2) RETURNING id`, [cutoff]),
   };
   await recordAudit(db, {
     actor: o.actor ?? 'system', origin: o.origin ?? 'service', action: 'retention.run', target: 'message_log',

@@ -56,6 +56,7 @@ describe.each([
     await db.query(`INSERT INTO feedback (message_id, platform, user_id, value, correction) VALUES ($1, 'slack', 'UALICE', 'down', 'it is the valve')`, [ids.newBob]);
     await db.query(`INSERT INTO feedback (message_id, platform, user_id, value, correction) VALUES ($1, 'slack', 'UBOB', 'down', 'old fix')`, [ids.oldAlice]);
     await seedDiagnosis(db, { job: 'd-old', user: 'UBOB', at: daysAgo(60) });
+    await db.query(`INSERT INTO web_chats (id, user_id, tenant, web_group, title, updated_at) VALUES ('w-old', 'web:sub1', 'iss', 'g', 'why does P-101 leak?', $1), ('w-new', 'web:sub1', 'iss', 'g', 'recent', $2)`, [daysAgo(40), daysAgo(1)]);
     await seedDiagnosis(db, { job: 'd-alice', user: 'UALICE', at: daysAgo(1), outcomeBy: 'UBOB' });
     await seedDiagnosis(db, { job: 'd-bob', user: 'UBOB', at: daysAgo(1), outcomeBy: 'UALICE' });
   });
@@ -63,7 +64,7 @@ describe.each([
 
   it('retention removes texts older than RETENTION_DAYS and keeps the rows and their metrics columns', async () => {
     const res = await removeOldTexts(db, { days: 30, now: NOW });
-    expect(res).toMatchObject({ messages: 1, prompts: 1, corrections: 1, diagnoses: 1, images: 1 });
+    expect(res).toMatchObject({ messages: 1, prompts: 1, corrections: 1, diagnoses: 1, images: 1, webChats: 1 });
     expect((await db.query("SELECT name, ocr_text, sha256 FROM question_images WHERE job_id = 'j-old-alice'")).rows[0]).toEqual({ name: '', ocr_text: null, sha256: 'a'.repeat(64) });
     const old = await row(db, ids.oldAlice!);
     expect(old).toMatchObject({ question: null, answer: null, reasoning: null, texts_removed_by: 'retention', status: 'delivered', model_id: 'llama:m.gguf', prompt_tokens: 11, completion_tokens: 22, user_id: 'UALICE' });
@@ -72,10 +73,11 @@ describe.each([
     expect(await n(db, 'SELECT 1 FROM message_prompts WHERE message_id = $1', [ids.oldAlice])).toBe(0);
     expect(await n(db, "SELECT 1 FROM feedback WHERE message_id = $1 AND value = 'down' AND correction IS NULL", [ids.oldAlice])).toBe(1); // the vote stays
     expect((await db.query("SELECT request, result, asset_id, outcome FROM diagnoses WHERE job_id = 'd-old'")).rows[0]).toEqual({ request: null, result: null, asset_id: 'P-101', outcome: 'resolved' });
+    expect((await db.query("SELECT id, title FROM web_chats ORDER BY id")).rows).toEqual([{ id: 'w-new', title: 'recent' }, { id: 'w-old', title: '(removed)' }]);
     // Newer texts are untouched.
     expect(await row(db, ids.newAlice!)).toMatchObject({ question: 'question of UALICE', texts_removed_at: null });
     // A second run finds nothing more; both runs are audited with their counts.
-    expect(await removeOldTexts(db, { days: 30, now: NOW })).toMatchObject({ messages: 0, prompts: 0, corrections: 0, diagnoses: 0, images: 0 });
+    expect(await removeOldTexts(db, { days: 30, now: NOW })).toMatchObject({ messages: 0, prompts: 0, corrections: 0, diagnoses: 0, images: 0, webChats: 0 });
     const audit = await listAudit(db, { action: 'retention.run' });
     expect(audit.map((a) => [a.actor, a.details.messages, a.details.days])).toEqual([['system', 1, 30], ['system', 0, 30]]);
   });
@@ -84,7 +86,7 @@ describe.each([
     const before = (await db.query('SELECT * FROM messages ORDER BY id')).rows;
     const fbBefore = (await db.query('SELECT * FROM feedback ORDER BY message_id, user_id')).rows;
     const counts = await forgetUser(db, { platform: 'slack', tenant: 'T1', userId: 'UALICE' }, { ...by, dryRun: true });
-    expect(counts).toEqual({ messages: 2, prompts: 1, votes: 1, corrections: 1, diagnoses: 1, diagnosisMarks: 1, images: 2 });
+    expect(counts).toEqual({ messages: 2, prompts: 1, votes: 1, corrections: 1, diagnoses: 1, diagnosisMarks: 1, images: 2, webChats: 0 });
     expect((await db.query('SELECT * FROM messages ORDER BY id')).rows).toEqual(before);
     expect((await db.query('SELECT * FROM feedback ORDER BY message_id, user_id')).rows).toEqual(fbBefore);
     expect(await listAudit(db, { action: 'erasure.run' })).toEqual([]);
@@ -92,7 +94,7 @@ describe.each([
 
   it("erasure removes one person's data and nobody else's", async () => {
     const counts = await forgetUser(db, { platform: 'slack', tenant: 'T1', userId: 'UALICE' }, { ...by, reason: 'test' });
-    expect(counts).toEqual({ messages: 2, prompts: 1, votes: 1, corrections: 1, diagnoses: 1, diagnosisMarks: 1, images: 2 });
+    expect(counts).toEqual({ messages: 2, prompts: 1, votes: 1, corrections: 1, diagnoses: 1, diagnosisMarks: 1, images: 2, webChats: 0 });
     // Alice's questions and the answers to them: texts gone, asker gone, metrics kept.
     expect(await row(db, ids.newAlice!)).toMatchObject({ question: null, answer: null, reasoning: null, user_id: 'erased', texts_removed_by: 'erasure', completion_tokens: 22 });
     expect(await n(db, "SELECT 1 FROM messages WHERE tenant = 'T1' AND user_id = 'UALICE'")).toBe(0);
@@ -113,8 +115,11 @@ describe.each([
     const [audit] = await listAudit(db, { action: 'erasure.run' });
     expect(audit).toMatchObject({ actor: 'cli:dpo', target: expect.stringMatching(/^slack\/T1\/user:[0-9a-f]{16}$/), details: { messages: 2, votes: 1, reason: 'test' } });
     expect(JSON.stringify(audit)).not.toContain('UALICE');
+    // A web user: their chats go.
+    expect(await forgetUser(db, { platform: 'web', tenant: 'iss', userId: 'sub1' }, by)).toMatchObject({ messages: 0, webChats: 2 });
+    expect((await db.query('SELECT id FROM web_chats')).rows).toEqual([]);
     // Forgetting again finds nothing.
-    expect(await forgetUser(db, { platform: 'slack', tenant: 'T1', userId: 'UALICE' }, by)).toEqual({ messages: 0, prompts: 0, votes: 0, corrections: 0, diagnoses: 0, diagnosisMarks: 0, images: 0 });
+    expect(await forgetUser(db, { platform: 'slack', tenant: 'T1', userId: 'UALICE' }, by)).toEqual({ messages: 0, prompts: 0, votes: 0, corrections: 0, diagnoses: 0, diagnosisMarks: 0, images: 0, webChats: 0 });
   });
 });
 
