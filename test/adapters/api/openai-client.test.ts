@@ -17,7 +17,7 @@ describe.skipIf(!hasTestModel)('OpenAI-compatible API through the official opena
   let engine: InferenceEngine;
   let key: string;
   const servers: TestApiServer[] = [];
-  const start = async (backendOpts: Partial<Parameters<typeof createEngineChatBackend>[0]> = {}, serverOpts: { questionMaxChars?: number; bodyLimitBytes?: number } = {}) => {
+  const start = async (backendOpts: Partial<Parameters<typeof createEngineChatBackend>[0]> = {}, serverOpts: { questionMaxChars?: number; bodyLimitBytes?: number; imageLimits?: { maxBytes: number; maxCount: number } } = {}) => {
     const backend = createEngineChatBackend({ engine, maxTokens: 64, ...backendOpts });
     const auth = createBearerAuthenticator({ apiKeysDb: db, requiredScope: 'r1.chat' });
     const srv = await startApiServer({ auth, chat: backend, ...serverOpts });
@@ -236,7 +236,8 @@ describe.skipIf(!hasTestModel)('OpenAI-compatible API through the official opena
     const long = await small().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(11) }] }).catch((x: unknown) => x);
     expect(long).toBeInstanceOf(OpenAI.APIError);
     expect((long as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
-    const { client: tiny } = await start({}, { bodyLimitBytes: 200 });
+    // The chat route's limit is the text limit plus room for the images at their limit: make that room tiny.
+    const { client: tiny } = await start({}, { bodyLimitBytes: 200, imageLimits: { maxBytes: 1, maxCount: 1 } });
     const big = await tiny().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'y'.repeat(300) }] }).catch((x: unknown) => x);
     expect((big as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
 
