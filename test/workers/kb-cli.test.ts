@@ -68,7 +68,7 @@ describe('npm run ingest / npm run kb', () => {
       expect(Number(rows[0]!.n)).toBe(3);
       // Each administrative run is in the audit trail, with who and from where.
       const audit = await db.query<{ action: string; actor: string; origin: string }>('SELECT action, actor, origin FROM audit_log ORDER BY id');
-      expect(audit.rows.map((r) => r.action)).toEqual(['kb.ingest', 'kb.ingest', 'kb.attach']);
+      expect(audit.rows.map((r) => r.action)).toEqual(['kb.ingest', 'kb.ingest', 'kb.attach', 'kb.adapter', 'kb.adapter_detach']);
       expect(audit.rows.every((r) => r.actor.startsWith('cli:') && r.origin.startsWith('cli@'))).toBe(true);
     } finally {
       await db.close();
