@@ -1,12 +1,7 @@
-/** What the prompt needs of one attached image (see `ImageReading` in src/images). */
-export interface PromptImage {
-  n: number;
-  name: string;
-  status: 'read' | 'unreadable' | 'refused' | 'pending';
-  text: string;
-  description: string | null;
-  note: string | null;
-}
+import type { ImageReading } from '../images/image-text.js';
+
+/** What the prompt needs of one attached image: the reading itself (src/images). */
+export type PromptImage = ImageReading;
 
 export const IMAGE_DATA_INSTRUCTION =
   'The user attached images. Below is the text read from each image by OCR (and, where available, a description by an image model). ' +
