@@ -91,11 +91,11 @@ export type { DiagnosisDeps, DiagnosisSettings, InferenceJobDeps } from './pipel
 export { createFairScheduler, checkRateLimit } from './scheduling/index.js';
 export type { FairScheduler, RateLimits, RateLimitResult } from './scheduling/index.js';
 export {
-  createLivePublisher, followLive, requestCancel, CancelRegistry, recordServiceTime, estimateWaitSeconds, queuedText, thinkingText, createThoughtBudget,
+  createLivePublisher, followLive, followLiveAnswer, StoredAnswerText, requestCancel, CancelRegistry, recordServiceTime, estimateWaitSeconds, queuedText, thinkingText, createThoughtBudget,
   emptyView, liveStateStore, markLiveDone, isLiveDone, liveRelayJobSchema, liveQueueName, liveRelayJobId, enqueueLiveRelay, JOB_LIVE, runLiveRelay,
   queuePositionOf, settleLive, LIVE_CURSOR, liveStatusText, trackAttempt,
 } from './live/index.js';
-export type { LiveEvent, LivePhase, LiveView, LiveSurface, LiveSurfaceFactory, LiveStateStore, LiveRelayJob, RelayDeps, RelayOutcome, RestartAware } from './live/index.js';
+export type { LiveEvent, LiveAnswer, LiveAnswerHandlers, LivePhase, LiveView, LiveSurface, LiveSurfaceFactory, LiveStateStore, LiveRelayJob, RelayDeps, RelayOutcome, RestartAware } from './live/index.js';
 export { runCli, reportError, UsageError } from './cli/index.js';
 export type { RunCliOptions } from './cli/index.js';
 export {

@@ -14,6 +14,7 @@ export async function createEngine(rt: Runtime): Promise<Engine> {
       model: cfg.ENGINE_MODEL,
       maxConcurrency: cfg.ENGINE_MAX_CONCURRENCY,
       timeoutMs: cfg.ENGINE_TIMEOUT_MS,
+      stallTimeoutMs: cfg.ENGINE_STALL_TIMEOUT_MS,
       retries: cfg.ENGINE_RETRIES,
       breaker: { errorPercent: cfg.ENGINE_BREAKER_ERROR_PERCENT, minRequests: cfg.ENGINE_BREAKER_MIN_REQUESTS, windowMs: cfg.ENGINE_BREAKER_WINDOW_MS, resetMs: cfg.ENGINE_BREAKER_RESET_MS },
       log,

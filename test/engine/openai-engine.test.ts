@@ -131,6 +131,31 @@ describe('OpenAiEngine against a fake OpenAI-compatible server', () => {
     await Promise.all([engine.close(), strict.close()]);
   });
 
+  it('a stream that goes silent mid-answer is cut after ENGINE_STALL_TIMEOUT_MS and fails the call; a slow but steady one is fine', async () => {
+    const engine = make(fake, { retries: 0, stallTimeoutMs: 150, breaker: { ...breaker, minRequests: 100 } });
+    fake.script.push({ kind: 'stall', deltas: [{ content: 'Half an ans' }] });
+    const err = await engine.generate(ask).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineUnavailableError);
+    expect((err as Error).message).toMatch(/stalled: no chunk for ENGINE_STALL_TIMEOUT_MS \(150 ms\)/);
+    // The stalled request was aborted: the engine can free its sequence.
+    await expect.poll(() => fake.requests[0]!.aborted).toBe(true);
+    expect(engine.inFlight).toBe(0);
+    // Gaps under the stall timeout add up to far more than it: only the silence between chunks counts.
+    fake.script.push({ kind: 'stream', deltas: Array.from({ length: 8 }, (_, i) => ({ content: `w${i} ` })), delayMs: 40 });
+    expect((await engine.generate(ask)).answer).toBe('w0 w1 w2 w3 w4 w5 w6 w7');
+    await engine.close();
+  });
+
+  it('the stall watch runs on an injectable clock: silence is measured by it, not by the wall', async () => {
+    let t = 0;
+    const engine = make(fake, { retries: 0, timeoutMs: 300, stallTimeoutMs: 300, now: () => t, breaker: { ...breaker, minRequests: 100 } });
+    fake.script.push({ kind: 'stall', deltas: [{ content: 'Half' }] });
+    const pending = engine.generate({ ...ask, onChunk: () => (t += 5000) }).catch((e: unknown) => e);
+    // The clock jumped past the limit at the first chunk: the next check (≤ timeoutMs of wall time) cuts the stream.
+    expect(((await pending) as Error).message).toMatch(/ENGINE_STALL_TIMEOUT_MS \(300 ms\) after \d+ chunks/);
+    await engine.close();
+  });
+
   it('429 with Retry-After: the client waits it out once, then the call asks the job to wait (EngineRateLimitError)', async () => {
     const engine = make(fake, { retries: 1 });
     fake.script.push({ kind: 'status', status: 429, headers: { 'retry-after-ms': '50' } }, { kind: 'status', status: 429, headers: { 'retry-after-ms': '1500' } });

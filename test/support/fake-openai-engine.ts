@@ -7,6 +7,8 @@ export type FakeReply =
   | { kind: 'stream'; deltas: Array<{ content?: string; reasoning_content?: string }>; delayMs?: number; firstByteDelayMs?: number; usage?: { prompt: number; completion: number; reasoning?: number } }
   /** Sends some deltas, then destroys the socket mid-stream (a crashed engine pod). */
   | { kind: 'drop'; deltas: Array<{ content?: string; reasoning_content?: string }> }
+  /** Sends some deltas, then goes silent with the connection open (a hung engine) until the client hangs up. */
+  | { kind: 'stall'; deltas: Array<{ content?: string; reasoning_content?: string }> }
   /** An HTTP error status with an OpenAI error body and optional headers (e.g. Retry-After). */
   | { kind: 'status'; status: number; headers?: Record<string, string> };
 
@@ -101,6 +103,10 @@ export class FakeOpenAiEngine {
       if (res.destroyed) return;
       res.write(chunk(d));
       if (reply.kind === 'stream' && reply.delayMs) await sleep(reply.delayMs);
+    }
+    if (reply.kind === 'stall') {
+      await new Promise((r) => (res.destroyed ? r(undefined) : res.once('close', r)));
+      return;
     }
     if (reply.kind === 'drop') {
       // Let the deltas reach the client, then cut the connection without ending the response.

@@ -39,7 +39,7 @@ describe('ENGINE=openai worker faults (fake engine)', () => {
     slack = await new FakeSlack().start();
     db = await createTestPgDb();
     const common = {
-      ENGINE: 'openai', ENGINE_URL: engine.baseUrl, ENGINE_RETRIES: '0', ENGINE_MAX_CONCURRENCY: '4', ENGINE_TIMEOUT_MS: '5000',
+      ENGINE: 'openai', ENGINE_URL: engine.baseUrl, ENGINE_RETRIES: '0', ENGINE_MAX_CONCURRENCY: '4', ENGINE_TIMEOUT_MS: '5000', ENGINE_STALL_TIMEOUT_MS: '1000',
       ENGINE_BREAKER_MIN_REQUESTS: '2', ENGINE_BREAKER_RESET_MS: '300', ENGINE_BREAKER_WINDOW_MS: '10000', QUEUE_PREFIX: uniqueId('r1eng'),
     } as const;
     all = await startService(testConfig({ ...common, ROLE: 'all', SLACK_BOT_TOKEN: 'xoxb-e', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl }), { db, host: '127.0.0.1' });
@@ -69,6 +69,22 @@ describe('ENGINE=openai worker faults (fake engine)', () => {
     expect(repliesIn(ts).filter((t) => /answer/i.test(t))).toEqual(['The whole answer.']);
     const { rows } = await db.query<{ attempts: number; status: string }>('SELECT attempts, status FROM messages WHERE thread = $1', [ts]);
     expect(Number(rows[0]!.attempts)).toBe(2);
+  }, 40_000);
+
+  it('a stream that stalls mid-answer (connection open, nothing sent): cut after ENGINE_STALL_TIMEOUT_MS, the job is retried and the answer delivered once', async () => {
+    engine.script.push({ kind: 'stall', deltas: [{ content: 'Half of a stalled ans' }] }, { kind: 'stream', deltas: [{ content: 'The answer after the stall.' }] });
+    const before = engine.requests.length;
+    const ts = await mention('what is the suction pressure?');
+    await slack.waitFor((c) => c.method === 'chat.postMessage' && c.params.thread_ts === ts && String(c.params.text).includes('The answer after the stall.'), 30_000);
+    expect(repliesIn(ts).filter((t) => /answer|stall/i.test(t))).toEqual(['The answer after the stall.']);
+    // The stalled request was hung up on (the engine frees its sequence), then asked again.
+    expect(engine.requests.length - before).toBe(2);
+    expect(engine.requests[before]!.aborted).toBe(true);
+    const { rows } = await db.query<{ attempts: number }>('SELECT attempts FROM messages WHERE thread = $1', [ts]);
+    expect(Number(rows[0]!.attempts)).toBe(2);
+    // Counted as a timeout by whichever process ran the attempt.
+    const errors = await Promise.all([worker, all].map((s) => s.rt.metrics.registry.getSingleMetricAsString('r1_engine_errors_total')));
+    expect(errors.join('\n')).toMatch(/kind="timeout"} [1-9]/);
   }, 40_000);
 
   it('429 with Retry-After: the job waits that long in the queue, then is answered', async () => {

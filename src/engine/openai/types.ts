@@ -10,8 +10,15 @@ export interface OpenAiEngineOptions {
   model?: string;
   /** ENGINE_MAX_CONCURRENCY: requests kept in flight (the worker's concurrency). */
   maxConcurrency: number;
-  /** ENGINE_TIMEOUT_MS: longest wait for a response to start, in ms. */
+  /** ENGINE_TIMEOUT_MS: longest wait for a response to start (headers and the first chunk), in ms. */
   timeoutMs: number;
+  /**
+   * ENGINE_STALL_TIMEOUT_MS: longest gap between two chunks of a stream once it has started, in ms;
+   * longer, and the request is cut and the attempt fails like a dropped connection. Defaults to `timeoutMs`.
+   */
+  stallTimeoutMs?: number;
+  /** @internal The clock (ms, monotonic) the stall watch reads; defaults to `performance.now`. */
+  now?: () => number;
   /** ENGINE_RETRIES: the client's retries with backoff within one call. Defaults to 2. */
   retries?: number;
   /** The circuit breaker (opossum). */
