@@ -12,6 +12,7 @@ export async function createEngine(rt: Runtime): Promise<Engine> {
       baseUrl: cfg.ENGINE_URL!,
       apiKey: cfg.ENGINE_API_KEY,
       model: cfg.ENGINE_MODEL,
+      loraModels: cfg.ENGINE_LORA_MODELS,
       maxConcurrency: cfg.ENGINE_MAX_CONCURRENCY,
       timeoutMs: cfg.ENGINE_TIMEOUT_MS,
       stallTimeoutMs: cfg.ENGINE_STALL_TIMEOUT_MS,

@@ -93,7 +93,8 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
   const signals = [signal, tracked?.signal].filter((x): x is AbortSignal => x !== undefined);
   let res;
   try {
-    await pub?.started();
+    // The live text drops the citations the stored answer will drop (stripInvalidCitations below).
+    await pub?.started(kn ? kn.sources.length : undefined);
     res = await deps.engine.generate({
       context: prompt.context,
       question: prompt.question,

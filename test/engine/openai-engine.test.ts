@@ -108,6 +108,29 @@ describe('OpenAiEngine against a fake OpenAI-compatible server', () => {
     await engine.close();
   });
 
+  it('LoRA: a channel\'s adapter is requested as the model the engine serves it under (ENGINE_LORA_MODELS or its own name); one not served answers with the base model', async () => {
+    fake.loraModels.push('pumps-lora-v2', 'valves');
+    const engine = make(fake, { loraModels: { pumps: 'pumps-lora-v2' }, modelsTtlMs: 0 });
+    const mapped = await engine.generate({ ...ask, adapter: 'pumps' });
+    expect(fake.requests[0]!.body.model).toBe('pumps-lora-v2');
+    expect(mapped.adapter).toEqual({ name: 'pumps', sha256: null, modelId: 'pumps-lora-v2' });
+    expect((await engine.generate({ ...ask, adapter: 'valves' })).adapter).toEqual({ name: 'valves', sha256: null, modelId: 'valves' });
+    expect(fake.requests[1]!.body.model).toBe('valves');
+    // Not at /v1/models: the base model answers, and the answer says so.
+    const unserved = await engine.generate({ ...ask, adapter: 'boilers' });
+    expect(fake.requests[2]!.body.model).toBe('deepseek-ai/DeepSeek-R1');
+    expect(unserved.adapter).toBeNull();
+    expect((await engine.generate(ask)).adapter).toBeNull();
+    // Loaded into the engine at runtime (vLLM /v1/load_lora_adapter): found when the listing is read again.
+    fake.loraModels.push('boilers');
+    expect((await engine.generate({ ...ask, adapter: 'boilers' })).adapter).toMatchObject({ name: 'boilers', modelId: 'boilers' });
+    expect(fake.requests.at(-1)!.body.model).toBe('boilers');
+    // The model identity stays the base model's.
+    expect((await engine.modelIdentity).id).toBe('deepseek-ai/DeepSeek-R1');
+    fake.loraModels.length = 0;
+    await engine.close();
+  });
+
   it('retries a 5xx with backoff inside the call (the client\'s retry) and then answers', async () => {
     const engine = make(fake);
     fake.script.push({ kind: 'status', status: 503 });

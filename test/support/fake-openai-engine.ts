@@ -30,6 +30,8 @@ export class FakeOpenAiEngine {
   readonly requests: FakeRequest[] = [];
   fallback: FakeReply = { kind: 'stream', deltas: [{ content: 'Hello' }, { content: ' there.' }] };
   model = 'deepseek-ai/DeepSeek-R1';
+  /** Further ids listed at `/v1/models`: LoRA adapters served as models (vLLM `--lora-modules name=path`). */
+  readonly loraModels: string[] = [];
   modelsCalls = 0;
   private server?: http.Server;
   private readonly sockets = new Set<Socket>();
@@ -62,7 +64,7 @@ export class FakeOpenAiEngine {
     if (req.method === 'GET' && req.url === '/v1/models') {
       this.modelsCalls += 1;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data: [{ id: this.model, object: 'model', created: 0, owned_by: 'fake' }] }));
+      res.end(JSON.stringify({ object: 'list', data: [this.model, ...this.loraModels].map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake', ...(id === this.model ? {} : { parent: this.model }) })) }));
       return;
     }
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {

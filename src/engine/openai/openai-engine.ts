@@ -66,6 +66,11 @@ export class OpenAiEngine implements Engine {
   private active = 0;
   private lastError: string | undefined;
   private model?: Promise<ModelIdentity>;
+  /** The ids at `/v1/models` (base model and LoRA adapters) and when they were read. */
+  private served?: { ids: Set<string>; at: number };
+  private listing?: Promise<Set<string>>;
+  /** Adapters already warned about (not served): answered by the base model. */
+  private readonly unservedAdapters = new Set<string>();
   private closing?: Promise<void>;
 
   constructor(private readonly o: OpenAiEngineOptions) {
@@ -137,14 +142,46 @@ export class OpenAiEngine implements Engine {
     return this.model;
   }
 
-  private async resolveModel(): Promise<ModelIdentity> {
-    let ids: string[];
-    try {
-      const page = (await this.breaker.fire(() => this.client.models.list())) as { data: Array<{ id: string }> };
-      ids = page.data.map((m) => m.id);
-    } catch (e) {
-      throw this.translate(e, 'GET /models');
+  /** Reads `/v1/models` (one request at a time); remembers the ids for adapter look-ups. */
+  private listModels(): Promise<Set<string>> {
+    this.listing ??= (async () => {
+      try {
+        const page = (await this.breaker.fire(() => this.client.models.list())) as { data: Array<{ id: string }> };
+        const ids = new Set(page.data.map((m) => m.id));
+        this.served = { ids, at: Date.now() };
+        return ids;
+      } catch (e) {
+        throw this.translate(e, 'GET /models');
+      } finally {
+        this.listing = undefined;
+      }
+    })();
+    return this.listing;
+  }
+
+  /**
+   * The model id to request for a channel's LoRA adapter: ENGINE_LORA_MODELS' mapping, else the
+   * adapter's own name (vLLM `--lora-modules name=path`), if the engine lists it at `/v1/models`
+   * (read again when it is older than modelsTtlMs, so adapters loaded at runtime are found).
+   * Not served: undefined, and the base model answers (as the local engine does without the file).
+   */
+  private async adapterModel(name: string): Promise<string | undefined> {
+    const id = this.o.loraModels?.[name] ?? name;
+    let ids = this.served?.ids;
+    if (!ids?.has(id) && (!this.served || Date.now() - this.served.at > (this.o.modelsTtlMs ?? 30_000))) ids = await this.listModels();
+    if (ids?.has(id)) {
+      this.unservedAdapters.delete(name);
+      return id;
     }
+    if (!this.unservedAdapters.has(name)) {
+      this.unservedAdapters.add(name);
+      this.o.log.warn({ adapter: name, modelId: id, engine: this.o.baseUrl }, 'a job names a LoRA adapter the engine does not serve (not at /v1/models; vLLM --lora-modules, ENGINE_LORA_MODELS): answering with the base model');
+    }
+    return undefined;
+  }
+
+  private async resolveModel(): Promise<ModelIdentity> {
+    const ids = [...(await this.listModels())];
     const id = this.o.model ?? ids[0];
     if (!id) throw new EngineRequestError(this.o.baseUrl, 404, `the engine at ${this.o.baseUrl} lists no model at /models`);
     if (this.o.model && !ids.includes(this.o.model)) {
@@ -157,13 +194,16 @@ export class OpenAiEngine implements Engine {
     if (this.closed) throw new Error('OpenAiEngine is closed');
     if (req.gbnf) throw new EngineRequestError(this.o.baseUrl, 400, 'ENGINE=openai takes JSON schemas (response_format), not GBNF grammars');
     const t0 = performance.now();
-    const { id: model } = await this.modelIdentity;
+    const { id: base } = await this.modelIdentity;
+    const loraModel = req.adapter ? await this.adapterModel(req.adapter) : undefined;
+    const model = loraModel ?? base;
     this.active += 1;
     const peak = { n: 0 };
     this.peaks.add(peak);
     for (const p of this.peaks) p.n = Math.max(p.n, this.active);
     try {
-      return (await this.breaker.fire(() => this.stream(req, model, t0, peak))) as GenerateResult;
+      const res = (await this.breaker.fire(() => this.stream(req, model, t0, peak))) as GenerateResult;
+      return { ...res, adapter: loraModel ? { name: req.adapter!, sha256: null, modelId: loraModel } : null };
     } catch (e) {
       throw this.translate(e, 'POST /chat/completions');
     } finally {

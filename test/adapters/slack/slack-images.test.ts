@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, OcrReader, type Db } from '../../../src/index.js';
-import { importTestRegistry } from '../../support/diagnosis-fixtures.js';
+import type { Db } from '../../../src/index.js';
 import { FakeSlack, type SlackCall } from '../../support/fake-slack.js';
 import { bigPngLike, corruptPng, panelJpeg, panelPng, sidewaysPhotoJpeg, tinyPdf } from '../../support/panel-images.js';
 import { hasTestModel } from '../../support/shared-assets.js';
 import { postButtonPress } from '../../support/slack-interactions.js';
 import { postSignedToSlackApp, slackEventEnvelope } from '../../support/slack-signing.js';
-import { startTestService } from '../../support/start-test-service.js';
-import { testConfig } from '../../support/test-config.js';
-import { createTestPgDb } from '../../support/test-db.js';
-import { closeTestEngines } from '../../support/test-engine.js';
+import { startServiceFixture, type ServiceFixture } from '../../support/service-fixture.js';
 
 const SECRET = 'images-signing-secret';
 let tsN = 0;
@@ -29,32 +25,25 @@ const sectionTexts = (c: SlackCall) => blocksOf(c).filter((b) => b.type === 'sec
 
 describe.skipIf(!hasTestModel)('Slack: a photo of the panel is the question (files → OCR in the worker → reply with the read text)', () => {
   let fake: FakeSlack;
+  let fx: ServiceFixture;
   let db: Db;
-  let reader: OcrReader;
-  let svc: Awaited<ReturnType<typeof startTestService>>;
   let url: string;
   let panel: Buffer;
 
   beforeAll(async () => {
     fake = await new FakeSlack().start();
-    db = await createTestPgDb();
-    await migrate(db);
-    await importTestRegistry(db); // P-101 and P-102 are model CP-200, whose catalogue has E-214
-    reader = await OcrReader.create({ langs: 'eng', concurrency: 1 });
-    const cfg = testConfig({
+    // The registry: P-101 and P-102 are model CP-200, whose catalogue has E-214.
+    fx = await startServiceFixture({
       SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, LLAMA_SEQUENCES: '2', LLAMA_CONTEXT_SIZE: '2048',
       LLAMA_MAX_TOKENS: '24', DIAGNOSIS_MAX_TOKENS: '1400', DIAGNOSIS_REASONING_TOKENS: '0',
-    });
-    svc = await startTestService(cfg, db, { ocrReader: reader });
-    url = `${svc.baseUrl}/slack/events`;
+    }, { registry: true, ocr: true });
+    db = fx.db;
+    url = `${fx.svc.baseUrl}/slack/events`;
     panel = await panelPng(['E-214 HIGH VIBRATION']);
   }, 120_000);
   afterAll(async () => {
-    await svc?.close();
-    await reader?.close();
-    await db?.close();
+    await fx?.close();
     await fake?.close();
-    await closeTestEngines();
   });
 
   const mention = async (text: string, files: Array<Record<string, unknown>>) => {
@@ -146,11 +135,11 @@ describe.skipIf(!hasTestModel)('Slack: a photo of the panel is the question (fil
 
   it('a picture that is not an image alone is refused privately, nothing queued', async () => {
     const pdf = fake.addFile({ id: 'F6', name: 'only.pdf', mimetype: 'application/pdf', data: tinyPdf() });
-    const before = await svc.rt.queues.intakeFor('slack').count();
+    const before = await fx.svc.rt.queues.intakeFor('slack').count();
     await mention('', [pdf]);
     const eph = await fake.waitFor((c) => c.method === 'chat.postEphemeral' && String(c.params.text).includes('only.pdf'));
     expect(eph.params.text).toBe('⚠️ only.pdf is a PDF, not an image I can read (PNG, JPEG, WebP or GIF).');
-    expect(await svc.rt.queues.intakeFor('slack').count()).toBe(before);
+    expect(await fx.svc.rt.queues.intakeFor('slack').count()).toBe(before);
   });
 
   it('the local Slack serves files only with the right bearer token; a refused download is said so and the text answered', async () => {

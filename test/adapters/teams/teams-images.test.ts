@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, OcrReader, type Db } from '../../../src/index.js';
+import type { Db } from '../../../src/index.js';
 import { until } from '../../support/child-service.js';
-import { importTestRegistry } from '../../support/diagnosis-fixtures.js';
 import { LocalBotFramework, teamsMessage } from '../../support/local-bot-framework.js';
 import { panelPng, tinyPdf } from '../../support/panel-images.js';
 import { hasTestModel } from '../../support/shared-assets.js';
-import { startTestService } from '../../support/start-test-service.js';
-import { testConfig } from '../../support/test-config.js';
-import { createTestPgDb } from '../../support/test-db.js';
-import { closeTestEngines } from '../../support/test-engine.js';
+import { startServiceFixture, type ServiceFixture } from '../../support/service-fixture.js';
 
 const CHANNEL = '19:chan@thread.tacv2';
 type Card = { body: Array<Record<string, unknown>>; actions?: Array<{ title: string; data: Record<string, unknown> }> };
@@ -17,26 +13,21 @@ const textsOf = (card: Card) => card.body.filter((b) => b.type === 'TextBlock').
 
 describe.skipIf(!hasTestModel)('Teams: a picture pasted into a mention → OCR → card with the read text and a Diagnose action', () => {
   let bf: LocalBotFramework;
+  let fx: ServiceFixture;
   let db: Db;
-  let reader: OcrReader;
-  let svc: Awaited<ReturnType<typeof startTestService>>;
   let botUrl: string;
 
   beforeAll(async () => {
     bf = await new LocalBotFramework().start();
-    db = await createTestPgDb();
-    await migrate(db);
-    await importTestRegistry(db);
-    reader = await OcrReader.create({ langs: 'eng', concurrency: 1 });
-    svc = await startTestService(testConfig({ ...bf.settings(), LLAMA_SEQUENCES: '2', LLAMA_CONTEXT_SIZE: '2048', LLAMA_MAX_TOKENS: '24', DIAGNOSIS_MAX_TOKENS: '1400', DIAGNOSIS_REASONING_TOKENS: '0' } as never), db, { ocrReader: reader });
-    botUrl = `${svc.baseUrl}/api/messages`;
+    fx = await startServiceFixture(
+      { ...bf.settings(), LLAMA_SEQUENCES: '2', LLAMA_CONTEXT_SIZE: '2048', LLAMA_MAX_TOKENS: '24', DIAGNOSIS_MAX_TOKENS: '1400', DIAGNOSIS_REASONING_TOKENS: '0' },
+      { registry: true, ocr: true });
+    db = fx.db;
+    botUrl = `${fx.svc.baseUrl}/api/messages`;
   }, 120_000);
   afterAll(async () => {
-    await svc?.close();
-    await reader?.close();
-    await db?.close();
+    await fx?.close();
     await bf?.close();
-    await closeTestEngines();
   });
 
   let chain: { conv: string; rootId: string };
