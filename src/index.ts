@@ -6,13 +6,13 @@ export {
 } from './conversation/index.js';
 export type { Platform, ConversationKey } from './conversation/index.js';
 export {
-  historyMessageSchema, inferenceJobSchema, deliveryJobSchema, inferenceJobId, deliveryJobId, QUEUE_INFERENCE, deliveryQueueName,
+  historyMessageSchema, inferenceJobSchema, MAX_JSON_SCHEMA_CHARS, deliveryJobSchema, inferenceJobId, deliveryJobId, QUEUE_INFERENCE, deliveryQueueName,
   JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, intakeQueueName, JOB_INTAKE,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
 export { InferenceEngine, OpenAiEngine, ThinkTagStream, isEngineFailure, retryAfterMsOf, splitThought, stripThinkTags, fileSha256, fallbackPlan, watchAdapters, assertLoraAdapterFile } from './engine/index.js';
 export type { LoraAdapterSpec, AdapterReload } from './engine/index.js';
-export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, Engine, EngineHealth, EngineKind, EngineState, ModelIdentity, OpenAiEngineOptions, EngineErrorKind } from './engine/index.js';
+export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, AdapterIdentity, Engine, EngineHealth, EngineKind, EngineState, ModelIdentity, OpenAiEngineOptions, EngineErrorKind } from './engine/index.js';
 export { buildPrompt, DEFAULT_SYSTEM_PROMPT, historyFromLog } from './prompts/index.js';
 export type { ChatTurn, BuiltPrompt } from './prompts/index.js';
 export {
@@ -91,11 +91,11 @@ export type { DiagnosisDeps, DiagnosisSettings, InferenceJobDeps } from './pipel
 export { createFairScheduler, checkRateLimit } from './scheduling/index.js';
 export type { FairScheduler, RateLimits, RateLimitResult } from './scheduling/index.js';
 export {
-  createLivePublisher, followLive, requestCancel, CancelRegistry, recordServiceTime, estimateWaitSeconds, queuedText, thinkingText, createThoughtBudget,
+  createLivePublisher, followLive, followLiveAnswer, StoredAnswerText, requestCancel, CancelRegistry, recordServiceTime, estimateWaitSeconds, queuedText, thinkingText, createThoughtBudget,
   emptyView, liveStateStore, markLiveDone, isLiveDone, liveRelayJobSchema, liveQueueName, liveRelayJobId, enqueueLiveRelay, JOB_LIVE, runLiveRelay,
   queuePositionOf, settleLive, LIVE_CURSOR, liveStatusText, trackAttempt,
 } from './live/index.js';
-export type { LiveEvent, LivePhase, LiveView, LiveSurface, LiveSurfaceFactory, LiveStateStore, LiveRelayJob, RelayDeps, RelayOutcome, RestartAware } from './live/index.js';
+export type { LiveEvent, LiveAnswer, LiveAnswerHandlers, LivePhase, LiveView, LiveSurface, LiveSurfaceFactory, LiveStateStore, LiveRelayJob, RelayDeps, RelayOutcome, RestartAware } from './live/index.js';
 export { runCli, reportError, UsageError } from './cli/index.js';
 export type { RunCliOptions } from './cli/index.js';
 export {
@@ -136,17 +136,17 @@ export type { PromptMessage } from './prompts/index.js';
 export { adapterForChannel, bindAdapter, unbindAdapter, listAdapterBindings, recordMessageAdapter } from './storage/index.js';
 export type { AdapterBindingRow } from './storage/index.js';
 export {
-  removeOldTexts, RETENTION_BATCH, forgetUser, erasureRef, ERASED_USER, QUEUE_MAINTENANCE, JOB_RETENTION, JOB_FORGET, RETENTION_SCHEDULER_ID, forgetJobSchema,
-  scheduleRetention, enqueueForget, processMaintenance,
+  removeOldTexts, RETENTION_BATCH, forgetUser, erasureRef, ERASED_USER, QUEUE_MAINTENANCE, JOB_RETENTION, JOB_FORGET, JOB_IMAGE_CLEANUP, RETENTION_SCHEDULER_ID,
+  IMAGE_CLEANUP_SCHEDULER_ID, IMAGE_CLEANUP_CRON, forgetJobSchema, scheduleRetention, scheduleImageCleanup, enqueueForget, processMaintenance,
 } from './retention/index.js';
-export type { RetentionCounts, RetentionOptions, ForgetTarget, ForgetCounts, ForgetOptions, ForgetJob, MaintenanceDeps } from './retention/index.js';
+export type { RetentionCounts, RetentionOptions, ForgetTarget, ForgetCounts, ForgetOptions, ForgetJob, MaintenanceDeps, ImageCleanupCounts } from './retention/index.js';
 export { parsePreferencePairs, renderPairs, scorePreferences, runPreferenceGate, formatGateResult } from './engine/index.js';
 export type { PreferencePair, PreferenceScore, GateResult } from './engine/index.js';
 export { loadModel } from './engine/index.js';
 // Questions with pictures (#17).
 export {
   imageRefSchema, IMAGE_TYPES, sniffImageType, describeNonImage, formatBytes, admitImages, refuseBytes, refusalNotice, imageLabel, fetchCapped, ImageFetchError,
-  listImages, OcrReader, OcrLanguageError, assertOcrLangs, preprocessImage, ImageDecodeError, VisionClient, IMAGE_ONLY_QUESTION, toImageReading, READABLE_TYPES_TEXT, imagesMarkdown, shownReadText,
+  listImages, discardQuestionImages, removeStaleImageData, imageBlobKey, IMAGE_BLOB_TTL_S, OcrReader, OcrLanguageError, assertOcrLangs, preprocessImage, ImageDecodeError, VisionClient, IMAGE_ONLY_QUESTION, toImageReading, READABLE_TYPES_TEXT, imagesMarkdown, shownReadText,
 } from './images/index.js';
 export type { ImageRef, ImageInput, ImageSource, ImageRefusal, ImageRow, ImageReading, OcrResult, OcrReaderOptions } from './images/index.js';
 export { offersFromText, findDiagnoseOffers, MAX_DIAGNOSE_OFFERS } from './diagnosis/index.js';

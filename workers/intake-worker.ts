@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { closeWorker, onWorkerError, readyUnlessRedisDown } from './worker-errors.js';
-import { intakeQueueName, notifyInBackground, processIntake, rescheduleOnRateLimit, type ChatPlatform, type IntakeJob, type Runtime } from '../src/index.js';
+import { discardQuestionImages, intakeQueueName, notifyInBackground, processIntake, rescheduleOnRateLimit, type ChatPlatform, type IntakeJob, type Runtime } from '../src/index.js';
 
 /** Told to the asker when an admitted question could not be prepared after every attempt. */
 export const INTAKE_FAILED_TEXT = 'Sorry, I received your question but could not queue it for an answer. Please ask again in a moment.';
@@ -28,6 +28,12 @@ export async function startIntakeWorker(rt: Runtime, platform: ChatPlatform): Pr
         rt.metrics.jobs.inc({ queue: 'intake', outcome: last ? 'failed' : 'retry' });
         rt.log.warn({ platform: platform.platform, jobId: job.id, attempt: job.attemptsMade + 1, err: err.message }, 'intake attempt failed');
         if (last && job.data?.key) notifyInBackground(rt, platform, job.data as IntakeJob, INTAKE_FAILED_TEXT);
+        // Never read now: its images' bytes go (parked in Redis, or downloaded already); the hourly clean-up catches what this misses.
+        const q = job.data as Partial<IntakeJob> | undefined;
+        if (last && q?.images?.length) {
+          await discardQuestionImages({ db: rt.db, redis: rt.redis, keep: rt.cfg.IMAGE_KEEP }, { jobId: q.jobId ?? job.id!, images: q.images })
+            .catch((de: Error) => rt.log.warn({ platform: platform.platform, jobId: job.id, err: de.message }, 'could not discard the images of a failed question'));
+        }
         throw e;
       }
     },

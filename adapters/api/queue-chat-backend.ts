@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  admitQuestion, followLive, imagesMarkdown, listImages, toImageReading, getMessageByJobId, getMessageKnowledge, IntakeUnavailableError, requestCancel,
-  type ChatPlatform, type LiveEvent, type MessageRow, type Runtime,
+  admitQuestion, followLiveAnswer, MAX_JSON_SCHEMA_CHARS, imagesMarkdown, listImages, toImageReading, getMessageByJobId, getMessageKnowledge, IntakeUnavailableError, requestCancel,
+  type ChatPlatform, type LiveAnswer, type MessageRow, type Runtime,
 } from '../../src/index.js';
 import { splitConversation } from './chat-request.js';
 import { ApiRateLimitedError, ApiUnavailableError, badRequest, OpenAiError } from './errors.js';
@@ -32,8 +32,10 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
 
   return {
     async complete(req, client, signal) {
-      // Questions through the queue are chat answers (history, knowledge, citations): free text.
-      if (req.jsonSchema) throw badRequest('response_format json_schema is not available for chat answers through the bot; it is served where /v1 fronts an engine directly', 'response_format', 'unsupported_parameter');
+      // response_format json_schema travels with the job: the worker's engine constrains decoding to it.
+      if (req.jsonSchema && JSON.stringify(req.jsonSchema).length > MAX_JSON_SCHEMA_CHARS) {
+        throw badRequest(`response_format.json_schema.schema is longer than ${MAX_JSON_SCHEMA_CHARS} characters`, 'response_format', 'schema_too_large');
+      }
       if ((await workerCount().catch(() => 0)) === 0) throw new ApiUnavailableError('No inference worker is ready; retry shortly.', 5);
       const { system, history, question } = splitConversation(req.messages);
       // The completion id the client sees is the event id: `POST /v1/feedback` finds the answer by it.
@@ -49,7 +51,7 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
           receivedAt: Date.now(),
           reply: req.user ? { end_user: req.user } : {},
           history,
-          options: { maxTokens: req.maxTokens, temperature: req.temperature, systemPrompt: system },
+          options: { maxTokens: req.maxTokens, temperature: req.temperature, systemPrompt: system, ...(req.jsonSchema ? { jsonSchema: req.jsonSchema } : {}) },
           // Per-command policies (`npm run policy -- command api --allow-group …`) match the token's groups.
           ...(client.groups?.length ? { access: { groups: client.groups } } : {}),
           images: req.images?.map((i) => ({ name: i.name, source: { kind: 'bytes' as const, data: i.data } })),
@@ -77,28 +79,17 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
     conn.on('error', (e) => rt.redisError(e, 'api stream'));
     const pending: ApiChatEvent[] = [];
     let wake: (() => void) | undefined;
-    let ended: LiveEvent | undefined;
+    let live: LiveAnswer | undefined;
     let failure: unknown;
-    let answerStarted = false;
     const push = (e: ApiChatEvent) => {
       pending.push(e);
       wake?.();
     };
     const stop = new AbortController();
-    const following = followLive(conn, cfg.QUEUE_PREFIX, jobId, (e) => {
-      if (e.type === 'end') ended = e;
-      else if (!stream) return; // a non-streamed answer comes whole from the message log
-      else if (e.type === 'thought') push({ type: 'reasoning', text: e.text });
-      else if (e.type === 'answer') {
-        // The stored answer is trimmed: leading whitespace is never sent.
-        const text = answerStarted ? e.text : e.text.trimStart();
-        if (text) {
-          answerStarted = true;
-          push({ type: 'content', text });
-        }
-      }
-    }, stop.signal)
-      .catch((e: unknown) => (failure = e))
+    // A non-streamed answer comes whole from the message log: only the end is waited for.
+    const handlers = stream ? { thought: (text: string) => push({ type: 'reasoning', text }), answer: (text: string) => push({ type: 'content', text }) } : {};
+    const following = followLiveAnswer(conn, cfg.QUEUE_PREFIX, jobId, handlers, stop.signal)
+      .then((r) => (live = r), (e: unknown) => (failure = e))
       .finally(() => {
         stop.abort();
         wake?.();
@@ -113,12 +104,21 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
       await following;
       if (failure) throw failure;
       const row = await finishedRow(rt, jobId);
-      if (!row || row.status === 'failed' || (ended?.type === 'end' && ended.status === 'failed')) {
+      if (!row || row.status === 'failed' || live?.status === 'failed') {
         throw new OpenAiError(500, 'Generation failed; please retry.', 'server_error', null, 'generation_failed');
       }
       if (!stream) {
         if (row.reasoning) yield { type: 'reasoning', text: row.reasoning };
         if (row.answer) yield { type: 'content', text: row.answer };
+      } else if (row.answer !== null) {
+        // The stored answer is the authority: the client gets whatever of it the live events did not carry.
+        const sent = live?.answer ?? '';
+        if (!row.answer.startsWith(sent)) {
+          // A worker failed mid-answer and its retry wrote a different answer: what was streamed cannot be taken back.
+          log.warn({ jobId, attempts: live?.attempts, sentChars: sent.length, answerChars: row.answer.length }, 'api stream: a retried answer departed from the text already streamed');
+          throw new OpenAiError(500, 'A worker failed mid-answer and its retry wrote a different answer than the one streamed so far; please retry.', 'server_error', null, 'answer_restarted');
+        }
+        if (row.answer.length > sent.length) yield { type: 'content', text: row.answer.slice(sent.length) };
       }
       const kn = await getMessageKnowledge(rt.db, row.id);
       const images = (await listImages(rt.db, jobId)).map(toImageReading);

@@ -4,7 +4,7 @@ export { loadModel, resolveModelPath, assertModelReachable } from './load-model.
 export { SequencePool } from './sequence-pool.js';
 export { splitThought, stripThinkTags } from './split-thought.js';
 export { fileSha256 } from './file-sha256.js';
-export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings } from './types.js';
+export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, AdapterIdentity } from './types.js';
 export { fallbackPlan } from './fallback-plan.js';
 export { LlamaEmbedder } from './llama-embedder.js';
 export type { LlamaEmbedderOptions } from './llama-embedder.js';

@@ -75,12 +75,23 @@ export interface GenerateResult {
   reasoningTokens: number;
   /** Most sequences generating at once while this one ran (>1 means it was batched). */
   batchPeak: number;
-  /** The LoRA adapter whose context generated the answer (and its file's sha256); null or absent = the base model. */
-  adapter?: { name: string; sha256: string } | null;
+  /**
+   * The LoRA adapter that generated the answer; null or absent = the base model. The local engine
+   * gives its file's sha256; a remote engine (which we cannot hash) the model id it served it under.
+   */
+  adapter?: AdapterIdentity | null;
   timings: {
     /** Waiting for a free sequence. */
     sequenceWaitMs: number;
     firstTokenMs: number | null;
     totalMs: number;
   };
+}
+
+/** Which LoRA adapter answered: its name, and its file's sha256 (local) or the engine's model id for it (remote). */
+export interface AdapterIdentity {
+  name: string;
+  sha256: string | null;
+  /** ENGINE=openai: the model id the request named (vLLM serves each LoRA adapter as a model). */
+  modelId?: string;
 }

@@ -47,11 +47,12 @@ export async function collectImages(deps: CollectImagesDeps, platform: ChatPlatf
     if (got.why || !got.data) {
       await storeRefusedImage(deps.db, q.jobId, index, ref.name, ref.source.kind, got.why ?? `${ref.name} could not be downloaded`);
       refused++;
-      continue;
+    } else {
+      const sha256 = createHash('sha256').update(got.data).digest('hex');
+      await storeImage(deps.db, { jobId: q.jobId, index, name: ref.name, source: ref.source.kind, mime: sniffImageType(got.data)!, sha256, data: got.data });
+      stored++;
     }
-    const sha256 = createHash('sha256').update(got.data).digest('hex');
-    await storeImage(deps.db, { jobId: q.jobId, index, name: ref.name, source: ref.source.kind, mime: sniffImageType(got.data)!, sha256, data: got.data });
-    stored++;
+    // Parked bytes are in the database now (or refused): not left in Redis until their TTL.
     if (ref.source.kind === 'redis') await deps.redis.del(ref.source.blobKey);
   }
   // Admission's refusals follow the admitted images, in their own positions.

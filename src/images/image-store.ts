@@ -100,3 +100,60 @@ export async function recordImageRead(db: Q, id: string, r: ImageReadResult): Pr
       r.visionText == null ? null : safeText(r.visionText), r.width ?? null, r.height ?? null, r.keep],
   );
 }
+
+/** Rows changed per statement by the clean-up: bounded, like retention's batches. */
+const CLEANUP_BATCH = 5000;
+
+/**
+ * A question whose intake finally failed is never read: its images waiting for OCR are marked
+ * unreadable and their bytes cleared (kept with `keep`, IMAGE_KEEP=true; retention still applies).
+ * Returns how many rows changed. Param: job id.
+ */
+export async function discardPendingImages(db: Q, jobId: string, keep: boolean): Promise<number> {
+  const { rows } = await db.query(
+    `UPDATE question_images SET status = 'unreadable', note = COALESCE(NULLIF(name, ''), 'the image') || ' was not read: the question could not be queued', read_at = now(),
+       data = CASE WHEN $2 THEN data ELSE NULL END
+     WHERE job_id = $1 AND status = 'stored' RETURNING id`,
+    [jobId, keep],
+  );
+  return rows.length;
+}
+
+export interface StaleImageCleanup {
+  /** Bytes of images created before this are removed (IMAGE_PENDING_MAX_HOURS before now). */
+  before: Date;
+  /** IMAGE_KEEP: bytes of images are kept (retention still removes them after RETENTION_DAYS). */
+  keep: boolean;
+}
+
+/**
+ * The periodic clean-up of image bytes left behind: a question whose OCR job was lost (the worker
+ * killed between attempts, the queue emptied by hand), an intake that failed after storing some
+ * images, a clearing that failed. Images still waiting for OCR past the bound are marked unreadable
+ * (an OCR job that turns up later skips them and answers from the text); the bytes of every image
+ * older than the bound are removed unless `keep`. Returns the rows whose bytes were removed and
+ * the waiting rows given up on.
+ */
+export async function removeStaleImageData(db: Q, o: StaleImageCleanup): Promise<{ bytesRemoved: number; givenUp: number }> {
+  let bytesRemoved = 0;
+  let givenUp = 0;
+  for (;;) {
+    const { rows } = await db.query<{ had_data: boolean; was_stored: boolean }>(
+      `WITH stale AS (
+         SELECT id, status = 'stored' AS was_stored, data IS NOT NULL AS had_data FROM question_images
+         WHERE created_at < $1 AND (status = 'stored' OR (data IS NOT NULL AND NOT $2)) LIMIT $3)
+       UPDATE question_images i SET
+         status = CASE WHEN s.was_stored THEN 'unreadable' ELSE i.status END,
+         note = CASE WHEN s.was_stored THEN COALESCE(NULLIF(i.name, ''), 'the image') || ' was not read in time' ELSE i.note END,
+         read_at = CASE WHEN s.was_stored THEN now() ELSE i.read_at END,
+         data = CASE WHEN $2 THEN i.data ELSE NULL END
+       FROM stale s WHERE i.id = s.id RETURNING s.had_data, s.was_stored`,
+      [o.before, o.keep, CLEANUP_BATCH],
+    );
+    for (const r of rows) {
+      if (r.had_data && !o.keep) bytesRemoved++;
+      if (r.was_stored) givenUp++;
+    }
+    if (rows.length < CLEANUP_BATCH) return { bytesRemoved, givenUp };
+  }
+}

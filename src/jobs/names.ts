@@ -16,6 +16,8 @@ export const intakeQueueName = (platform: Platform) => `intake-${platform}`;
 export const QUEUE_MAINTENANCE = 'maintenance';
 export const JOB_RETENTION = 'retention';
 export const JOB_FORGET = 'forget';
+/** Hourly: image bytes left behind past IMAGE_PENDING_MAX_HOURS are removed (src/images). */
+export const JOB_IMAGE_CLEANUP = 'image-cleanup';
 /**
  * Images attached to questions are read here (OCR, optional vision model) by the worker role,
  * never in the adapters' event loop; each job then enqueues its question's inference job.

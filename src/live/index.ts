@@ -1,5 +1,7 @@
 export { createLivePublisher, followLive } from './live-stream.js';
 export type { LiveEvent } from './live-stream.js';
+export { followLiveAnswer, StoredAnswerText } from './follow-live-answer.js';
+export type { LiveAnswer, LiveAnswerHandlers } from './follow-live-answer.js';
 export { requestCancel, CancelRegistry } from './cancel.js';
 export { recordServiceTime, estimateWaitSeconds, queuedText, thinkingText } from './eta.js';
 export { createThoughtBudget } from './reasoning-budget.js';

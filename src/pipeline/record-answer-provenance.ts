@@ -1,5 +1,5 @@
 import { documentsWithVersions, recordProvenance } from '../audit/index.js';
-import { engineIdentity, type ModelIdentity } from '../engine/index.js';
+import { engineIdentity, type AdapterIdentity, type ModelIdentity } from '../engine/index.js';
 import type { RetrievedChunk, SourceRef } from '../rag/index.js';
 import type { Db } from '../storage/index.js';
 
@@ -7,8 +7,8 @@ export interface ProvenanceInput {
   /** sha256 of the system prompt's text (its version; the same value message_prompts keeps). */
   promptSha256: string;
   model: ModelIdentity;
-  /** The LoRA adapter whose context answered, or null (the base model). */
-  adapter: { name: string; sha256: string } | null;
+  /** The LoRA adapter that answered, or null (the base model). */
+  adapter: AdapterIdentity | null;
   /** The chunks given to the model; `chunks[i]` ↔ `sources[i]`. */
   chunks: RetrievedChunk[];
   sources: SourceRef[];
@@ -28,7 +28,8 @@ export async function recordAnswerProvenance(db: Pick<Db, 'query'>, messageId: s
     modelName: p.model.id,
     modelSha256: p.model.sha256,
     engine: p.model.engine === 'llama' ? `llama (${engineIdentity()})` : p.model.engine,
-    adapter: p.adapter ? `${p.adapter.name}@sha256:${p.adapter.sha256}` : null,
+    // A remote engine's adapter is known by the model id it serves it under (its weights cannot be hashed here).
+    adapter: !p.adapter ? null : p.adapter.sha256 ? `${p.adapter.name}@sha256:${p.adapter.sha256}` : `${p.adapter.name}@${p.model.engine}:${p.adapter.modelId ?? p.adapter.name}`,
     documents,
   });
 }

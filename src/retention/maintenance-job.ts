@@ -5,11 +5,16 @@ import type { Db } from '../storage/index.js';
 import { forgetUser, type ForgetCounts } from './forget-user.js';
 import { removeOldTexts, type RetentionCounts } from './remove-old-texts.js';
 
-import { JOB_FORGET, JOB_RETENTION } from '../jobs/names.js';
+import { JOB_FORGET, JOB_IMAGE_CLEANUP, JOB_RETENTION } from '../jobs/names.js';
+import { removeStaleImageData } from '../images/image-store.js';
 
-export { QUEUE_MAINTENANCE, JOB_RETENTION, JOB_FORGET } from '../jobs/names.js';
+export { QUEUE_MAINTENANCE, JOB_RETENTION, JOB_FORGET, JOB_IMAGE_CLEANUP } from '../jobs/names.js';
 /** The BullMQ job scheduler id of the retention run (one per installation, whatever the number of processes). */
 export const RETENTION_SCHEDULER_ID = 'retention-daily';
+/** The BullMQ job scheduler id of the hourly clean-up of image bytes left behind. */
+export const IMAGE_CLEANUP_SCHEDULER_ID = 'image-cleanup-hourly';
+/** When the image clean-up runs: every hour, at minute 41 (off the hour, away from retention's 03:17). */
+export const IMAGE_CLEANUP_CRON = '41 * * * *';
 
 export const forgetJobSchema = z.object({
   v: z.literal(1),
@@ -35,6 +40,16 @@ export async function scheduleRetention(queue: Queue, days: number | undefined, 
   });
 }
 
+/**
+ * Schedules the hourly clean-up of image bytes left behind (always on: it is what bounds how long
+ * an unread image can stay in the database). Idempotent, one schedule per installation.
+ */
+export async function scheduleImageCleanup(queue: Queue): Promise<void> {
+  await queue.upsertJobScheduler(IMAGE_CLEANUP_SCHEDULER_ID, { pattern: IMAGE_CLEANUP_CRON }, {
+    name: JOB_IMAGE_CLEANUP, data: { v: 1 }, opts: { removeOnComplete: { count: 30 }, removeOnFail: { count: 30 }, attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
+  });
+}
+
 /** Queues an erasure (a platform's user-deletion event); one job per person and day. */
 export async function enqueueForget(queue: Queue, job: ForgetJob): Promise<void> {
   const day = new Date().toISOString().slice(0, 10);
@@ -50,14 +65,31 @@ export interface MaintenanceDeps {
   retentionDays: number | undefined;
   origin: string;
   now?: () => Date;
+  /** IMAGE_KEEP: the image clean-up keeps bytes (retention still removes them). */
+  imageKeep?: boolean;
+  /** IMAGE_PENDING_MAX_HOURS: image bytes older than this are removed by the clean-up. */
+  imagePendingMaxHours?: number;
+}
+
+/** What one image clean-up removed. */
+export interface ImageCleanupCounts {
+  /** Rows whose bytes were removed. */
+  bytesRemoved: number;
+  /** Images still waiting for OCR past the bound, marked unreadable. */
+  givenUp: number;
 }
 
 /** Runs one maintenance job. */
-export async function processMaintenance(deps: MaintenanceDeps, name: string, data: unknown): Promise<{ kind: 'retention'; counts: RetentionCounts } | { kind: 'forget'; counts: ForgetCounts } | { kind: 'skipped' }> {
+export async function processMaintenance(deps: MaintenanceDeps, name: string, data: unknown): Promise<{ kind: 'retention'; counts: RetentionCounts } | { kind: 'forget'; counts: ForgetCounts } | { kind: 'images'; counts: ImageCleanupCounts } | { kind: 'skipped' }> {
   if (name === JOB_RETENTION) {
     if (deps.retentionDays === undefined) return { kind: 'skipped' };
     const counts = await removeOldTexts(deps.db, { days: deps.retentionDays, now: deps.now?.(), actor: 'system', origin: deps.origin });
     return { kind: 'retention', counts };
+  }
+  if (name === JOB_IMAGE_CLEANUP) {
+    const now = deps.now?.() ?? new Date();
+    const before = new Date(now.getTime() - (deps.imagePendingMaxHours ?? 24) * 3_600_000);
+    return { kind: 'images', counts: await removeStaleImageData(deps.db, { before, keep: deps.imageKeep ?? false }) };
   }
   if (name === JOB_FORGET) {
     const parsed = forgetJobSchema.safeParse(data);

@@ -70,7 +70,7 @@ export async function listAdapterBindings(db: Q, ch: Partial<AdapterChannel> = {
 }
 
 /** Records which adapter version answered a message (null = the base model). */
-export async function recordMessageAdapter(db: Q, id: string, adapter: { name: string; sha256: string } | null): Promise<void> {
+export async function recordMessageAdapter(db: Q, id: string, adapter: { name: string; sha256: string | null } | null): Promise<void> {
   if (!adapter) return;
   await db.query('UPDATE messages SET adapter = $2, adapter_sha256 = $3 WHERE id = $1', [id, adapter.name, adapter.sha256]);
 }

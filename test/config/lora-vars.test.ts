@@ -27,6 +27,12 @@ describe('LORA_ADAPTERS / LORA_SEQUENCES', () => {
     expect(() => loadConfig({ LORA_ADAPTERS: raw })).toThrow(/^LORA_ADAPTERS: /);
   });
 
+  it('ENGINE_LORA_MODELS: adapter=modelId pairs (the ids vLLM serves LoRA adapters under); bad entries name the variable', () => {
+    expect(loadConfig({}).ENGINE_LORA_MODELS).toEqual({});
+    expect(loadConfig({ ENGINE_LORA_MODELS: 'pumps=pumps-lora-v2, valves=org/valves:rev2' }).ENGINE_LORA_MODELS).toEqual({ pumps: 'pumps-lora-v2', valves: 'org/valves:rev2' });
+    for (const bad of ['pumps', 'Pumps=x', 'base=x', 'pumps=']) expect(() => loadConfig({ ENGINE_LORA_MODELS: bad })).toThrow(/^ENGINE_LORA_MODELS: .*name=modelId/);
+  });
+
   it('defaults: one sequence per adapter, files checked every 10 s', () => {
     const cfg = loadConfig({});
     expect([cfg.LORA_SEQUENCES, cfg.LORA_WATCH_INTERVAL_MS]).toEqual([1, 10_000]);

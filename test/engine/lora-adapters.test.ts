@@ -114,7 +114,7 @@ describe.skipIf(!hasTestModel)('LoRA adapters in the llama engine', () => {
     expect(engine.adapters.drainingCount).toBe(0);
     // The old version's copy is gone with its context; the current versions' copies stay.
     const copies = readdirSync(dir).flatMap((d) => (d.startsWith('r1-lora-') ? readdirSync(path.join(dir, d)) : []));
-    expect(copies.filter((f) => f.startsWith('live-'))).toEqual([`live-${after.adapter!.sha256.slice(0, 16)}.gguf`]);
+    expect(copies.filter((f) => f.startsWith('live-'))).toEqual([`live-${after.adapter!.sha256!.slice(0, 16)}.gguf`]);
     expect(engine.concurrency).toBe(2 + 3 * 2);
   });
 

@@ -108,6 +108,29 @@ describe('OpenAiEngine against a fake OpenAI-compatible server', () => {
     await engine.close();
   });
 
+  it('LoRA: a channel\'s adapter is requested as the model the engine serves it under (ENGINE_LORA_MODELS or its own name); one not served answers with the base model', async () => {
+    fake.loraModels.push('pumps-lora-v2', 'valves');
+    const engine = make(fake, { loraModels: { pumps: 'pumps-lora-v2' }, modelsTtlMs: 0 });
+    const mapped = await engine.generate({ ...ask, adapter: 'pumps' });
+    expect(fake.requests[0]!.body.model).toBe('pumps-lora-v2');
+    expect(mapped.adapter).toEqual({ name: 'pumps', sha256: null, modelId: 'pumps-lora-v2' });
+    expect((await engine.generate({ ...ask, adapter: 'valves' })).adapter).toEqual({ name: 'valves', sha256: null, modelId: 'valves' });
+    expect(fake.requests[1]!.body.model).toBe('valves');
+    // Not at /v1/models: the base model answers, and the answer says so.
+    const unserved = await engine.generate({ ...ask, adapter: 'boilers' });
+    expect(fake.requests[2]!.body.model).toBe('deepseek-ai/DeepSeek-R1');
+    expect(unserved.adapter).toBeNull();
+    expect((await engine.generate(ask)).adapter).toBeNull();
+    // Loaded into the engine at runtime (vLLM /v1/load_lora_adapter): found when the listing is read again.
+    fake.loraModels.push('boilers');
+    expect((await engine.generate({ ...ask, adapter: 'boilers' })).adapter).toMatchObject({ name: 'boilers', modelId: 'boilers' });
+    expect(fake.requests.at(-1)!.body.model).toBe('boilers');
+    // The model identity stays the base model's.
+    expect((await engine.modelIdentity).id).toBe('deepseek-ai/DeepSeek-R1');
+    fake.loraModels.length = 0;
+    await engine.close();
+  });
+
   it('retries a 5xx with backoff inside the call (the client\'s retry) and then answers', async () => {
     const engine = make(fake);
     fake.script.push({ kind: 'status', status: 503 });
@@ -129,6 +152,31 @@ describe('OpenAiEngine against a fake OpenAI-compatible server', () => {
     fake.script.push({ kind: 'stream', deltas: [{ content: 'Too late.' }], firstByteDelayMs: 400 });
     await expect(strict.generate(ask)).rejects.toThrow(/ENGINE_TIMEOUT_MS \(100 ms\)/);
     await Promise.all([engine.close(), strict.close()]);
+  });
+
+  it('a stream that goes silent mid-answer is cut after ENGINE_STALL_TIMEOUT_MS and fails the call; a slow but steady one is fine', async () => {
+    const engine = make(fake, { retries: 0, stallTimeoutMs: 150, breaker: { ...breaker, minRequests: 100 } });
+    fake.script.push({ kind: 'stall', deltas: [{ content: 'Half an ans' }] });
+    const err = await engine.generate(ask).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineUnavailableError);
+    expect((err as Error).message).toMatch(/stalled: no chunk for ENGINE_STALL_TIMEOUT_MS \(150 ms\)/);
+    // The stalled request was aborted: the engine can free its sequence.
+    await expect.poll(() => fake.requests[0]!.aborted).toBe(true);
+    expect(engine.inFlight).toBe(0);
+    // Gaps under the stall timeout add up to far more than it: only the silence between chunks counts.
+    fake.script.push({ kind: 'stream', deltas: Array.from({ length: 8 }, (_, i) => ({ content: `w${i} ` })), delayMs: 40 });
+    expect((await engine.generate(ask)).answer).toBe('w0 w1 w2 w3 w4 w5 w6 w7');
+    await engine.close();
+  });
+
+  it('the stall watch runs on an injectable clock: silence is measured by it, not by the wall', async () => {
+    let t = 0;
+    const engine = make(fake, { retries: 0, timeoutMs: 300, stallTimeoutMs: 300, now: () => t, breaker: { ...breaker, minRequests: 100 } });
+    fake.script.push({ kind: 'stall', deltas: [{ content: 'Half' }] });
+    const pending = engine.generate({ ...ask, onChunk: () => (t += 5000) }).catch((e: unknown) => e);
+    // The clock jumped past the limit at the first chunk: the next check (≤ timeoutMs of wall time) cuts the stream.
+    expect(((await pending) as Error).message).toMatch(/ENGINE_STALL_TIMEOUT_MS \(300 ms\) after \d+ chunks/);
+    await engine.close();
   });
 
   it('429 with Retry-After: the client waits it out once, then the call asks the job to wait (EngineRateLimitError)', async () => {

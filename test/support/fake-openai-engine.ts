@@ -7,6 +7,8 @@ export type FakeReply =
   | { kind: 'stream'; deltas: Array<{ content?: string; reasoning_content?: string }>; delayMs?: number; firstByteDelayMs?: number; usage?: { prompt: number; completion: number; reasoning?: number } }
   /** Sends some deltas, then destroys the socket mid-stream (a crashed engine pod). */
   | { kind: 'drop'; deltas: Array<{ content?: string; reasoning_content?: string }> }
+  /** Sends some deltas, then goes silent with the connection open (a hung engine) until the client hangs up. */
+  | { kind: 'stall'; deltas: Array<{ content?: string; reasoning_content?: string }> }
   /** An HTTP error status with an OpenAI error body and optional headers (e.g. Retry-After). */
   | { kind: 'status'; status: number; headers?: Record<string, string> };
 
@@ -28,6 +30,8 @@ export class FakeOpenAiEngine {
   readonly requests: FakeRequest[] = [];
   fallback: FakeReply = { kind: 'stream', deltas: [{ content: 'Hello' }, { content: ' there.' }] };
   model = 'deepseek-ai/DeepSeek-R1';
+  /** Further ids listed at `/v1/models`: LoRA adapters served as models (vLLM `--lora-modules name=path`). */
+  readonly loraModels: string[] = [];
   modelsCalls = 0;
   private server?: http.Server;
   private readonly sockets = new Set<Socket>();
@@ -60,7 +64,7 @@ export class FakeOpenAiEngine {
     if (req.method === 'GET' && req.url === '/v1/models') {
       this.modelsCalls += 1;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data: [{ id: this.model, object: 'model', created: 0, owned_by: 'fake' }] }));
+      res.end(JSON.stringify({ object: 'list', data: [this.model, ...this.loraModels].map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake', ...(id === this.model ? {} : { parent: this.model }) })) }));
       return;
     }
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
@@ -101,6 +105,10 @@ export class FakeOpenAiEngine {
       if (res.destroyed) return;
       res.write(chunk(d));
       if (reply.kind === 'stream' && reply.delayMs) await sleep(reply.delayMs);
+    }
+    if (reply.kind === 'stall') {
+      await new Promise((r) => (res.destroyed ? r(undefined) : res.once('close', r)));
+      return;
     }
     if (reply.kind === 'drop') {
       // Let the deltas reach the client, then cut the connection without ending the response.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/index.js';
+import { bindAdapter, getProvenance, type Db } from '../../src/index.js';
 import { startService, type Service } from '../../workers/service.js';
 import { FakeOpenAiEngine } from '../support/fake-openai-engine.js';
 import { FakeSlack } from '../support/fake-slack.js';
@@ -23,9 +23,9 @@ describe('ENGINE=openai worker faults (fake engine)', () => {
   let all: Service & { baseUrl?: string };
   let worker: Service;
   const base = (s: Service) => `http://127.0.0.1:${s.port}`;
-  const mention = async (text: string) => {
+  const mention = async (text: string, channel = 'CENG') => {
     const ts = `1700009000.0000${10 + ++n}`;
-    await postSignedToSlackApp(`${base(all)}/slack/events`, SECRET, slackEventEnvelope({ type: 'app_mention', user: `U${n}`, text: `<@UBOT> ${text}`, ts, channel: 'CENG', event_ts: ts }));
+    await postSignedToSlackApp(`${base(all)}/slack/events`, SECRET, slackEventEnvelope({ type: 'app_mention', user: `U${n}`, text: `<@UBOT> ${text}`, ts, channel, event_ts: ts }));
     return ts;
   };
   const repliesIn = (ts: string) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.params.thread_ts === ts).map((c) => String(c.params.text));
@@ -35,11 +35,12 @@ describe('ENGINE=openai worker faults (fake engine)', () => {
   };
 
   beforeAll(async () => {
+    engine.loraModels.push('pumps-lora-v2'); // vLLM --lora-modules pumps-lora-v2=/adapters/pumps
     await engine.start();
     slack = await new FakeSlack().start();
     db = await createTestPgDb();
     const common = {
-      ENGINE: 'openai', ENGINE_URL: engine.baseUrl, ENGINE_RETRIES: '0', ENGINE_MAX_CONCURRENCY: '4', ENGINE_TIMEOUT_MS: '5000',
+      ENGINE: 'openai', ENGINE_URL: engine.baseUrl, ENGINE_RETRIES: '0', ENGINE_MAX_CONCURRENCY: '4', ENGINE_TIMEOUT_MS: '5000', ENGINE_STALL_TIMEOUT_MS: '1000', ENGINE_LORA_MODELS: 'pumps=pumps-lora-v2',
       ENGINE_BREAKER_MIN_REQUESTS: '2', ENGINE_BREAKER_RESET_MS: '300', ENGINE_BREAKER_WINDOW_MS: '10000', QUEUE_PREFIX: uniqueId('r1eng'),
     } as const;
     all = await startService(testConfig({ ...common, ROLE: 'all', SLACK_BOT_TOKEN: 'xoxb-e', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl }), { db, host: '127.0.0.1' });
@@ -62,6 +63,20 @@ describe('ENGINE=openai worker faults (fake engine)', () => {
     expect(Number(rows[0]!.completion_tokens)).toBe(2); // from the usage chunk
   }, 30_000);
 
+  it('LoRA: a channel bound to an adapter is answered by the model id the engine serves it under; recorded in the message log, provenance and metrics', async () => {
+    await bindAdapter(db, { platform: 'slack', tenant: 'T1', channel: 'CLORA' }, 'pumps', 'test');
+    const before = engine.requests.length;
+    engine.script.push({ kind: 'stream', deltas: [{ content: 'Adapter answer.' }] });
+    const ts = await mention('which seal kit fits?', 'CLORA');
+    await slack.waitFor((c) => c.method === 'chat.postMessage' && c.params.thread_ts === ts && String(c.params.text).includes('Adapter answer.'), 20_000);
+    expect(engine.requests[before]!.body.model).toBe('pumps-lora-v2');
+    const { rows } = await db.query<{ id: string; adapter: string; adapter_sha256: string | null; model_id: string }>('SELECT id, adapter, adapter_sha256, model_id FROM messages WHERE thread = $1', [ts]);
+    expect(rows[0]).toMatchObject({ adapter: 'pumps', adapter_sha256: null, model_id: 'openai:deepseek-ai/DeepSeek-R1' });
+    expect((await getProvenance(db, rows[0]!.id))!.adapter).toBe('pumps@openai:pumps-lora-v2');
+    const tokens = await Promise.all([worker, all].map((s) => s.rt.metrics.registry.getSingleMetricAsString('r1_generation_tokens_total')));
+    expect(tokens.join('\n')).toMatch(/kind="completion",adapter="pumps"} [1-9]/);
+  }, 30_000);
+
   it('a connection dropped mid-stream: the job is retried and the answer delivered once', async () => {
     engine.script.push({ kind: 'drop', deltas: [{ content: 'Half of an ans' }] }, { kind: 'stream', deltas: [{ content: 'The whole answer.' }] });
     const ts = await mention('what is the flow rate?');
@@ -69,6 +84,22 @@ describe('ENGINE=openai worker faults (fake engine)', () => {
     expect(repliesIn(ts).filter((t) => /answer/i.test(t))).toEqual(['The whole answer.']);
     const { rows } = await db.query<{ attempts: number; status: string }>('SELECT attempts, status FROM messages WHERE thread = $1', [ts]);
     expect(Number(rows[0]!.attempts)).toBe(2);
+  }, 40_000);
+
+  it('a stream that stalls mid-answer (connection open, nothing sent): cut after ENGINE_STALL_TIMEOUT_MS, the job is retried and the answer delivered once', async () => {
+    engine.script.push({ kind: 'stall', deltas: [{ content: 'Half of a stalled ans' }] }, { kind: 'stream', deltas: [{ content: 'The answer after the stall.' }] });
+    const before = engine.requests.length;
+    const ts = await mention('what is the suction pressure?');
+    await slack.waitFor((c) => c.method === 'chat.postMessage' && c.params.thread_ts === ts && String(c.params.text).includes('The answer after the stall.'), 30_000);
+    expect(repliesIn(ts).filter((t) => /answer|stall/i.test(t))).toEqual(['The answer after the stall.']);
+    // The stalled request was hung up on (the engine frees its sequence), then asked again.
+    expect(engine.requests.length - before).toBe(2);
+    expect(engine.requests[before]!.aborted).toBe(true);
+    const { rows } = await db.query<{ attempts: number }>('SELECT attempts FROM messages WHERE thread = $1', [ts]);
+    expect(Number(rows[0]!.attempts)).toBe(2);
+    // Counted as a timeout by whichever process ran the attempt.
+    const errors = await Promise.all([worker, all].map((s) => s.rt.metrics.registry.getSingleMetricAsString('r1_engine_errors_total')));
+    expect(errors.join('\n')).toMatch(/kind="timeout"} [1-9]/);
   }, 40_000);
 
   it('429 with Retry-After: the job waits that long in the queue, then is answered', async () => {

@@ -3,6 +3,7 @@ import type { AnswerKnowledgeDeps, Embedder, Runtime } from '../../../src/index.
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import type { WebUser } from '../web-auth.js';
+import { registerAdaptersRoutes } from './adapters-page.js';
 import { registerAuditRoutes } from './audit-page.js';
 import { registerDiagnosesRoutes } from './diagnoses-page.js';
 import { registerFeedbackRoutes } from './feedback-page.js';
@@ -34,6 +35,7 @@ export function registerAdminRoutes(web: FastifyInstance, o: AdminDeps & { rt: R
     }).value);
   });
   registerKnowledgeRoutes(web, rt, o);
+  registerAdaptersRoutes(web, rt);
   registerFeedbackRoutes(web, rt);
   registerDiagnosesRoutes(web, rt);
   registerAuditRoutes(web, rt);

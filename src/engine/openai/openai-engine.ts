@@ -10,13 +10,16 @@ import type { EngineErrorKind, OpenAiEngineOptions } from './types.js';
 /** When a 429 carries no usable `Retry-After`: wait this long. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 1000;
 
+/** The stream went quiet: no chunk within ENGINE_TIMEOUT_MS of the request (first byte) or ENGINE_STALL_TIMEOUT_MS of the last chunk. */
+class StreamStallError extends Error {}
+
 /** The reasoning field of a streamed delta: DeepSeek's API, SGLang and vLLM < 0.10 send `reasoning_content`, newer vLLM `reasoning`. */
 type R1Delta = { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
 
 /** Whether an error says the engine is unwell (counts towards opening the breaker), rather than that the request was wrong. */
 export function isEngineFailure(e: unknown): boolean {
   if (e instanceof EngineRequestError || e instanceof EngineRateLimitError) return false;
-  if (e instanceof APIConnectionError) return true; // includes timeouts
+  if (e instanceof APIConnectionError || e instanceof StreamStallError) return true; // includes timeouts
   if (e instanceof APIError) return e.status === undefined || e.status === 408 || e.status >= 500; // undefined: an error event mid-stream
   return true; // a dropped connection mid-stream surfaces as a fetch TypeError ("terminated")
 }
@@ -63,6 +66,11 @@ export class OpenAiEngine implements Engine {
   private active = 0;
   private lastError: string | undefined;
   private model?: Promise<ModelIdentity>;
+  /** The ids at `/v1/models` (base model and LoRA adapters) and when they were read. */
+  private served?: { ids: Set<string>; at: number };
+  private listing?: Promise<Set<string>>;
+  /** Adapters already warned about (not served): answered by the base model. */
+  private readonly unservedAdapters = new Set<string>();
   private closing?: Promise<void>;
 
   constructor(private readonly o: OpenAiEngineOptions) {
@@ -134,14 +142,46 @@ export class OpenAiEngine implements Engine {
     return this.model;
   }
 
-  private async resolveModel(): Promise<ModelIdentity> {
-    let ids: string[];
-    try {
-      const page = (await this.breaker.fire(() => this.client.models.list())) as { data: Array<{ id: string }> };
-      ids = page.data.map((m) => m.id);
-    } catch (e) {
-      throw this.translate(e, 'GET /models');
+  /** Reads `/v1/models` (one request at a time); remembers the ids for adapter look-ups. */
+  private listModels(): Promise<Set<string>> {
+    this.listing ??= (async () => {
+      try {
+        const page = (await this.breaker.fire(() => this.client.models.list())) as { data: Array<{ id: string }> };
+        const ids = new Set(page.data.map((m) => m.id));
+        this.served = { ids, at: Date.now() };
+        return ids;
+      } catch (e) {
+        throw this.translate(e, 'GET /models');
+      } finally {
+        this.listing = undefined;
+      }
+    })();
+    return this.listing;
+  }
+
+  /**
+   * The model id to request for a channel's LoRA adapter: ENGINE_LORA_MODELS' mapping, else the
+   * adapter's own name (vLLM `--lora-modules name=path`), if the engine lists it at `/v1/models`
+   * (read again when it is older than modelsTtlMs, so adapters loaded at runtime are found).
+   * Not served: undefined, and the base model answers (as the local engine does without the file).
+   */
+  private async adapterModel(name: string): Promise<string | undefined> {
+    const id = this.o.loraModels?.[name] ?? name;
+    let ids = this.served?.ids;
+    if (!ids?.has(id) && (!this.served || Date.now() - this.served.at > (this.o.modelsTtlMs ?? 30_000))) ids = await this.listModels();
+    if (ids?.has(id)) {
+      this.unservedAdapters.delete(name);
+      return id;
     }
+    if (!this.unservedAdapters.has(name)) {
+      this.unservedAdapters.add(name);
+      this.o.log.warn({ adapter: name, modelId: id, engine: this.o.baseUrl }, 'a job names a LoRA adapter the engine does not serve (not at /v1/models; vLLM --lora-modules, ENGINE_LORA_MODELS): answering with the base model');
+    }
+    return undefined;
+  }
+
+  private async resolveModel(): Promise<ModelIdentity> {
+    const ids = [...(await this.listModels())];
     const id = this.o.model ?? ids[0];
     if (!id) throw new EngineRequestError(this.o.baseUrl, 404, `the engine at ${this.o.baseUrl} lists no model at /models`);
     if (this.o.model && !ids.includes(this.o.model)) {
@@ -154,13 +194,16 @@ export class OpenAiEngine implements Engine {
     if (this.closed) throw new Error('OpenAiEngine is closed');
     if (req.gbnf) throw new EngineRequestError(this.o.baseUrl, 400, 'ENGINE=openai takes JSON schemas (response_format), not GBNF grammars');
     const t0 = performance.now();
-    const { id: model } = await this.modelIdentity;
+    const { id: base } = await this.modelIdentity;
+    const loraModel = req.adapter ? await this.adapterModel(req.adapter) : undefined;
+    const model = loraModel ?? base;
     this.active += 1;
     const peak = { n: 0 };
     this.peaks.add(peak);
     for (const p of this.peaks) p.n = Math.max(p.n, this.active);
     try {
-      return (await this.breaker.fire(() => this.stream(req, model, t0, peak))) as GenerateResult;
+      const res = (await this.breaker.fire(() => this.stream(req, model, t0, peak))) as GenerateResult;
+      return { ...res, adapter: loraModel ? { name: req.adapter!, sha256: null, modelId: loraModel } : null };
     } catch (e) {
       throw this.translate(e, 'POST /chat/completions');
     } finally {
@@ -189,6 +232,29 @@ export class OpenAiEngine implements Engine {
         req.onChunk?.(c);
       }
     };
+    // Stall watch: until the first chunk the request may take ENGINE_TIMEOUT_MS (prefill under
+    // load), then every chunk must follow the last within ENGINE_STALL_TIMEOUT_MS. A stalled stream
+    // is cut and fails the attempt like a dropped connection. One timer, re-armed only when it
+    // fires: a chunk just notes its time (no timer churn per token).
+    const now = this.o.now ?? (() => performance.now());
+    const stallMs = this.o.stallTimeoutMs ?? this.o.timeoutMs;
+    let lastAt = now();
+    let chunks = 0;
+    let stalled: StreamStallError | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const watch = () => {
+      const limit = chunks === 0 ? this.o.timeoutMs : stallMs;
+      const idle = now() - lastAt;
+      if (idle < limit) {
+        timer = setTimeout(watch, limit - idle);
+        return;
+      }
+      stalled = new StreamStallError(chunks === 0
+        ? `no response within ENGINE_TIMEOUT_MS (${this.o.timeoutMs} ms)`
+        : `the stream stalled: no chunk for ENGINE_STALL_TIMEOUT_MS (${stallMs} ms) after ${chunks} chunks`);
+      ac.abort(stalled);
+    };
+    timer = setTimeout(watch, this.o.timeoutMs);
     const body: ChatCompletionCreateParamsStreaming = {
       model,
       messages: toMessages(req),
@@ -202,6 +268,8 @@ export class OpenAiEngine implements Engine {
     try {
       const stream = await this.client.chat.completions.create(body, { signal: ac.signal });
       for await (const chunk of stream) {
+        lastAt = now();
+        chunks += 1;
         if (chunk.usage) usage = chunk.usage;
         const d = chunk.choices[0]?.delta as R1Delta | undefined;
         if (!d) continue;
@@ -218,11 +286,15 @@ export class OpenAiEngine implements Engine {
       }
       emit(tags.flush());
     } catch (e) {
-      // An abort (Stop, shutdown, budget) ends the stream with what arrived; anything else is a failure.
+      // An abort (Stop, shutdown, budget) ends the stream with what arrived; a stall or anything else is a failure.
+      if (stalled) throw stalled;
       if (!ac.signal.aborted) throw e;
     } finally {
+      clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
     }
+    // The client ends an aborted stream quietly: a stall is known by its own error.
+    if (stalled) throw stalled;
     // A template that opened `<think>` in the prompt leaves only `</think>` in the output.
     const close = answer.lastIndexOf('</think>');
     if (close >= 0) {
@@ -247,7 +319,7 @@ export class OpenAiEngine implements Engine {
     if (e instanceof R1Error) return e;
     const url = this.o.baseUrl;
     const kind: EngineErrorKind = e instanceof RateLimitError ? 'rate_limited'
-      : e instanceof APIConnectionTimeoutError ? 'timeout'
+      : e instanceof APIConnectionTimeoutError || e instanceof StreamStallError ? 'timeout'
         : e instanceof APIConnectionError ? 'connection'
           : e instanceof APIError ? (e.status === undefined ? 'stream' : e.status >= 500 || e.status === 408 ? 'server' : 'refused')
             : (e as { code?: string }).code === 'EOPENBREAKER' ? 'connection' : 'stream';
@@ -259,7 +331,7 @@ export class OpenAiEngine implements Engine {
     if (kind === 'rate_limited') return new EngineRateLimitError(url, retryAfterMsOf((e as RateLimitError).headers) ?? DEFAULT_RATE_LIMIT_WAIT_MS, { cause: e });
     if (kind === 'refused') return new EngineRequestError(url, (e as APIError).status ?? 400, `the engine at ${url} refused ${op}: ${message}`, { cause: e });
     this.lastError = `${kind}: ${message}`;
-    const why = kind === 'timeout' ? `no response within ENGINE_TIMEOUT_MS (${this.o.timeoutMs} ms)` : message;
+    const why = e instanceof APIConnectionTimeoutError ? `no response within ENGINE_TIMEOUT_MS (${this.o.timeoutMs} ms)` : message;
     return new EngineUnavailableError(url, `${op} to the engine at ${url} failed (${kind}): ${why}`, this.breaker.opened ? this.o.breaker.resetMs : undefined, { cause: e });
   }
 

@@ -8,10 +8,24 @@ export interface OpenAiEngineOptions {
   apiKey?: string;
   /** ENGINE_MODEL: the model id to request; unset = the first id at `/v1/models`. */
   model?: string;
+  /**
+   * ENGINE_LORA_MODELS: a channel's LoRA adapter name → the model id the engine serves it under
+   * (vLLM `--lora-modules id=path`). An adapter not listed here is requested under its own name.
+   */
+  loraModels?: Record<string, string>;
+  /** How long the `/v1/models` listing is trusted before an unknown adapter makes us read it again. Defaults to 30 000 ms. */
+  modelsTtlMs?: number;
   /** ENGINE_MAX_CONCURRENCY: requests kept in flight (the worker's concurrency). */
   maxConcurrency: number;
-  /** ENGINE_TIMEOUT_MS: longest wait for a response to start, in ms. */
+  /** ENGINE_TIMEOUT_MS: longest wait for a response to start (headers and the first chunk), in ms. */
   timeoutMs: number;
+  /**
+   * ENGINE_STALL_TIMEOUT_MS: longest gap between two chunks of a stream once it has started, in ms;
+   * longer, and the request is cut and the attempt fails like a dropped connection. Defaults to `timeoutMs`.
+   */
+  stallTimeoutMs?: number;
+  /** @internal The clock (ms, monotonic) the stall watch reads; defaults to `performance.now`. */
+  now?: () => number;
   /** ENGINE_RETRIES: the client's retries with backoff within one call. Defaults to 2. */
   retries?: number;
   /** The circuit breaker (opossum). */

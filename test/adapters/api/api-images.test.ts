@@ -1,42 +1,36 @@
+import net, { type AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, OcrReader, type Db } from '../../../src/index.js';
+import { createApiKey, type Db } from '../../../src/index.js';
 import { FakeVision } from '../../support/fake-vision.js';
 import { corruptPng, panelPng, tinyPdf } from '../../support/panel-images.js';
 import { hasTestModel } from '../../support/shared-assets.js';
-import { startTestService } from '../../support/start-test-service.js';
-import { testConfig } from '../../support/test-config.js';
-import { createTestPgDb } from '../../support/test-db.js';
-import { closeTestEngines } from '../../support/test-engine.js';
+import { startServiceFixture, type ServiceFixture } from '../../support/service-fixture.js';
 
 const MODEL = 'stories260K-r1-test';
 const dataUrl = (b: Uint8Array, type = 'image/png') => `data:${type};base64,${Buffer.from(b).toString('base64')}`;
 const ask = (text: string, url: string): OpenAI.ChatCompletionMessageParam[] => [{ role: 'user', content: [{ type: 'text', text }, { type: 'image_url', image_url: { url } }] }];
 
 describe.skipIf(!hasTestModel)('/v1 image_url parts (data: URLs) → OCR (+ optional vision model) → the answer', () => {
+  let fx: ServiceFixture;
   let db: Db;
-  let reader: OcrReader;
+  let svc: ServiceFixture['svc'];
   let vision: FakeVision;
-  let svc: Awaited<ReturnType<typeof startTestService>>;
   let client: OpenAI;
   let panel: Buffer;
 
   beforeAll(async () => {
-    db = await createTestPgDb();
     vision = await new FakeVision().start();
-    reader = await OcrReader.create({ langs: 'eng', concurrency: 1 });
-    svc = await startTestService(testConfig({
+    fx = await startServiceFixture({
       API_KEYS: 'true', LLAMA_SEQUENCES: '1', LLAMA_CONTEXT_SIZE: '2048', LLAMA_MAX_TOKENS: '16', VISION_URL: vision.url, VISION_MODEL: 'qwen2-vl', VISION_TIMEOUT_MS: '5000',
-    }), db, { ocrReader: reader });
+    }, { ocr: true });
+    ({ db, svc } = fx);
     client = new OpenAI({ apiKey: (await createApiKey(db, 'hmi')).key, baseURL: `${svc.baseUrl}/v1`, maxRetries: 0 });
     panel = await panelPng(['E-214 HIGH VIBRATION']);
   }, 120_000);
   afterAll(async () => {
-    await svc?.close();
-    await reader?.close();
+    await fx?.close();
     await vision?.close();
-    await db?.close();
-    await closeTestEngines();
   });
 
   const jobs = async () => Object.values(await svc.rt.queues.intakeFor('api').getJobCounts()).reduce((a, b) => a + b, 0);
@@ -84,5 +78,28 @@ describe.skipIf(!hasTestModel)('/v1 image_url parts (data: URLs) → OCR (+ opti
     expect(e.param).toBe('messages[0].content[1].image_url.url');
     expect((e.error as { message: string }).message).toMatch(message);
     expect(await jobs()).toBe(before);
+  });
+
+  it('remote image URLs — https, http, even on this machine — are refused, and nothing is fetched', async () => {
+    // Anything listening here would see a TLS or HTTP connection if the server tried the URL.
+    const seen: string[] = [];
+    const srv = net.createServer((sock) => {
+      seen.push(String(sock.remotePort));
+      sock.destroy();
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as AddressInfo).port;
+    try {
+      for (const url of [`https://127.0.0.1:${port}/panel.png`, `http://127.0.0.1:${port}/panel.png`, `HTTPS://localhost:${port}/panel.png`]) {
+        const before = await jobs();
+        const err = await client.chat.completions.create({ model: MODEL, messages: ask('what does the panel say?', url) }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+        expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('unsupported_image_url');
+        expect(await jobs()).toBe(before);
+      }
+      expect(seen).toEqual([]);
+    } finally {
+      srv.close();
+    }
   });
 });

@@ -1,13 +1,13 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachScope, createApiKey, ingestPaths, type Db } from '../../../src/index.js';
+import { attachScope, createApiKey, ingestPaths, type Db, type GenerateRequest, type GenerateResult } from '../../../src/index.js';
 import { MODEL_ONLY_NOTE } from '../../../adapters/api/index.js';
 import { PLANT_A_DIR } from '../../support/rag-fixtures.js';
 import { hasTestModel } from '../../support/shared-assets.js';
 import { startTestService } from '../../support/start-test-service.js';
 import { testConfig } from '../../support/test-config.js';
 import { createTestPgliteDb } from '../../support/test-db.js';
-import { closeTestEngines } from '../../support/test-engine.js';
+import { closeTestEngines, getTestEngine } from '../../support/test-engine.js';
 
 const MODEL = 'stories260K-r1-test';
 
@@ -20,17 +20,31 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
   let svc: Awaited<ReturnType<typeof startTestService>>;
   const keys: Record<string, string> = {};
   const client = (name: string) => new OpenAI({ apiKey: keys[name], baseURL: `${svc.baseUrl}/v1`, maxRetries: 0 });
+  /** Set by a test to stand between the worker and the real engine (a failing attempt); unset after. */
+  let intercept: ((req: GenerateRequest, generate: (r: GenerateRequest) => Promise<GenerateResult>) => Promise<GenerateResult>) | undefined;
+  /** A streamed completion's content deltas, concatenated. */
+  const streamed = async (name: string, content: string, maxTokens: number) => {
+    const stream = await client(name).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: maxTokens, stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+    return text;
+  };
 
   beforeAll(async () => {
     db = await createTestPgliteDb();
     // One sequence: a request can only run once the previous one has released it.
     svc = await startTestService(testConfig({ API_KEYS: 'true', LLAMA_SEQUENCES: '1', LLAMA_CONTEXT_SIZE: '2048', LLAMA_MAX_TOKENS: '2000', API_RATE_LIMIT_PER_MIN: '5' }), db);
+    // The service's worker holds this engine (the shared test engine for these settings).
+    const engine = await getTestEngine(1, 2048);
+    const generate = engine.generate.bind(engine);
+    engine.generate = (req) => (intercept ? intercept(req, generate) : generate(req));
     for (const n of ['alpha', 'beta', 'gamma', 'delta']) keys[n] = (await createApiKey(db, n)).key;
     const ing = await ingestPaths({ db, scope: 'plant-a', paths: [PLANT_A_DIR] });
     expect(ing.failed).toEqual([]);
     await attachScope(db, { platform: 'api', tenant: 'api', channel: 'alpha' }, 'plant-a', 'test');
   }, 120_000);
   afterAll(async () => {
+    intercept = undefined;
     await svc?.close();
     await db?.close();
     await closeTestEngines();
@@ -67,6 +81,79 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
     expect(text.startsWith(rows[0]!.answer)).toBe(true);
   });
 
+  /**
+   * A worker whose first attempt streams part of the answer and then fails (the job is retried by
+   * BullMQ after its backoff). `rewrite` changes the retry's answer text.
+   */
+  const failFirstAttemptMidAnswer = (rewrite?: (text: string) => string) => {
+    let calls = 0;
+    let clientHasText!: () => void;
+    const seen = new Promise<void>((r) => (clientHasText = r));
+    intercept = async (req, generate) => {
+      if (++calls > 1) {
+        if (!rewrite) return generate(req);
+        let first = true;
+        const res = await generate({ ...req, onChunk: (c) => {
+          req.onChunk?.(c.kind === 'answer' && first ? { ...c, text: rewrite(c.text) } : c);
+          if (c.kind === 'answer') first = false;
+        } });
+        return { ...res, answer: rewrite(res.answer) };
+      }
+      const ac = new AbortController();
+      let chars = 0;
+      await generate({ ...req, signal: AbortSignal.any([ac.signal, ...(req.signal ? [req.signal] : [])]), onChunk: (c) => {
+        req.onChunk?.(c);
+        if (c.kind === 'answer' && (chars += c.text.trim().length) > 12) ac.abort();
+      } });
+      await seen; // the client has part of the answer when the worker fails
+      throw new Error('worker failed mid-answer (test)');
+    };
+    return { clientHasText: () => clientHasText(), attempts: () => calls };
+  };
+
+  it('a job retried after failing mid-answer streams each piece of the answer once', async () => {
+    const failing = failFirstAttemptMidAnswer();
+    try {
+      const stream = await client('beta').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'The cat sat' }], max_tokens: 24, stream: true });
+      let text = '';
+      for await (const c of stream) {
+        text += c.choices[0]?.delta?.content ?? '';
+        if (text.trim()) failing.clientHasText();
+      }
+      expect(failing.attempts()).toBe(2);
+      const { rows } = await db.query<{ answer: string; attempts: number }>(`SELECT answer, attempts FROM messages WHERE platform = 'api' AND question = 'The cat sat'`);
+      expect(Number(rows[0]!.attempts)).toBe(2);
+      expect(rows[0]!.answer.length).toBeGreaterThan(12);
+      expect(text).toBe(`${rows[0]!.answer}\n\n_${MODEL_ONLY_NOTE}_`);
+    } finally {
+      intercept = undefined;
+    }
+  }, 60_000);
+
+  it('a retry that writes a different answer ends the stream with answer_restarted instead of mixing the two', async () => {
+    const failing = failFirstAttemptMidAnswer((t) => `Retried: ${t}`);
+    try {
+      const stream = await client('beta').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'The dog ran' }], max_tokens: 24, stream: true });
+      let text = '';
+      const err = await (async () => {
+        for await (const c of stream) {
+          text += c.choices[0]?.delta?.content ?? '';
+          if (text.trim()) failing.clientHasText();
+        }
+      })().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.APIError);
+      expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('answer_restarted');
+      const { rows } = await db.query<{ answer: string }>(`SELECT answer FROM messages WHERE platform = 'api' AND question = 'The dog ran'`);
+      expect(rows[0]!.answer.startsWith('Retried: ')).toBe(true);
+      // Only the first attempt's text reached the client, once.
+      expect(text.length).toBeGreaterThan(0);
+      expect(rows[0]!.answer).toContain(text);
+      expect(text).not.toContain('Retried');
+    } finally {
+      intercept = undefined;
+    }
+  }, 60_000);
+
   it('cites the documents attached to a client, and never to another client', async () => {
     const q = 'pump shows E-214 after restart, what now?';
     const a = await client('alpha').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: q }], max_tokens: 16 });
@@ -79,6 +166,61 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
     expect(b.choices[0]!.message.content).not.toContain('P-101 Manual');
     expect(b.choices[0]!.message.content).toContain(MODEL_ONLY_NOTE);
   });
+
+  it('streamed and non-streamed content agree: citation markers that point at no source are dropped from both', async () => {
+    // The tiny model writes no citations: the worker's engine adds some to its answer, valid and not.
+    intercept = async (req, generate) => {
+      let raw = '';
+      let injected = false;
+      const emit = (c: { kind: 'thought' | 'answer'; text: string }) => {
+        if (c.kind === 'answer') raw += c.text;
+        req.onChunk?.(c);
+      };
+      const res = await generate({ ...req, onChunk: (c) => {
+        emit(c);
+        if (c.kind === 'answer' && !injected && raw.trim()) {
+          injected = true;
+          for (const text of [' see [', '42', '] and [1', ']', ' [0]', ' ']) emit({ kind: 'answer', text });
+        }
+      } });
+      return { ...res, answer: raw.trim() };
+    };
+    try {
+      const q = 'what does E-214 on the pump mean?';
+      const text = await streamed('alpha', q, 16);
+      const whole = (await client('alpha').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: q }], max_tokens: 16 })).choices[0]!.message.content!;
+      expect(text).toBe(whole);
+      expect(text).toContain(' see and [1]');
+      expect(text).not.toMatch(/\[(0|42)\]/);
+      const { rows } = await db.query<{ answer: string }>(`SELECT answer FROM messages WHERE platform = 'api' AND question = $1`, [q]);
+      expect(rows.map((r) => r.answer)).toEqual([rows[0]!.answer, rows[0]!.answer]);
+      expect(text.startsWith(`${rows[0]!.answer}\n\n**Sources**\n[1] `)).toBe(true);
+      // A client without documents (a fresh one: API_RATE_LIMIT_PER_MIN): no marker is valid.
+      keys.zeta = (await createApiKey(db, 'zeta')).key;
+      const beta = await streamed('zeta', q, 16);
+      expect(beta).toContain(' see and');
+      expect(beta).not.toMatch(/\[(0|1|42)\]/);
+    } finally {
+      intercept = undefined;
+    }
+  }, 60_000);
+
+  it('response_format json_schema travels with the job: the worker\'s grammar makes content exactly that JSON (no sources appended, sources still in the response)', async () => {
+    keys.eta = (await createApiKey(db, 'eta')).key;
+    await attachScope(db, { platform: 'api', tenant: 'api', channel: 'eta' }, 'plant-a', 'test');
+    const schema = { type: 'object', properties: { pump: { type: 'string', maxLength: 24 }, restart: { type: 'boolean' } }, required: ['pump', 'restart'], additionalProperties: false };
+    const r = await client('eta').chat.completions.create({
+      model: MODEL, messages: [{ role: 'user', content: 'pump shows E-214 after restart, what now?' }], max_tokens: 300,
+      response_format: { type: 'json_schema', json_schema: { name: 'triage', schema, strict: true } },
+    });
+    const content = r.choices[0]!.message.content!;
+    const parsed = JSON.parse(content) as Record<string, unknown>;
+    expect(Object.keys(parsed).sort()).toEqual(['pump', 'restart']);
+    expect(typeof parsed.restart).toBe('boolean');
+    expect((r as unknown as { sources: unknown[] }).sources.length).toBeGreaterThan(0);
+    const { rows } = await db.query<{ answer: string }>(`SELECT answer FROM messages WHERE platform = 'api' AND channel = 'eta'`);
+    expect(rows[0]!.answer).toBe(content);
+  }, 60_000);
 
   it('a client that disconnects mid-stream cancels its job and frees the only sequence for the next request', async () => {
     const ac = new AbortController();
@@ -102,9 +244,16 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
   it('over API_RATE_LIMIT_PER_MIN a client gets the SDK\'s RateLimitError with Retry-After; other clients are not limited', async () => {
     const ask = (name: string) => client(name).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 });
     // A client of its own, so the count is this test's: five reach the limit, the sixth is refused.
-    keys.epsilon = (await createApiKey(db, 'epsilon')).key;
-    for (let i = 0; i < 5; i++) await ask('epsilon');
-    const err = await ask('epsilon').catch((e: unknown) => e);
+    // The windows are fixed minutes: six requests that straddle one are counted again with a fresh client.
+    let err: unknown;
+    for (let round = 0; ; round++) {
+      const name = `epsilon${round}`;
+      keys[name] = (await createApiKey(db, name)).key;
+      const minute = Math.floor(Date.now() / 60_000);
+      for (let i = 0; i < 5; i++) await ask(name);
+      err = await ask(name).catch((e: unknown) => e);
+      if (Math.floor(Date.now() / 60_000) === minute || round === 1) break;
+    }
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect(Number((err as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after'))).toBeGreaterThan(0);
     await expect(ask('alpha')).resolves.toBeTruthy();

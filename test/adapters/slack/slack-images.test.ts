@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, OcrReader, type Db } from '../../../src/index.js';
-import { importTestRegistry } from '../../support/diagnosis-fixtures.js';
+import type { Db } from '../../../src/index.js';
 import { FakeSlack, type SlackCall } from '../../support/fake-slack.js';
-import { bigPngLike, corruptPng, panelPng, tinyPdf } from '../../support/panel-images.js';
+import { bigPngLike, corruptPng, panelJpeg, panelPng, sidewaysPhotoJpeg, tinyPdf } from '../../support/panel-images.js';
 import { hasTestModel } from '../../support/shared-assets.js';
 import { postButtonPress } from '../../support/slack-interactions.js';
 import { postSignedToSlackApp, slackEventEnvelope } from '../../support/slack-signing.js';
-import { startTestService } from '../../support/start-test-service.js';
-import { testConfig } from '../../support/test-config.js';
-import { createTestPgDb } from '../../support/test-db.js';
-import { closeTestEngines } from '../../support/test-engine.js';
+import { startServiceFixture, type ServiceFixture } from '../../support/service-fixture.js';
 
 const SECRET = 'images-signing-secret';
 let tsN = 0;
@@ -29,32 +25,25 @@ const sectionTexts = (c: SlackCall) => blocksOf(c).filter((b) => b.type === 'sec
 
 describe.skipIf(!hasTestModel)('Slack: a photo of the panel is the question (files → OCR in the worker → reply with the read text)', () => {
   let fake: FakeSlack;
+  let fx: ServiceFixture;
   let db: Db;
-  let reader: OcrReader;
-  let svc: Awaited<ReturnType<typeof startTestService>>;
   let url: string;
   let panel: Buffer;
 
   beforeAll(async () => {
     fake = await new FakeSlack().start();
-    db = await createTestPgDb();
-    await migrate(db);
-    await importTestRegistry(db); // P-101 and P-102 are model CP-200, whose catalogue has E-214
-    reader = await OcrReader.create({ langs: 'eng', concurrency: 1 });
-    const cfg = testConfig({
+    // The registry: P-101 and P-102 are model CP-200, whose catalogue has E-214.
+    fx = await startServiceFixture({
       SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, LLAMA_SEQUENCES: '2', LLAMA_CONTEXT_SIZE: '2048',
       LLAMA_MAX_TOKENS: '24', DIAGNOSIS_MAX_TOKENS: '1400', DIAGNOSIS_REASONING_TOKENS: '0',
-    });
-    svc = await startTestService(cfg, db, { ocrReader: reader });
-    url = `${svc.baseUrl}/slack/events`;
+    }, { registry: true, ocr: true });
+    db = fx.db;
+    url = `${fx.svc.baseUrl}/slack/events`;
     panel = await panelPng(['E-214 HIGH VIBRATION']);
   }, 120_000);
   afterAll(async () => {
-    await svc?.close();
-    await reader?.close();
-    await db?.close();
+    await fx?.close();
     await fake?.close();
-    await closeTestEngines();
   });
 
   const mention = async (text: string, files: Array<Record<string, unknown>>) => {
@@ -107,6 +96,23 @@ describe.skipIf(!hasTestModel)('Slack: a photo of the panel is the question (fil
     expect(rows).toEqual([{ asset_id: 'P-101', fault_code: 'E-214', requested_by: 'U123' }]);
   });
 
+  it('a sideways phone photo (EXIF), a small crop and a large photo attached together are each read upright and shown under their names', async () => {
+    const files = [
+      fake.addFile({ id: 'F8', name: 'sideways.jpg', mimetype: 'image/jpeg', data: await sidewaysPhotoJpeg(['E-214 HIGH VIBRATION']) }),
+      fake.addFile({ id: 'F9', name: 'small.png', mimetype: 'image/png', data: await panelPng(['E-214 HIGH VIBRATION'], { width: 240, height: 60 }) }),
+      fake.addFile({ id: 'F10', name: 'large.jpg', mimetype: 'image/jpeg', data: await panelJpeg(['E-214 HIGH VIBRATION'], { width: 4000, height: 1000 }) }),
+    ];
+    const thread = await mention('three pictures of the same panel', files);
+    const reply = await replyIn(thread);
+    expect(sectionTexts(reply).slice(0, 3)).toEqual(['sideways.jpg', 'small.png', 'large.jpg'].map((n) => `:frame_with_picture: *Text read from ${n}*\n\`\`\`E-214 HIGH VIBRATION\`\`\``));
+    const { rows } = await db.query<{ name: string; width: number; height: number }>(
+      `SELECT i.name, i.width, i.height FROM question_images i JOIN messages m ON m.job_id = i.job_id WHERE m.thread = $1 ORDER BY i.idx`, [thread]);
+    // Upright (wider than tall) after the EXIF rotation; the small one upscaled, the large one scaled down.
+    expect(rows.map((r) => [r.name, r.width > r.height])).toEqual([['sideways.jpg', true], ['small.png', true], ['large.jpg', true]]);
+    expect(rows[1]!.width).toBeGreaterThan(240);
+    expect(rows[2]!.width).toBeLessThan(4000);
+  });
+
   it('a 20 MB file, a damaged PNG and a PDF each get a clear note, and the text is still answered', async () => {
     const huge = fake.addFile({ id: 'F2', name: 'huge.png', mimetype: 'image/png', data: bigPngLike(20 * 1024 * 1024) });
     // Declared small, really 12 MB, sent without Content-Length: the download stops at the limit.
@@ -129,11 +135,11 @@ describe.skipIf(!hasTestModel)('Slack: a photo of the panel is the question (fil
 
   it('a picture that is not an image alone is refused privately, nothing queued', async () => {
     const pdf = fake.addFile({ id: 'F6', name: 'only.pdf', mimetype: 'application/pdf', data: tinyPdf() });
-    const before = await svc.rt.queues.intakeFor('slack').count();
+    const before = await fx.svc.rt.queues.intakeFor('slack').count();
     await mention('', [pdf]);
     const eph = await fake.waitFor((c) => c.method === 'chat.postEphemeral' && String(c.params.text).includes('only.pdf'));
     expect(eph.params.text).toBe('⚠️ only.pdf is a PDF, not an image I can read (PNG, JPEG, WebP or GIF).');
-    expect(await svc.rt.queues.intakeFor('slack').count()).toBe(before);
+    expect(await fx.svc.rt.queues.intakeFor('slack').count()).toBe(before);
   });
 
   it('the local Slack serves files only with the right bearer token; a refused download is said so and the text answered', async () => {

@@ -1,31 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finishMessage, listFeedback, migrate, startMessage, type Db } from '../../../src/index.js';
+import { finishMessage, listFeedback, startMessage, type Db } from '../../../src/index.js';
 import { answerCard } from '../../../adapters/teams/index.js';
 import { adaptiveCardIssues } from '../../support/adaptive-card.js';
 import { LocalBotFramework, teamsMessage } from '../../support/local-bot-framework.js';
-import { startTestService } from '../../support/start-test-service.js';
-import { testConfig, uniqueId } from '../../support/test-config.js';
-import { createTestPgDb } from '../../support/test-db.js';
+import { startServiceFixture, type ServiceFixture } from '../../support/service-fixture.js';
+import { uniqueId } from '../../support/test-config.js';
 
 const CHANNEL = '19:chan@thread.tacv2';
 type Card = { body: Array<Record<string, unknown>>; actions?: Array<{ type: string; title: string; data: Record<string, unknown> }> };
 
 describe('Teams: 👍/👎 card actions and the "What would have been right?" card (real JWT validation, local Bot Framework)', () => {
   let bf: LocalBotFramework;
+  let fx: ServiceFixture;
   let db: Db;
-  let svc: Awaited<ReturnType<typeof startTestService>>;
   let botUrl: string;
 
   beforeAll(async () => {
     bf = await new LocalBotFramework().start();
-    db = await createTestPgDb();
-    await migrate(db);
-    svc = await startTestService(testConfig({ ...bf.settings(), ROLE: 'adapters' } as never), db);
-    botUrl = `${svc.baseUrl}/api/messages`;
+    fx = await startServiceFixture({ ...bf.settings(), ROLE: 'adapters' }, { migrate: true });
+    db = fx.db;
+    botUrl = `${fx.svc.baseUrl}/api/messages`;
   });
   afterAll(async () => {
-    await svc?.close();
-    await db?.close();
+    await fx?.close();
     await bf?.close();
   });
 
