@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
@@ -96,5 +97,35 @@ describe('deploy/docker-compose.yml profile vllm', () => {
     expect(w.depends_on.vllm).toEqual({ condition: 'service_healthy' });
     const maxSeqs = Number(v.command.find((a: string) => a.startsWith('--max-num-seqs=')).split('=')[1]);
     expect(w.deploy.replicas * cfg.ENGINE_MAX_CONCURRENCY).toBeLessThanOrEqual(maxSeqs);
+  });
+
+  /** The services `docker compose up` starts with these profiles active (compose's rule: no profiles = always). */
+  const started = (profiles: string[]) => Object.entries(compose.services as Record<string, any>)
+    .filter(([, s]) => !s.profiles || s.profiles.some((p: string) => profiles.includes(p))).map(([name]) => name);
+  const gpuServices = (names: string[]) => names.filter((n) => compose.services[n].deploy?.resources?.reservations?.devices?.some((d: any) => d.capabilities.includes('gpu')));
+
+  it('profiles are clean: llama starts the GGUF GPU worker only, vllm starts vLLM and its CPU workers only; every dependency is started too', () => {
+    const cases: Array<[string[], string[], string[]]> = [
+      [['llama'], ['worker'], ['vllm', 'worker-vllm']],
+      [['vllm'], ['vllm', 'worker-vllm'], ['worker']],
+      [['llama', 'monitoring'], ['worker', 'prometheus', 'grafana'], ['vllm', 'worker-vllm']],
+    ];
+    for (const [profiles, inc, exc] of cases) {
+      const up = started(profiles);
+      expect(up, profiles.join()).toEqual(expect.arrayContaining(['redis', 'postgres', 'adapters', ...inc]));
+      for (const name of exc) expect(up, profiles.join()).not.toContain(name);
+      // Compose refuses to start a service whose dependency's profile is not active.
+      const depsOf = (d: unknown): string[] => (Array.isArray(d) ? d : Object.keys((d as object | undefined) ?? {}));
+      for (const name of up) for (const dep of depsOf(compose.services[name].depends_on)) expect(up, `${name} → ${dep}`).toContain(dep);
+    }
+    // No profile: no GPU is claimed, and no worker runs.
+    expect(gpuServices(started([]))).toEqual([]);
+    expect(started([]).filter((n) => n.startsWith('worker'))).toEqual([]);
+    // One engine's GPUs per profile: the two never compete for the host's GPUs.
+    expect(gpuServices(started(['llama']))).toEqual(['worker']);
+    expect(gpuServices(started(['vllm']))).toEqual(['vllm']);
+    // deploy/.env.example picks the llama profile, so a plain `docker compose up` runs a worker.
+    const dotenv = readFileSync(path.join(REPO_ROOT, 'deploy/.env.example'), 'utf8');
+    expect(/^COMPOSE_PROFILES=(.*)$/m.exec(dotenv)?.[1]).toBe('llama');
   });
 });

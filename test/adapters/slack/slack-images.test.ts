@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/index.js';
 import { FakeSlack, type SlackCall } from '../../support/fake-slack.js';
-import { bigPngLike, corruptPng, panelPng, tinyPdf } from '../../support/panel-images.js';
+import { bigPngLike, corruptPng, panelJpeg, panelPng, sidewaysPhotoJpeg, tinyPdf } from '../../support/panel-images.js';
 import { hasTestModel } from '../../support/shared-assets.js';
 import { postButtonPress } from '../../support/slack-interactions.js';
 import { postSignedToSlackApp, slackEventEnvelope } from '../../support/slack-signing.js';
@@ -94,6 +94,23 @@ describe.skipIf(!hasTestModel)('Slack: a photo of the panel is the question (fil
     expect(fake.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === undefined)).toEqual([]);
     const { rows } = await db.query<{ asset_id: string; fault_code: string; requested_by: string }>(`SELECT asset_id, fault_code, requested_by FROM diagnoses`);
     expect(rows).toEqual([{ asset_id: 'P-101', fault_code: 'E-214', requested_by: 'U123' }]);
+  });
+
+  it('a sideways phone photo (EXIF), a small crop and a large photo attached together are each read upright and shown under their names', async () => {
+    const files = [
+      fake.addFile({ id: 'F8', name: 'sideways.jpg', mimetype: 'image/jpeg', data: await sidewaysPhotoJpeg(['E-214 HIGH VIBRATION']) }),
+      fake.addFile({ id: 'F9', name: 'small.png', mimetype: 'image/png', data: await panelPng(['E-214 HIGH VIBRATION'], { width: 240, height: 60 }) }),
+      fake.addFile({ id: 'F10', name: 'large.jpg', mimetype: 'image/jpeg', data: await panelJpeg(['E-214 HIGH VIBRATION'], { width: 4000, height: 1000 }) }),
+    ];
+    const thread = await mention('three pictures of the same panel', files);
+    const reply = await replyIn(thread);
+    expect(sectionTexts(reply).slice(0, 3)).toEqual(['sideways.jpg', 'small.png', 'large.jpg'].map((n) => `:frame_with_picture: *Text read from ${n}*\n\`\`\`E-214 HIGH VIBRATION\`\`\``));
+    const { rows } = await db.query<{ name: string; width: number; height: number }>(
+      `SELECT i.name, i.width, i.height FROM question_images i JOIN messages m ON m.job_id = i.job_id WHERE m.thread = $1 ORDER BY i.idx`, [thread]);
+    // Upright (wider than tall) after the EXIF rotation; the small one upscaled, the large one scaled down.
+    expect(rows.map((r) => [r.name, r.width > r.height])).toEqual([['sideways.jpg', true], ['small.png', true], ['large.jpg', true]]);
+    expect(rows[1]!.width).toBeGreaterThan(240);
+    expect(rows[2]!.width).toBeLessThan(4000);
   });
 
   it('a 20 MB file, a damaged PNG and a PDF each get a clear note, and the text is still answered', async () => {
