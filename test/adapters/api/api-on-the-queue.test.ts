@@ -205,6 +205,23 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
     }
   }, 60_000);
 
+  it('response_format json_schema travels with the job: the worker\'s grammar makes content exactly that JSON (no sources appended, sources still in the response)', async () => {
+    keys.eta = (await createApiKey(db, 'eta')).key;
+    await attachScope(db, { platform: 'api', tenant: 'api', channel: 'eta' }, 'plant-a', 'test');
+    const schema = { type: 'object', properties: { pump: { type: 'string', maxLength: 24 }, restart: { type: 'boolean' } }, required: ['pump', 'restart'], additionalProperties: false };
+    const r = await client('eta').chat.completions.create({
+      model: MODEL, messages: [{ role: 'user', content: 'pump shows E-214 after restart, what now?' }], max_tokens: 300,
+      response_format: { type: 'json_schema', json_schema: { name: 'triage', schema, strict: true } },
+    });
+    const content = r.choices[0]!.message.content!;
+    const parsed = JSON.parse(content) as Record<string, unknown>;
+    expect(Object.keys(parsed).sort()).toEqual(['pump', 'restart']);
+    expect(typeof parsed.restart).toBe('boolean');
+    expect((r as unknown as { sources: unknown[] }).sources.length).toBeGreaterThan(0);
+    const { rows } = await db.query<{ answer: string }>(`SELECT answer FROM messages WHERE platform = 'api' AND channel = 'eta'`);
+    expect(rows[0]!.answer).toBe(content);
+  }, 60_000);
+
   it('a client that disconnects mid-stream cancels its job and frees the only sequence for the next request', async () => {
     const ac = new AbortController();
     const stream = await client('gamma').chat.completions.create(

@@ -38,9 +38,9 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
   let base: string;
 
   /** A fresh browser context signed in as `who` (cookies are per context). */
-  async function signIn(who: typeof ADMIN, path = '/admin'): Promise<{ ctx: BrowserContext; page: Page }> {
+  async function signIn(who: typeof ADMIN, path = '/admin', javaScriptEnabled = true): Promise<{ ctx: BrowserContext; page: Page }> {
     issuer.signInAs(who);
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, javaScriptEnabled });
     const page = await ctx.newPage();
     await page.goto(`${base}${path}`);
     return { ctx, page };
@@ -215,7 +215,30 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     expect(noToken.status()).toBe(403);
     const multipartNoToken = await page.request.post(`${base}/chat/ask`, { multipart: { text: 'hello', images: { name: 'p.png', mimeType: 'image/png', buffer: files['hmi-panel.png'] } } });
     expect(multipartNoToken.status()).toBe(403);
+    // Only upload routes read a multipart body and check its token themselves: elsewhere multipart skips nothing.
+    const chatPath = new URL(page.url()).pathname;
+    const deleteMultipart = await page.request.post(`${base}${chatPath}/delete`, { multipart: { x: '1' }, maxRedirects: 0 });
+    expect(deleteMultipart.status()).toBe(403);
+    // The form's own multipart post (token as its first field): a refused picture alone is no question, and says why.
+    const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+    const onlyPdf = await page.request.post(`${base}/chat/ask`, { multipart: { _csrf: csrf!, text: '', images: { name: 'manual.pdf', mimeType: 'application/pdf', buffer: files['manual.pdf'] } } });
+    expect(onlyPdf.status()).toBe(400);
+    expect(await onlyPdf.text()).toContain('manual.pdf is a PDF, not an image I can read');
     await ctx.close();
+
+    // Without JavaScript: 👍 clears the correction, 👎 shows the form again, and it posts.
+    const noJs = await signIn(USER, new URL(page.url()).pathname, false);
+    const turnNoJs = noJs.page.locator('.turn').first();
+    await turnNoJs.getByRole('button', { name: 'Helpful', exact: true }).click();
+    await turnNoJs.getByRole('button', { name: 'Helpful', exact: true }).and(noJs.page.locator('[aria-pressed="true"]')).waitFor();
+    await expect(turnNoJs.locator('form.correction').count()).resolves.toBe(0);
+    await turnNoJs.getByRole('button', { name: 'Not helpful' }).click();
+    await turnNoJs.getByLabel('What would have been right?').fill(`${right} (no JS)`);
+    await turnNoJs.getByRole('button', { name: 'Save correction' }).click();
+    await turnNoJs.getByText('Your correction is saved with this answer.').waitFor();
+    const noJsRow = await db.query<{ value: string; correction: string }>('SELECT value, correction FROM feedback WHERE message_id = $1', [stored.rows[0]!.id]);
+    expect(noJsRow.rows).toEqual([{ value: 'down', correction: `${right} (no JS)` }]);
+    await noJs.ctx.close();
   }, 180_000);
 
   it('Adapters: lists LORA_ADAPTERS; binding through the page is what the worker reads (adapterForChannel), audited; unbind', async () => {
