@@ -21,6 +21,8 @@ export interface AdminDeps {
 }
 
 export const adminRoute = { config: { access: 'admin' as const } };
+/** An admin upload: a multipart body whose handler checks the CSRF token (`multipartCsrf`). */
+export const adminUploadRoute = { config: { access: 'admin' as const, multipartCsrf: true } };
 export const userOf = (req: FastifyRequest): WebUser => (req as FastifyRequest & { webUser: WebUser }).webUser;
 export const HTML = 'text/html; charset=utf-8';
 

@@ -82,7 +82,7 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     return show(req, reply, chat);
   });
 
-  web.post('/chat/ask', userRoute, async (req, reply) => {
+  web.post('/chat/ask', { config: { access: 'user' as const, multipartCsrf: true } }, async (req, reply) => {
     const user = userOf(req);
     // With images the form is multipart: its CSRF token is checked while it is read.
     const form = await readAskForm(req, user, imageLimits);

@@ -215,6 +215,10 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     expect(noToken.status()).toBe(403);
     const multipartNoToken = await page.request.post(`${base}/chat/ask`, { multipart: { text: 'hello', images: { name: 'p.png', mimeType: 'image/png', buffer: files['hmi-panel.png'] } } });
     expect(multipartNoToken.status()).toBe(403);
+    // Only upload routes read a multipart body and check its token themselves: elsewhere multipart skips nothing.
+    const chatPath = new URL(page.url()).pathname;
+    const deleteMultipart = await page.request.post(`${base}${chatPath}/delete`, { multipart: { x: '1' }, maxRedirects: 0 });
+    expect(deleteMultipart.status()).toBe(403);
     // The form's own multipart post (token as its first field): a refused picture alone is no question, and says why.
     const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
     const onlyPdf = await page.request.post(`${base}/chat/ask`, { multipart: { _csrf: csrf!, text: '', images: { name: 'manual.pdf', mimeType: 'application/pdf', buffer: files['manual.pdf'] } } });
