@@ -50,9 +50,15 @@ export async function followAnswer(rt: Runtime, platform: WebPlatform, jobId: st
       const position = await queuePositionOf(rt.redis, cfg.QUEUE_PREFIX, jobId);
       if (position !== null && position !== lastPosition) send({ type: 'queued', position });
       if (position !== null) lastPosition = position;
+      // The abort listener goes with the wait: one per poll would pile up for as long as the question is queued.
       await new Promise<void>((r) => {
-        const t = setTimeout(r, POLL_MS);
-        stop.signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+        const done = () => {
+          clearTimeout(t);
+          stop.signal.removeEventListener('abort', done);
+          r();
+        };
+        const t = setTimeout(done, POLL_MS);
+        stop.signal.addEventListener('abort', done, { once: true });
       });
     }
   };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/index.js';
 import { FakeSlack, type SlackCall } from '../../support/fake-slack.js';
@@ -155,5 +156,25 @@ describe.skipIf(!hasTestModel)('Slack: a photo of the panel is the question (fil
       fake.botToken = 'xoxb-test';
     }
     expect(fake.downloads.filter((d) => d.path.includes('T1-F7')).map((d) => d.status)).toEqual([403, 403, 403]);
+  });
+
+  it('a file URL that is not Slack\'s own is never fetched (the bot token goes nowhere else); the asker is told and the text answered', async () => {
+    const seen: number[] = [];
+    const elsewhere = net.createServer((sock) => {
+      seen.push(sock.remotePort ?? 0);
+      sock.destroy();
+    });
+    await new Promise<void>((r) => elsewhere.listen(0, '127.0.0.1', r));
+    try {
+      const host = `127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+      const file = { ...fake.addFile({ id: 'F11', name: 'elsewhere.png', mimetype: 'image/png', data: panel }), url_private_download: `http://${host}/files-pri/T1-F11/download/elsewhere.png` };
+      const thread = await mention('what about this?', [file]);
+      const reply = await replyIn(thread);
+      expect(String(reply.params.text).length).toBeGreaterThan(0);
+      expect(sectionTexts(reply)).toEqual([':warning: elsewhere.png is not a Slack file.']);
+      expect(seen).toEqual([]);
+    } finally {
+      elsewhere.close();
+    }
   });
 });
