@@ -65,7 +65,7 @@ describe.each([
   });
 
   it('matches word forms of a question word (heat → heater), and other words it begins (press → pressure) only at a lower weight', async () => {
-    const hits = async (q: string, o: { prefixWeight?: number } = {}) => {
+    const hits = async (q: string, o: { prefixWeight?: number; minMatch?: number } = {}) => {
       const { rows } = await db.query<{ id: string }>(`SELECT id FROM kb_scopes WHERE name = 'm'`);
       const found = await lexicalSearch(db, [String(rows[0]!.id)], q, { limit: 10, minMatch: 0.2, ...o });
       const { rows: c } = await db.query<{ id: string; h: string }>('SELECT id, heading_text AS h FROM kb_chunks WHERE id = ANY($1::bigint[])', [found.map((f) => f.id)]);
@@ -76,6 +76,8 @@ describe.each([
     expect(heat[0]!.matched).toBe(1);
     // `pressur` is another word: it neither finds a chunk nor counts as a match of `press` …
     expect((await hits('press')).map((h) => h.section)).toEqual(['Reset']);
+    // A question with no word of its own in the scope finds nothing, even with minMatch 0.
+    expect(await hits('nozz', { minMatch: 0 })).toEqual([]);
     // … but ranks: with `nozzle` the section that also says "pressure" comes first, unless prefixWeight is 0.
     const both = await hits('press nozzle');
     expect(both[0]!.section).toBe('Nozzle pressure');
