@@ -40,7 +40,8 @@ export function createLivePublisher(redis: Redis, prefix: string, flushMs = 250)
       started: (citations?: number) => write({ type: 'started', at: Date.now(), ...(citations === undefined ? {} : { citations }) }),
       chunk: (type: 'thought' | 'answer', text: string) => {
         if (pending && pending.type !== type) void flush();
-        pending = pending ? { type, text: pending.text + text } : { type, text };
+        if (pending) pending.text += text;
+        else pending = { type, text };
         timer ??= setTimeout(() => void flush().catch(() => {}), flushMs);
       },
       end: async (status: 'answered' | 'stopped' | 'failed') => {
