@@ -164,7 +164,7 @@ describe('npm run feedback -- export: datasets from votes, corrections and the e
     const cli = (args: string[], extra: Record<string, string> = {}) => run(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'workers/feedback.ts'), ...args], { cwd: ROOT, env: { ...env, ...extra }, timeout: 60_000 })
       .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e);
     const out = path.join(dir, 'cli.jsonl');
-    const ok = await cli(['export', '--format', 'sft', '--redact', '--out', out], { FEEDBACK_PSEUDONYM_SECRET: SECRET, FEEDBACK_REDACT_PATTERNS: '["SN-\\\\d{6}"]' });
+    const ok = await cli(['export', '--format', 'sft', '--redact', '--since', '2000-01-01', '--out', out], { FEEDBACK_PSEUDONYM_SECRET: SECRET, FEEDBACK_REDACT_PATTERNS: '["SN-\\\\d{6}"]' });
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toBe(`sft.answers\t1\nsft.corrections\t1\n2 line(s) written to ${out}\n`);
     expect(await readFile(out, 'utf8')).toContain('serial [redacted]');
