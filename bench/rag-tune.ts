@@ -32,6 +32,18 @@ const grids: Record<string, Array<[string, Opts]>> = {
     ['feedback 3/10/0.3, plain', { alpha: 1, docWeight: 0, maxPerDoc: 100 }],
     ['defaults', { alpha: 1 }],
   ],
+  defaults: [['defaults', { alpha: 1 }]],
+  doc: [
+    ['defaults', { alpha: 1 }],
+    ['doc fusion 0.1', { alpha: 1, docWeight: 0.1 }],
+    ['doc fusion 0.2', { alpha: 1, docWeight: 0.2 }],
+    ['doc fusion 0.3', { alpha: 1, docWeight: 0.3 }],
+    ['cap 2', { alpha: 1, maxPerDoc: 2 }],
+    ['cap 1', { alpha: 1, maxPerDoc: 1 }],
+    ['cap 2, doc fusion 0.2', { alpha: 1, maxPerDoc: 2, docWeight: 0.2 }],
+    ['feedback 5/10/0.15', { alpha: 1, feedback: { chunks: 5, terms: 10, weight: 0.15 } }],
+    ['feedback 3/10/0.3', { alpha: 1, feedback: { chunks: 3, terms: 10, weight: 0.3 } }],
+  ],
   vectors: [
     ['full-text only (α=1)', { alpha: 1 }],
     ['hybrid rrf α=0.8', { alpha: 0.8, embedder }],

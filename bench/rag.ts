@@ -3,7 +3,7 @@
 // `npm run bench:rag [-- --chunks 100000 --queries 200 --backends pg,pglite]`; `runRagBench()` for bench/run.ts.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -46,6 +46,8 @@ export interface LatencyResult {
   hnswS: number;
   fullText: { p50: number; p95: number };
   hybrid: { p50: number; p95: number; vectorPath: string; firstQueryMs: number };
+  /** 1-minute load average when the timed queries started and ended (other jobs on the machine inflate latency). */
+  load: [number, number];
 }
 
 export interface RagBenchReport {
@@ -101,6 +103,7 @@ async function latency(backend: 'pg' | 'pglite', o: Required<Pick<RagBenchOption
       }
       return { p50: pct(t, 50), p95: pct(t, 95) };
     };
+    const load0 = loadavg()[0]!;
     const ft = createRetriever({ db, alpha: 1 });
     const fullText = await time((q) => ft.retrieve({ scopes: ['bench'], query: q, k: 5, maxChars: 6000 }));
     const hy = createRetriever({ db, alpha: 0.5, embedder: fakeEmbedder(64), minSimilarity: 0 });
@@ -109,7 +112,7 @@ async function latency(backend: 'pg' | 'pglite', o: Required<Pick<RagBenchOption
     const firstQueryMs = performance.now() - t0;
     const hybrid = await time((q) => hy.retrieve({ scopes: ['bench'], query: q, k: 5, maxChars: 6000 }));
     const vectorPath = backend === 'pglite' ? 'pgvector HNSW' : 'exact scan in memory (no pgvector)';
-    return { backend, chunks: o.chunks, loadS: c.insertMs / 1000, statsS: c.statsMs / 1000, hnswS: c.indexMs / 1000, fullText, hybrid: { ...hybrid, vectorPath, firstQueryMs } };
+    return { backend, chunks: o.chunks, loadS: c.insertMs / 1000, statsS: c.statsMs / 1000, hnswS: c.indexMs / 1000, fullText, hybrid: { ...hybrid, vectorPath, firstQueryMs }, load: [load0, loadavg()[0]!] };
   } finally {
     await cleanup();
   }
@@ -228,10 +231,10 @@ export async function runRagBench(o: RagBenchOptions = {}): Promise<RagBenchRepo
     }
     out('');
     out(`Latency, one scope of ${opts.chunks.toLocaleString('en')} generated chunks, ${opts.queries} chat-length questions, k=5 (target p95 ≤ 30 ms):`);
-    out('| backend | full-text p50 | full-text p95 | hybrid p50 | hybrid p95 | vector path | load | stats | HNSW build |');
-    out('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    out('| backend | full-text p50 | full-text p95 | hybrid p50 | hybrid p95 | vector path | load | stats | HNSW build | load average (start → end) |');
+    out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of lat) {
-      out(`| ${r.backend} | ${ms(r.fullText.p50)} ms | ${ms(r.fullText.p95)} ms | ${ms(r.hybrid.p50)} ms | ${ms(r.hybrid.p95)} ms | ${r.hybrid.vectorPath} (first query ${ms(r.hybrid.firstQueryMs)} ms) | ${r.loadS.toFixed(0)} s | ${r.statsS.toFixed(1)} s | ${r.hnswS.toFixed(0)} s |`);
+      out(`| ${r.backend} | ${ms(r.fullText.p50)} ms | ${ms(r.fullText.p95)} ms | ${ms(r.hybrid.p50)} ms | ${ms(r.hybrid.p95)} ms | ${r.hybrid.vectorPath} (first query ${ms(r.hybrid.firstQueryMs)} ms) | ${r.loadS.toFixed(0)} s | ${r.statsS.toFixed(1)} s | ${r.hnswS.toFixed(0)} s | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} |`);
     }
     out('(hybrid = full-text + vector search + fusion with a random 64-dim query vector: model embedding time not included)');
   }

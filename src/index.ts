@@ -6,7 +6,7 @@ export {
 } from './conversation/index.js';
 export type { Platform, ConversationKey } from './conversation/index.js';
 export {
-  historyMessageSchema, inferenceJobSchema, deliveryJobSchema, inferenceJobId, deliveryJobId, QUEUE_INFERENCE, deliveryQueueName,
+  historyMessageSchema, inferenceJobSchema, MAX_JSON_SCHEMA_CHARS, deliveryJobSchema, inferenceJobId, deliveryJobId, QUEUE_INFERENCE, deliveryQueueName,
   JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, intakeQueueName, JOB_INTAKE,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';

@@ -8,23 +8,26 @@ import {
 import { loadConfigOrExit } from './load-config-or-exit.js';
 
 const USAGE = `usage: npm run adapters -- <command> [options]
-  eval --adapter <name or file.gguf> --data <pairs.jsonl> [--scale <s>] [--min-gain <0..1>] [--context-size <tokens>] [--json]
+  eval --adapter <name or file.gguf> --data <pairs.jsonl> [--against <name or file.gguf>] [--scale <s>] [--min-gain <0..1>] [--context-size <tokens>] [--json]
         the evaluation gate: on held-out DPO pairs ({"prompt":[…],"chosen":[…],"rejected":[…]} a line),
         the share of pairs where the model gives the chosen answer a higher log-likelihood than the
         rejected one, for the base model (MODEL_PATH) and with the adapter, side by side.
         Exit 0 when the adapter's share beats the base's by more than --min-gain (default 0), else 1.
         --adapter: a LORA_ADAPTERS name (its file and scale), or a GGUF LoRA file (a candidate).
+        --against <name or file.gguf>: the adapter now in service; the candidate must beat it too
+        (its row is added; exit 1 unless the candidate beats both).
   list  the adapters in LORA_ADAPTERS, each checked (a GGUF LoRA file? sha256)
 
 Promote an adapter only through the gate: export pairs (npm run feedback -- export --format dpo),
-hold some out, train on the rest (deploy/training/), run eval on the held-out file, and only on
-exit 0 add it to LORA_ADAPTERS and bind it (npm run kb -- adapter --name …).`;
+hold some out, train on the rest (deploy/training/), run eval on the held-out file (with
+--against the adapter it replaces), and only on exit 0 add it to LORA_ADAPTERS and bind it
+(npm run kb -- adapter --name …).`;
 
 const parseCommandLine = (args: string[]) => parseArgs({
   args,
   allowPositionals: true,
   options: {
-    adapter: { type: 'string' }, data: { type: 'string' }, scale: { type: 'string' }, 'min-gain': { type: 'string' },
+    adapter: { type: 'string' }, against: { type: 'string' }, data: { type: 'string' }, scale: { type: 'string' }, 'min-gain': { type: 'string' },
     'context-size': { type: 'string' }, json: { type: 'boolean' },
   },
 });
@@ -53,18 +56,20 @@ async function evaluate(cfg: Config, v: ReturnType<typeof parseCommandLine>['val
   const minGain = number(v['min-gain'], 'min-gain', 0, 0, 1);
   const contextSize = number(v['context-size'], 'context-size', 4096, 64, 1 << 20);
   const spec = await resolveAdapter(cfg, v.adapter, v.scale);
+  const current = v.against ? await resolveAdapter(cfg, v.against, undefined) : undefined;
   const pairs = parsePreferencePairs(await readFile(v.data, 'utf8'));
   const log = createLogger({ level: cfg.LOG_LEVEL });
   const loaded = await loadModel({ modelPath: cfg.MODEL_PATH, modelUri: cfg.MODEL_URI, downloadDir: `${cfg.DATA_DIR}/models`, gpu: cfg.LLAMA_GPU, threads: cfg.LLAMA_THREADS, log });
   try {
     const version = await assertLoraAdapterFile(spec, loaded.model.fileInfo.metadata.general?.architecture);
-    const res = await runPreferenceGate({ model: loaded.model, threads: cfg.LLAMA_THREADS, contextSize }, pairs, spec, minGain);
+    if (current) await assertLoraAdapterFile(current, loaded.model.fileInfo.metadata.general?.architecture);
+    const res = await runPreferenceGate({ model: loaded.model, threads: cfg.LLAMA_THREADS, contextSize }, pairs, spec, minGain, current);
     if (v.json) {
       const side = (s: typeof res.base) => ({ pairs: s.pairs, wins: s.wins, share: s.share, meanMargin: s.meanMargin });
-      console.log(JSON.stringify({ adapter: spec.name, file: spec.filePath, sha256: version.sha256, scale: spec.scale, model: path.basename(loaded.modelPath), minGain, pass: res.pass, base: side(res.base), withAdapter: side(res.adapter) }));
+      console.log(JSON.stringify({ adapter: spec.name, file: spec.filePath, sha256: version.sha256, scale: spec.scale, model: path.basename(loaded.modelPath), minGain, pass: res.pass, base: side(res.base), withAdapter: side(res.adapter), ...(res.current && current ? { against: current.name, current: side(res.current) } : {}) }));
     } else {
       console.log(`model ${path.basename(loaded.modelPath)}, adapter ${spec.name} (${spec.filePath}, scale ${spec.scale}, sha256 ${version.sha256.slice(0, 16)}…), ${pairs.length} pairs from ${v.data}`);
-      console.log(formatGateResult(spec.name, res, minGain));
+      console.log(formatGateResult(spec.name, res, minGain, current?.name));
     }
     return res.pass ? 0 : 1;
   } finally {

@@ -89,8 +89,11 @@ export async function handleChatCompletion(o: ChatCompletionsOptions, client: Ap
       if (d.reasoning_content) reasoning += d.reasoning_content;
     });
     // What was read from the images goes with the answer, as on the chat surfaces, so the client can check it.
-    if (r.imagesNote) content += `\n\n${r.imagesNote}`;
-    if (o.sourcesInContent) content += sourcesSuffix(r.sources, r.knowledge);
+    // A JSON answer (response_format json_schema) stays exactly the JSON: sources only in `sources`.
+    if (!chatReq.jsonSchema) {
+      if (r.imagesNote) content += `\n\n${r.imagesNote}`;
+      if (o.sourcesInContent) content += sourcesSuffix(r.sources, r.knowledge);
+    }
     return buildCompletion({ id, created, model: o.modelId, content, reasoning, finishReason: r.finishReason, usage: r.usage, sources: r.sources });
   }
 
@@ -101,7 +104,7 @@ export async function handleChatCompletion(o: ChatCompletionsOptions, client: Ap
   sse.send(buildChunk({ ...base, delta: { role: 'assistant', content: '' } }));
   try {
     const r = await pump(events, stops, ac, (delta) => sse.send(buildChunk({ ...base, delta })));
-    const suffix = (r.imagesNote ? `\n\n${r.imagesNote}` : '') + (o.sourcesInContent ? sourcesSuffix(r.sources, r.knowledge) : '');
+    const suffix = chatReq.jsonSchema ? '' : (r.imagesNote ? `\n\n${r.imagesNote}` : '') + (o.sourcesInContent ? sourcesSuffix(r.sources, r.knowledge) : '');
     if (suffix) sse.send(buildChunk({ ...base, delta: { content: suffix } }));
     sse.send(buildChunk({ ...base, delta: {}, finishReason: r.finishReason, usage: r.usage, sources: r.sources }));
     sse.done();

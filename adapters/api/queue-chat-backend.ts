@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  admitQuestion, followLiveAnswer, imagesMarkdown, listImages, toImageReading, getMessageByJobId, getMessageKnowledge, IntakeUnavailableError, requestCancel,
+  admitQuestion, followLiveAnswer, MAX_JSON_SCHEMA_CHARS, imagesMarkdown, listImages, toImageReading, getMessageByJobId, getMessageKnowledge, IntakeUnavailableError, requestCancel,
   type ChatPlatform, type LiveAnswer, type MessageRow, type Runtime,
 } from '../../src/index.js';
 import { splitConversation } from './chat-request.js';
@@ -32,8 +32,10 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
 
   return {
     async complete(req, client, signal) {
-      // Questions through the queue are chat answers (history, knowledge, citations): free text.
-      if (req.jsonSchema) throw badRequest('response_format json_schema is not available for chat answers through the bot; it is served where /v1 fronts an engine directly', 'response_format', 'unsupported_parameter');
+      // response_format json_schema travels with the job: the worker's engine constrains decoding to it.
+      if (req.jsonSchema && JSON.stringify(req.jsonSchema).length > MAX_JSON_SCHEMA_CHARS) {
+        throw badRequest(`response_format.json_schema.schema is longer than ${MAX_JSON_SCHEMA_CHARS} characters`, 'response_format', 'schema_too_large');
+      }
       if ((await workerCount().catch(() => 0)) === 0) throw new ApiUnavailableError('No inference worker is ready; retry shortly.', 5);
       const { system, history, question } = splitConversation(req.messages);
       // The completion id the client sees is the event id: `POST /v1/feedback` finds the answer by it.
@@ -49,7 +51,7 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
           receivedAt: Date.now(),
           reply: req.user ? { end_user: req.user } : {},
           history,
-          options: { maxTokens: req.maxTokens, temperature: req.temperature, systemPrompt: system },
+          options: { maxTokens: req.maxTokens, temperature: req.temperature, systemPrompt: system, ...(req.jsonSchema ? { jsonSchema: req.jsonSchema } : {}) },
           // Per-command policies (`npm run policy -- command api --allow-group …`) match the token's groups.
           ...(client.groups?.length ? { access: { groups: client.groups } } : {}),
           images: req.images?.map((i) => ({ name: i.name, source: { kind: 'bytes' as const, data: i.data } })),

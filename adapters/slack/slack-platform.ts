@@ -78,7 +78,9 @@ export function createSlackPlatform(o: SlackPlatformOptions): ChatPlatform<Slack
       if (source.kind !== 'slack' || !isSlackFileUrl(source.url, o.apiUrl)) {
         throw new ImageFetchError(`not a Slack file URL: ${source.url}`, `${label} is not a Slack file`);
       }
-      return fetchCapped(source.url, { headers: { authorization: `Bearer ${o.botToken}` }, maxBytes, timeoutMs: o.fetchTimeoutMs, label });
+      return fetchCapped(source.url, {
+        headers: { authorization: `Bearer ${o.botToken}` }, maxBytes, timeoutMs: o.fetchTimeoutMs, label, refusedHint: 'the bot may be missing the files:read permission',
+      });
     },
     async groupMembers(tenant, groupId) {
       // Per-command policies by user group (S…); the core caches the list (POLICY_GROUP_CACHE_S).

@@ -38,13 +38,17 @@ export function createTeamsPlatform(o: TeamsPlatformOptions): ChatPlatform<Teams
     async fetchImage(q, source, { maxBytes, label }) {
       if (source.kind !== 'teams') throw new ImageFetchError(`not a Teams attachment: ${source.kind}`, `${label} is not a Teams attachment`);
       const timeoutMs = o.fetchTimeoutMs ?? 30_000;
-      if (!source.auth) return fetchCapped(source.url, { maxBytes, timeoutMs, label });
+      // A personal-chat file: Teams' pre-authorised link (short-lived, no token of ours).
+      if (!source.auth) return fetchCapped(source.url, { maxBytes, timeoutMs, label, refusedHint: 'the link Teams gave for it may have expired; please send the file again' });
       // The bot's token goes only to the conversation's own service (where Teams keeps pasted pictures).
       const serviceUrl = (q.reply as TeamsReplyTarget).reference.serviceUrl;
       if (!serviceUrl || new URL(source.url).origin !== new URL(serviceUrl).origin || !o.botToken) {
         throw new ImageFetchError(`attachment outside the service URL: ${source.url}`, `${label} could not be downloaded (it is not stored by this Teams service)`);
       }
-      return fetchCapped(source.url, { headers: { authorization: `Bearer ${await o.botToken()}` }, maxBytes, timeoutMs, label });
+      return fetchCapped(source.url, {
+        headers: { authorization: `Bearer ${await o.botToken()}` }, maxBytes, timeoutMs, label,
+        refusedHint: "Teams did not accept the bot's sign-in for it; an administrator needs to check the bot's app registration (MicrosoftAppId, MicrosoftAppPassword, tenant)",
+      });
     },
     showWorking: (q) => send(q, { type: 'typing' }),
   };

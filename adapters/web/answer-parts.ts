@@ -1,4 +1,4 @@
-import { MODEL_ONLY_NOTE, NO_MATCH_NOTE, type SourceRef } from '../../src/index.js';
+import { MODEL_ONLY_NOTE, NO_MATCH_NOTE, shownReadText, type ImageReading, type SourceRef } from '../../src/index.js';
 import { html, type SafeHtml } from './html.js';
 
 // Parts of an answer that the chat and the admin console's Feedback page both show.
@@ -19,3 +19,18 @@ export function knowledgeNote(knowledge: string | null): SafeHtml {
   return html``;
 }
 
+
+/**
+ * Under an answer to a question with pictures: per image, the text read from it (exactly as OCR
+ * read it, so the asker can check it) and the image model's description, or why it was left out.
+ */
+export function imageReadings(images: readonly ImageReading[]): SafeHtml {
+  if (!images.length) return html``;
+  return html`<div class="image-readings">${images.map((i) => {
+    const name = i.name || `image ${i.n}`;
+    if (i.status !== 'read') return html`<p class="note warn" role="note">⚠️ ${i.note ?? `${name} could not be read`}.</p>`;
+    return html`<figure class="reading"><figcaption>Text read from ${name}</figcaption>
+      ${i.text.trim() ? html`<pre>${shownReadText(i.text.trim())}</pre>` : html`<p class="muted small">No legible text.</p>`}
+      ${i.description ? html`<p class="small"><em>Image model:</em> ${i.description}</p>` : ''}</figure>`;
+  })}</div>`;
+}

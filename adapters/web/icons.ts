@@ -9,4 +9,5 @@ export const ICONS = {
   plus: svg('M12 5v14M5 12h14'),
   stop: svg('M7 7h10v10H7z'),
   send: svg('M4 12 20 4l-6 16-3-7-7-1z'),
+  image: svg('M4 5h16v14H4zM4 16l5-5 4 4 3-3 4 4M15.5 9.5h.01'),
 };

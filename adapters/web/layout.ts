@@ -1,11 +1,12 @@
 import { html, type SafeHtml } from './html.js';
 import type { WebUser } from './web-auth.js';
 
-export type AdminSection = 'overview' | 'knowledge' | 'feedback' | 'diagnoses' | 'audit';
+export type AdminSection = 'overview' | 'knowledge' | 'adapters' | 'feedback' | 'diagnoses' | 'audit';
 
 const SECTIONS: Array<[AdminSection, string, string]> = [
   ['overview', 'Overview', '/admin'],
   ['knowledge', 'Knowledge', '/admin/knowledge'],
+  ['adapters', 'Adapters', '/admin/adapters'],
   ['feedback', 'Feedback', '/admin/feedback'],
   ['diagnoses', 'Diagnoses', '/admin/diagnoses'],
   ['audit', 'Audit', '/admin/audit'],

@@ -23,6 +23,12 @@ export type WebAccess = 'public' | 'user' | 'admin';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: WebAccess;
+    /**
+     * The route reads a multipart body (uploads) and checks the CSRF token itself, from the header
+     * or the form's `_csrf` field before any file. Every other route needs the token as usual, so
+     * a multipart post (whose fields nothing parses) cannot skip the check.
+     */
+    multipartCsrf?: boolean;
   }
 }
 
@@ -80,7 +86,8 @@ export async function registerWebRoutes(app: FastifyInstance, o: WebOptions): Pr
         return sendHtml(reply, 403, messagePage('Admins only', 'Your account may use the chat, not the admin console. Ask an administrator to add you to the admin group.', user, html`<p><a class="button primary" href="/chat">Open the chat</a></p>`));
       }
       // Multipart bodies are read by their handler, which checks the token (a field before the files).
-      if (req.method !== 'GET' && req.method !== 'HEAD' && !req.isMultipart() && !hasValidCsrfToken(req, user)) {
+      const checkedByHandler = req.isMultipart() && req.routeOptions.config.multipartCsrf === true;
+      if (req.method !== 'GET' && req.method !== 'HEAD' && !checkedByHandler && !hasValidCsrfToken(req, user)) {
         log.warn({ user: user.userId, url: req.routeOptions.url }, 'web: state-changing request without a valid CSRF token refused');
         return reply.code(403).send({ error: 'missing or invalid CSRF token; reload the page and try again' });
       }

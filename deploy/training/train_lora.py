@@ -9,8 +9,8 @@ Steps (each printed before it runs):
   1. validate the JSONL (`npm run feedback -- export --format sft|dpo`) and the arguments;
   2. train a LoRA with TRL + PEFT (SFTTrainer for `sft`, DPOTrainer for `dpo`);
   3. convert the PEFT adapter with llama.cpp's `convert_lora_to_gguf.py`;
-  4. run the gate: `npm run adapters -- eval --adapter NAME --data EVAL.jsonl` in the r1-chatops
-     checkout, with the new file as LORA_ADAPTERS=NAME=FILE; its exit status is this script's.
+  4. run the gate: `npm run adapters -- eval --adapter OUT/NAME.gguf --data EVAL.jsonl
+     [--against IN_SERVICE]` in the r1-chatops checkout; its exit status is this script's.
 
 `--dry-run` does step 1 only and prints the plan. It imports neither torch nor trl, so it runs on
 any machine with Python 3.9+ (CI runs it). Exit codes: 0 ok, 1 a step failed, 2 bad data or arguments.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shlex
 import subprocess
@@ -118,6 +117,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--repo", type=Path, default=REPO_ROOT, help="r1-chatops checkout to run the gate in (default: this one)")
     p.add_argument("--skip-convert", action="store_true", help="stop after training (no GGUF, no gate)")
+    p.add_argument("--against", help="the adapter in service this one replaces (a LORA_ADAPTERS name of the gate's host, or its .gguf file): the gate then requires beating it too")
     p.add_argument("--skip-gate", action="store_true", help="convert but do not run the gate (the adapter must not be promoted without it)")
     # LoRA and training hyper-parameters.
     p.add_argument("--lora-r", type=int, default=16)
@@ -255,15 +255,18 @@ def main(argv: list[str]) -> int:
     gguf = a.out / f"{a.name}.gguf"
     eval_file = a.eval_data or (a.out / "heldout.jsonl")
     convert = [sys.executable, str((a.llama_cpp or Path("llama.cpp")) / "convert_lora_to_gguf.py"), "--base", str(a.base_model), "--outfile", str(gguf), "--outtype", a.outtype, str(adapter_dir)]
-    gate = ["npm", "run", "adapters", "--", "eval", "--adapter", a.name, "--data", str(eval_file.resolve())]
-    lora_env = ",".join(x for x in [os.environ.get("LORA_ADAPTERS", ""), f"{a.name}={gguf.resolve()}"] if x)
+    # The candidate by its file: a LORA_ADAPTERS entry of the same name (the version in service) is
+    # neither shadowed nor duplicated; --against names the one it must beat too.
+    gate = ["npm", "run", "adapters", "--", "eval", "--adapter", str(gguf.resolve()), "--data", str(eval_file.resolve())]
+    if a.against:
+        gate += ["--against", a.against]
 
     print(f"data: {a.data} ({fmt}, {len(rows)} line(s) valid; {len(train_rows)} for training, {len(held) if held else len(eval_rows or [])} held out for the gate)")
     print(f"1. train: {'SFTTrainer' if fmt == 'sft' else 'DPOTrainer'} on {a.base_model}, LoRA r={a.lora_r} alpha={a.lora_alpha} → {adapter_dir}")
     if not a.skip_convert:
         print(f"2. convert: {shlex.join(convert)}")
         if gate_needed:
-            print(f"3. gate: (cd {a.repo} && LORA_ADAPTERS={shlex.quote(lora_env)} {shlex.join(gate)})")
+            print(f"3. gate: (cd {a.repo} && {shlex.join(gate)})")
     if a.dry_run:
         print("dry run: data and arguments are valid; nothing was trained")
         return 0
@@ -281,7 +284,7 @@ def main(argv: list[str]) -> int:
     if not gate_needed:
         print(f"converted: {gguf} (gate skipped: do not promote it without `npm run adapters -- eval`)")
         return 0
-    r = subprocess.run(gate, cwd=a.repo, env={**os.environ, "LORA_ADAPTERS": lora_env}, check=False)
+    r = subprocess.run(gate, cwd=a.repo, check=False)
     print(f"gate: {'passed' if r.returncode == 0 else 'failed'} (exit {r.returncode}); adapter file {gguf}")
     return 0 if r.returncode == 0 else 1
 

@@ -13,8 +13,11 @@ import { splitThought, type ResponseItem } from './split-thought.js';
 import { fileSha256 } from './file-sha256.js';
 import type { EffectiveEngineSettings, GenerateRequest, GenerateResult, InferenceEngineOptions } from './types.js';
 import { fallbackPlan } from './fallback-plan.js';
-import { ModelUnavailableError } from '../errors.js';
+import { EngineRequestError, ModelUnavailableError } from '../errors.js';
 import type { Engine, ModelIdentity } from './engine.js';
+
+/** JSON-schema grammars kept compiled (the oldest is dropped past this). */
+const MAX_CACHED_GRAMMARS = 64;
 
 const toHistory = (turns: ChatTurn[]): ChatHistoryItem[] =>
   turns.map((t) => (t.role === 'assistant' ? { type: 'model', response: [t.text] } : { type: t.role, text: t.text }));
@@ -225,7 +228,11 @@ export class InferenceEngine implements Engine {
     let g = this.grammars.get(k);
     if (!g) {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GBNF JSON schema typing is stricter than plain JSON Schema objects
-      g = this.loaded.llama.createGrammarForJsonSchema(schema as any) as Promise<LlamaGrammar>;
+      g = (Promise.resolve().then(() => this.loaded.llama.createGrammarForJsonSchema(schema as any)) as Promise<LlamaGrammar>)
+        // A schema the grammar cannot express is the request's fault: refused, never retried.
+        .catch((e: Error) => Promise.reject(new EngineRequestError('llama', 400, `the JSON schema cannot be turned into a grammar: ${e.message}`, { cause: e })));
+      // Schemas come from API clients too: keep the most recent few, not every one ever seen.
+      if (this.grammars.size >= MAX_CACHED_GRAMMARS) this.grammars.delete(this.grammars.keys().next().value!);
       this.grammars.set(k, g);
     }
     return g;

@@ -141,11 +141,13 @@ export interface GateAdapter {
   scale: number;
 }
 
-/** The gate's verdict: base and adapter side by side. */
+/** The gate's verdict: base and adapter side by side (and the adapter in service, when given). */
 export interface GateResult {
   base: PreferenceScore;
   adapter: PreferenceScore;
-  /** The adapter's share is above the base's by more than `minGain`. */
+  /** The adapter now in service (`--against`), scored on the same pairs. */
+  current?: PreferenceScore;
+  /** The adapter's share is above the base's by more than `minGain` (and above the current adapter's, when given). */
   pass: boolean;
 }
 
@@ -153,7 +155,7 @@ export interface GateResult {
  * Runs the gate on a loaded model: renders the pairs once with the model's chat wrapper, then
  * scores them on a base context and on a context with the adapter (one at a time, each disposed).
  */
-export async function runPreferenceGate(o: PreferenceGateOptions, pairs: PreferencePair[], adapter: GateAdapter, minGain = 0): Promise<GateResult> {
+export async function runPreferenceGate(o: PreferenceGateOptions, pairs: PreferencePair[], adapter: GateAdapter, minGain = 0, current?: GateAdapter): Promise<GateResult> {
   const rendered = renderPairs(o.model, pairs);
   const contextSize = Math.min(o.contextSize ?? 4096, o.model.trainContextSize);
   const longest = Math.max(...rendered.map((p) => p.prefix.length + Math.max(p.chosen.length, p.rejected.length)));
@@ -168,7 +170,10 @@ export async function runPreferenceGate(o: PreferenceGateOptions, pairs: Prefere
   };
   const base = await score();
   const withAdapter = await score(adapter);
-  return { base, adapter: withAdapter, pass: withAdapter.share - base.share > minGain };
+  if (!current) return { base, adapter: withAdapter, pass: withAdapter.share - base.share > minGain };
+  // A new version replaces the one in service only when it beats that one too.
+  const inService = await score(current);
+  return { base, adapter: withAdapter, current: inService, pass: withAdapter.share - base.share > minGain && withAdapter.share - inService.share > minGain };
 }
 
 /** Renders every pair with the model's own chat wrapper (the one chat answers use). */
@@ -177,8 +182,8 @@ export function renderPairs(model: LlamaModel, pairs: PreferencePair[]): Rendere
   return pairs.map((p) => renderPair(model, wrapper, p));
 }
 
-/** The gate's table, base and adapter side by side. */
-export function formatGateResult(name: string, r: GateResult, minGain = 0): string {
+/** The gate's table, base and adapter side by side (and the adapter in service, named `currentName`). */
+export function formatGateResult(name: string, r: GateResult, minGain = 0, currentName = 'in service'): string {
   const row = (label: string, s: PreferenceScore) =>
     `${label.padEnd(22)} ${`${s.wins}/${s.pairs}`.padStart(9)} ${(s.share * 100).toFixed(1).padStart(7)}% ${s.meanMargin.toFixed(3).padStart(12)}`;
   const gain = (r.adapter.share - r.base.share) * 100;
@@ -186,6 +191,11 @@ export function formatGateResult(name: string, r: GateResult, minGain = 0): stri
     `${'model'.padEnd(22)} ${'chosen>rej'.padStart(9)} ${'share'.padStart(8)} ${'mean margin'.padStart(12)}`,
     row('base', r.base),
     row(`adapter ${name}`, r.adapter),
-    `${r.pass ? 'PASS' : 'FAIL'}: the adapter ${r.pass ? 'beats' : 'does not beat'} the base (${gain >= 0 ? '+' : ''}${gain.toFixed(1)} points; needed more than +${(minGain * 100).toFixed(1)})`,
+    ...(r.current ? [row(`current ${currentName}`, r.current)] : []),
+    verdict(r.adapter.share - r.base.share > minGain, 'the base', gain, minGain),
+    ...(r.current ? [verdict(r.adapter.share - r.current.share > minGain, `${currentName}, in service`, (r.adapter.share - r.current.share) * 100, minGain)] : []),
   ].join('\n');
 }
+
+const verdict = (beats: boolean, what: string, points: number, minGain: number) =>
+  `${beats ? 'PASS' : 'FAIL'}: the adapter ${beats ? 'beats' : 'does not beat'} ${what} (${points >= 0 ? '+' : ''}${points.toFixed(1)} points; needed more than +${(minGain * 100).toFixed(1)})`;

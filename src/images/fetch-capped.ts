@@ -17,6 +17,8 @@ export interface FetchCappedOptions {
   timeoutMs: number;
   /** For messages: `panel.png`. */
   label: string;
+  /** Completes the note on HTTP 401/403 with the likely cause on this platform (`the bot may be missing the files:read permission`). */
+  refusedHint?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function fetchCapped(url: string, o: FetchCappedOptions): Promise<U
   }
   if (res.status === 401 || res.status === 403) {
     await res.body?.cancel();
-    throw new ImageFetchError(`download refused: HTTP ${res.status}`, `${o.label} could not be downloaded: access was refused (HTTP ${res.status}); the bot may be missing the files:read permission`, res.status);
+    throw new ImageFetchError(`download refused: HTTP ${res.status}`, `${o.label} could not be downloaded: access was refused (HTTP ${res.status})${o.refusedHint ? `; ${o.refusedHint}` : ''}`, res.status);
   }
   if (!res.ok || !res.body) {
     await res.body?.cancel();

@@ -4,6 +4,7 @@ import { DEDUPE_TTL_MS, JOB_INTAKE, inferenceJobId } from '../jobs/index.js';
 import { checkRateLimit } from '../scheduling/index.js';
 import { sanitizeText } from '../text/index.js';
 import { admitImages, parkImageBlobs, refusalNotice } from '../images/admit-images.js';
+import type { ImageRefusal } from '../images/image-ref.js';
 import { DEFAULT_INTAKE_TEXTS, type ChatPlatform } from './chat-platform.js';
 import { intakeJobSchema, type IntakeJob, type QuestionInput } from './question.js';
 import { checkAccess } from './check-access.js';
@@ -13,8 +14,12 @@ import type { RefusalReason } from '../policy/index.js';
 export type IntakeRuntime = Pick<Runtime, 'cfg' | 'log' | 'metrics' | 'queues' | 'redis' | 'policy'>;
 
 export type AdmitResult =
-  /** Durably queued (or already queued: a platform retry). Safe to acknowledge. */
-  | { kind: 'accepted'; jobId: string; duplicate: boolean }
+  /**
+   * Durably queued (or already queued: a platform retry). Safe to acknowledge. `imageRefusals`: the
+   * images left out (each with why), for a surface that answers the asker at once (the web chat);
+   * they also reach the reply through the intake job.
+   */
+  | { kind: 'accepted'; jobId: string; duplicate: boolean; imageRefusals?: ImageRefusal[] }
   /** Not a question the bot can take; the asker was told why (through `notify`). Acknowledge too: a retry would not change it. */
   | { kind: 'rejected'; reason: 'empty' | 'too_long'; text: string }
   /** Refused by the access policy (workspace, channel, DMs, or the command's users); nothing was queued. */
@@ -117,7 +122,7 @@ export async function admitQuestion(rt: IntakeRuntime, platform: ChatPlatform, i
     ]);
     metrics.ackSeconds.observe({ platform: platform.platform }, (performance.now() - t0) / 1000);
     metrics.eventsAcked.inc({ platform: platform.platform, kind, outcome: duplicate ? 'duplicate' : 'enqueued' });
-    return { kind: 'accepted', jobId, duplicate };
+    return { kind: 'accepted', jobId, duplicate, ...(images.refusals.length ? { imageRefusals: images.refusals } : {}) };
   } catch (e) {
     throw unavailable(rt, platform, kind, (e as Error).message, e);
   } finally {

@@ -12,6 +12,9 @@ export type HistoryMessage = z.infer<typeof historyMessageSchema>;
 /** A LoRA adapter's name, as LORA_ADAPTERS and the channel bindings spell it. */
 export const adapterNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/);
 
+/** Longest JSON schema (serialized) a question may carry. */
+export const MAX_JSON_SCHEMA_CHARS = 16_000;
+
 /** Per-question generation choices; the server's settings stay the upper bounds. */
 export const generationOptionsSchema = z.object({
   /** At most LLAMA_MAX_TOKENS (reasoning included). */
@@ -20,6 +23,12 @@ export const generationOptionsSchema = z.object({
   temperature: z.number().min(0).max(2).optional(),
   /** Replaces the system prompt (an API client's own `system` messages). */
   systemPrompt: z.string().max(20_000).optional(),
+  /**
+   * The answer must be JSON matching this JSON Schema (an API client's `response_format`
+   * `json_schema`): the engine constrains decoding to it (node-llama-cpp grammar, or the remote
+   * engine's guided decoding). Bounded, as it travels in the job.
+   */
+  jsonSchema: z.record(z.string(), z.unknown()).refine((s) => JSON.stringify(s).length <= MAX_JSON_SCHEMA_CHARS, `a JSON schema of at most ${MAX_JSON_SCHEMA_CHARS} characters`).optional(),
 });
 export type GenerationOptions = z.infer<typeof generationOptionsSchema>;
 

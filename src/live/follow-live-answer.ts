@@ -122,7 +122,7 @@ export async function followLiveAnswer(redis: Redis, prefix: string, jobId: stri
       attempts += 1;
       answer.restart();
       thought.restart();
-      stored = new StoredAnswerText(undefined);
+      stored = new StoredAnswerText(e.citations);
       return handlers.started?.({ attempt: attempts, at: e.at });
     }
     if (e.type === 'thought') {

@@ -2,7 +2,11 @@ import type { Redis } from 'ioredis';
 
 /** A progress event from the worker to whoever shows the answer live. */
 export type LiveEvent =
-  | { type: 'started'; at: number }
+  /**
+   * An attempt starts (a retry generates from scratch). `citations`: how many numbered sources the
+   * answer may cite; the stored answer drops other `[n]` markers. Absent: markers are kept as written.
+   */
+  | { type: 'started'; at: number; citations?: number }
   | { type: 'thought'; text: string }
   | { type: 'answer'; text: string }
   | { type: 'end'; status: 'answered' | 'stopped' | 'failed' };
@@ -33,10 +37,11 @@ export function createLivePublisher(redis: Redis, prefix: string, flushMs = 250)
       }
     };
     return {
-      started: () => write({ type: 'started', at: Date.now() }),
+      started: (citations?: number) => write({ type: 'started', at: Date.now(), ...(citations === undefined ? {} : { citations }) }),
       chunk: (type: 'thought' | 'answer', text: string) => {
         if (pending && pending.type !== type) void flush();
-        pending = pending ? { type, text: pending.text + text } : { type, text };
+        if (pending) pending.text += text;
+        else pending = { type, text };
         timer ??= setTimeout(() => void flush().catch(() => {}), flushMs);
       },
       end: async (status: 'answered' | 'stopped' | 'failed') => {

@@ -93,7 +93,8 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
   const signals = [signal, tracked?.signal].filter((x): x is AbortSignal => x !== undefined);
   let res;
   try {
-    await pub?.started();
+    // The live text drops the citations the stored answer will drop (stripInvalidCitations below).
+    await pub?.started(kn && !job.options?.jsonSchema ? kn.sources.length : undefined);
     res = await deps.engine.generate({
       context: prompt.context,
       question: prompt.question,
@@ -104,6 +105,8 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
       thoughtBudget: deps.live?.thoughtBudgetFor(job.key),
       onChunk: pub ? (c) => pub.chunk(c.kind, c.text) : undefined,
       adapter: job.adapter,
+      // An API client's response_format json_schema: decoding is constrained to it.
+      jsonSchema: job.options?.jsonSchema,
     });
   } finally {
     tracked?.done();
@@ -114,7 +117,8 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
   const model = await deps.engine.modelIdentity;
   await finishMessage(deps.db, row.id, {
     // A citation that points at no source given to the model is removed, never shown.
-    answer: kn ? stripInvalidCitations(res.answer, kn.sources.length) : res.answer,
+    // (Not in a JSON answer: it is the client's data, in the shape it asked for.)
+    answer: kn && !job.options?.jsonSchema ? stripInvalidCitations(res.answer, kn.sources.length) : res.answer,
     reasoning: res.reasoning,
     status: res.stopped ? 'stopped' : 'answered',
     modelSha256: model.sha256,

@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { ConfigMap, Namespace, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, PersistentVolumeClaim, PodTemplate, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_INFERENCE, envVars, loadConfig } from '../../src/index.js';
 import { REPO_ROOT } from '../support/child-service.js';
@@ -77,6 +78,60 @@ describe('deploy/k8s/overlays/vllm: workers driving a vLLM cluster (ENGINE=opena
   });
 });
 
+describe('deploy/k8s/overlays/vllm-multinode: vLLM over several nodes as a LeaderWorkerSet (pipeline parallel)', () => {
+  const MULTI = path.join(REPO_ROOT, 'deploy/k8s/overlays/vllm-multinode');
+  const multi = renderKustomization(MULTI);
+  const lws = multi.find((o) => o.kind === 'LeaderWorkerSet') as K8sObject & { spec: any };
+  const tpl = (role: 'leader' | 'worker') => lws.spec.leaderWorkerTemplate[`${role}Template`];
+  const leaderArgs = () => (tpl('leader').spec.containers[0].args as string[]).join(' ');
+  const flag = (name: string) => new RegExp(`--${name}=(\\S+)`).exec(leaderArgs())?.[1];
+
+  it('renders as kubectl kustomize does (when installed); the one-node Deployment is replaced, the pod templates validate', (ctx) => {
+    expect(lws).toMatchObject({ apiVersion: 'leaderworkerset.x-k8s.io/v1', metadata: { name: 'r1-vllm', namespace: 'r1-chatops' } });
+    expect(multi.find((o) => o.kind === 'Deployment' && o.metadata.name === 'r1-vllm')).toBeUndefined();
+    for (const role of ['leader', 'worker'] as const) {
+      expect(() => new PodTemplate({ metadata: { name: role }, template: tpl(role) } as never).validate(), role).not.toThrow();
+    }
+    const real = kubectlKustomize(MULTI);
+    if (!real) return ctx.skip();
+    const byKey = (list: K8sObject[]) => Object.fromEntries(list.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+    expect(byKey(multi)).toEqual(byKey(real));
+  });
+
+  it('one server over size nodes: tensor parallel = GPUs per pod, pipeline parallel = pods in the group; the workers join the leader\'s Ray head', () => {
+    const { size } = lws.spec.leaderWorkerTemplate;
+    expect(size).toBeGreaterThanOrEqual(2);
+    expect(Number(flag('pipeline-parallel-size'))).toBe(size);
+    for (const role of ['leader', 'worker'] as const) {
+      const c = tpl(role).spec.containers[0];
+      expect(c.resources.limits['nvidia.com/gpu'], role).toBe(Number(flag('tensor-parallel-size')));
+      expect(c.volumeMounts, role).toContainEqual({ name: 'shm', mountPath: '/dev/shm' });
+    }
+    expect(flag('distributed-executor-backend')).toBe('ray');
+    expect(flag('reasoning-parser')).toBe('deepseek_r1');
+    expect(leaderArgs()).toMatch(/ray start --head --port=6379 .*LWS_GROUP_SIZE.*exec vllm serve/);
+    expect(tpl('worker').spec.containers[0].args.join(' ')).toBe('ray start --address=$(LWS_LEADER_ADDRESS):6379 --block');
+    expect(lws.spec.leaderWorkerTemplate.restartPolicy).toBe('RecreateGroupOnPodRestart');
+    // The weights volume is mounted by every node at once.
+    expect(multi.find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === 'r1-vllm-weights')!.spec).toMatchObject({ accessModes: ['ReadOnlyMany'] });
+  });
+
+  it('the Service vllm selects only the leader, and the workers\' ENGINE_URL, model and concurrency still fit', () => {
+    const svc = multi.find((o) => o.kind === 'Service' && o.metadata.name === 'vllm') as K8sObject & { spec: any };
+    const matches = (labels: Record<string, string>) => Object.entries(svc.spec.selector).every(([k, v]) => labels[k] === v);
+    // LWS labels the leader pod worker-index 0 and its workers 1…size-1.
+    const podLabels = (role: 'leader' | 'worker', index: number) => ({ ...tpl(role).metadata.labels, 'leaderworkerset.sigs.k8s.io/worker-index': String(index) });
+    expect(matches(podLabels('leader', 0))).toBe(true);
+    for (let i = 1; i < lws.spec.leaderWorkerTemplate.size; i++) expect(matches(podLabels('worker', i))).toBe(false);
+    const env: Record<string, string> = { ...(multi.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'r1-config') as any).data };
+    const cfg = loadConfig({ ...env, ROLE: 'worker' });
+    expect(cfg.ENGINE_URL).toBe(`http://${svc.metadata.name}:${svc.spec.ports[0].port}/v1`);
+    expect(cfg.ENGINE_MODEL).toBe(flag('served-model-name'));
+    const so = (multi.find((o) => o.kind === 'ScaledObject') as any).spec;
+    expect(so.maxReplicaCount * cfg.ENGINE_MAX_CONCURRENCY).toBeLessThanOrEqual(Number(flag('max-num-seqs')));
+  });
+});
+
 describe('deploy/docker-compose.yml profile vllm', () => {
   const compose = readYamlDocuments(path.join(REPO_ROOT, 'deploy/docker-compose.yml'))[0] as any;
   const sub = (v: string) => v.replace(/\$\{([A-Z_]+)(?::-([^}]*)|:\?[^}]*)?\}/g, (_m, _n, def) => def ?? 'set-by-operator');
@@ -96,5 +151,35 @@ describe('deploy/docker-compose.yml profile vllm', () => {
     expect(w.depends_on.vllm).toEqual({ condition: 'service_healthy' });
     const maxSeqs = Number(v.command.find((a: string) => a.startsWith('--max-num-seqs=')).split('=')[1]);
     expect(w.deploy.replicas * cfg.ENGINE_MAX_CONCURRENCY).toBeLessThanOrEqual(maxSeqs);
+  });
+
+  /** The services `docker compose up` starts with these profiles active (compose's rule: no profiles = always). */
+  const started = (profiles: string[]) => Object.entries(compose.services as Record<string, any>)
+    .filter(([, s]) => !s.profiles || s.profiles.some((p: string) => profiles.includes(p))).map(([name]) => name);
+  const gpuServices = (names: string[]) => names.filter((n) => compose.services[n].deploy?.resources?.reservations?.devices?.some((d: any) => d.capabilities.includes('gpu')));
+
+  it('profiles are clean: llama starts the GGUF GPU worker only, vllm starts vLLM and its CPU workers only; every dependency is started too', () => {
+    const cases: Array<[string[], string[], string[]]> = [
+      [['llama'], ['worker'], ['vllm', 'worker-vllm']],
+      [['vllm'], ['vllm', 'worker-vllm'], ['worker']],
+      [['llama', 'monitoring'], ['worker', 'prometheus', 'grafana'], ['vllm', 'worker-vllm']],
+    ];
+    for (const [profiles, inc, exc] of cases) {
+      const up = started(profiles);
+      expect(up, profiles.join()).toEqual(expect.arrayContaining(['redis', 'postgres', 'adapters', ...inc]));
+      for (const name of exc) expect(up, profiles.join()).not.toContain(name);
+      // Compose refuses to start a service whose dependency's profile is not active.
+      const depsOf = (d: unknown): string[] => (Array.isArray(d) ? d : Object.keys((d as object | undefined) ?? {}));
+      for (const name of up) for (const dep of depsOf(compose.services[name].depends_on)) expect(up, `${name} → ${dep}`).toContain(dep);
+    }
+    // No profile: no GPU is claimed, and no worker runs.
+    expect(gpuServices(started([]))).toEqual([]);
+    expect(started([]).filter((n) => n.startsWith('worker'))).toEqual([]);
+    // One engine's GPUs per profile: the two never compete for the host's GPUs.
+    expect(gpuServices(started(['llama']))).toEqual(['worker']);
+    expect(gpuServices(started(['vllm']))).toEqual(['vllm']);
+    // deploy/.env.example picks the llama profile, so a plain `docker compose up` runs a worker.
+    const dotenv = readFileSync(path.join(REPO_ROOT, 'deploy/.env.example'), 'utf8');
+    expect(/^COMPOSE_PROFILES=(.*)$/m.exec(dotenv)?.[1]).toBe('llama');
   });
 });

@@ -74,6 +74,11 @@ describe('deploy/prometheus/alerts.yml', () => {
     const compose = readYamlDocuments(path.join(REPO_ROOT, 'deploy/prometheus/prometheus.yml'))[0] as any;
     expect(compose.scrape_configs.map((s: any) => s.job_name)).toEqual(expect.arrayContaining(['r1-adapters', 'r1-worker']));
     expect(compose.rule_files).toContain('/etc/prometheus/alerts.yml');
+    // Both compose engines' workers (profiles llama and vllm), found by DNS: only those running become targets.
+    const worker = compose.scrape_configs.find((s: any) => s.job_name === 'r1-worker');
+    expect(worker.dns_sd_configs[0]).toMatchObject({ names: ['worker', 'worker-vllm'], type: 'A', port: 3000 });
+    const services = (readYamlDocuments(path.join(REPO_ROOT, 'deploy/docker-compose.yml'))[0] as any).services;
+    for (const n of worker.dns_sd_configs[0].names) expect(services[n]?.environment?.ROLE, n).toBe('worker');
     const k8s = readYamlDocuments(path.join(REPO_ROOT, 'deploy/prometheus/prometheus-kubernetes.yml'))[0] as any;
     const jobRelabel = k8s.scrape_configs[0].relabel_configs.find((r: any) => r.target_label === 'job');
     // Pods are labelled component=adapters|worker in deploy/k8s → job r1-adapters|r1-worker.

@@ -70,14 +70,17 @@ describe.skipIf(!python)('deploy/training/train_lora.py --dry-run (validates the
     expect(r.stdout).toContain('(dpo, 3 line(s) valid; 2 for training, 1 held out for the gate)');
     expect(r.stdout).toContain('1. train: DPOTrainer on deepseek-ai/DeepSeek-R1-Distill-Qwen-7B');
     expect(r.stdout).toMatch(/2\. convert: \S*python\S* \S+\/llama\.cpp\/convert_lora_to_gguf\.py --base deepseek-ai\/DeepSeek-R1-Distill-Qwen-7B --outfile \S+\/run\/pumps\.gguf --outtype f16 \S+\/run\/adapter/);
-    expect(r.stdout).toMatch(/3\. gate: .*LORA_ADAPTERS=.*pumps=\S+\/run\/pumps\.gguf.* npm run adapters -- eval --adapter pumps --data \S+\/run\/heldout\.jsonl/);
+    // The candidate by its file (a LORA_ADAPTERS entry of the same name is the version in service).
+    expect(r.stdout).toMatch(/3\. gate: \(cd \S+ && npm run adapters -- eval --adapter \S+\/run\/pumps\.gguf --data \S+\/run\/heldout\.jsonl\)\n/);
     expect(r.stdout).toContain('dry run: data and arguments are valid; nothing was trained');
   });
 
-  it('an exported sft file with held-out dpo pairs for the gate', async () => {
-    const r = await run(['--data', path.join(dir, 'sft.jsonl'), '--eval-data', path.join(dir, 'dpo.jsonl'), ...base()]);
+  it('an exported sft file with held-out dpo pairs for the gate, against the adapter in service', async () => {
+    const r = await run(['--data', path.join(dir, 'sft.jsonl'), '--eval-data', path.join(dir, 'dpo.jsonl'), '--against', 'pumps', ...base()]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('1. train: SFTTrainer');
+    // A new version of an adapter in service must beat that one too.
+    expect(r.stdout).toMatch(/3\. gate: .* npm run adapters -- eval --adapter \S+\/run\/pumps\.gguf --data \S+\/dpo\.jsonl --against pumps\)/);
   });
 
   it.each([

@@ -104,7 +104,7 @@ describe.skipIf(!hasTestModel)('the evaluation gate on the tiny model', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('computes the same figures twice, and passes an adapter made toward the chosen answers', async () => {
+  it('computes the same figures twice, and passes an adapter made toward the chosen answers; --against: it must beat the adapter in service too', async () => {
     const opts = { model, threads: 1, contextSize: 256 };
     const first = await runPreferenceGate(opts, HELD_OUT, { filePath: adapters.toward, scale: 1 });
     const again = await runPreferenceGate(opts, HELD_OUT, { filePath: adapters.toward, scale: 1 });
@@ -118,9 +118,17 @@ describe.skipIf(!hasTestModel)('the evaluation gate on the tiny model', () => {
     const zero = await runPreferenceGate(opts, HELD_OUT, { filePath: adapters.toward, scale: 0 });
     expect(zero.adapter.logLikelihoods).toEqual(zero.base.logLikelihoods);
     expect(zero.pass).toBe(false);
+    // A new version must beat the adapter in service too (--against): it beats "away", not itself.
+    const overAway = await runPreferenceGate(opts, HELD_OUT, { filePath: adapters.toward, scale: 1 }, 0, { filePath: adapters.away, scale: 1 });
+    expect(overAway.current!.wins).toBeLessThan(first.adapter.wins);
+    expect(overAway.pass).toBe(true);
+    const overItself = await runPreferenceGate(opts, HELD_OUT, { filePath: adapters.toward, scale: 1 }, 0, { filePath: adapters.toward, scale: 1 });
+    expect(overItself.current).toEqual(first.adapter);
+    expect(overItself.pass).toBe(false);
+    expect(formatGateResult('toward', overItself, 0, 'toward')).toMatch(/\nPASS: the adapter beats the base .*\nFAIL: the adapter does not beat toward, in service \(\+0\.0 points/);
   });
 
-  it('fails an adapter made away from them; the CLI exits 1 with the table', { timeout: 120_000 }, async () => {
+  it('fails an adapter made away from them; the CLI exits 1 with the table (--against: the adapter in service on its own row)', { timeout: 120_000 }, async () => {
     const res = await runPreferenceGate({ model, threads: 1, contextSize: 256 }, HELD_OUT, { filePath: adapters.away, scale: 1 });
     expect(res.adapter.wins).toBeLessThan(res.base.wins);
     expect(res.pass).toBe(false);
@@ -129,12 +137,12 @@ describe.skipIf(!hasTestModel)('the evaluation gate on the tiny model', () => {
     writeFileSync(data, HELD_OUT.map((p) => JSON.stringify(p)).join('\n'));
     const cli = await runEntry(
       { MODEL_PATH: TEST_MODEL_PATH, LLAMA_THREADS: '1', LLAMA_GPU: 'false', LOG_LEVEL: 'error', DATA_DIR: dir, LORA_ADAPTERS: `away=${adapters.away}` },
-      'workers/adapters.ts', ['eval', '--adapter', 'away', '--data', data, '--context-size', '256'],
+      'workers/adapters.ts', ['eval', '--adapter', 'away', '--against', adapters.toward, '--data', data, '--context-size', '256'],
     );
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain(`adapter away (${adapters.away}, scale 1`);
-    expect(cli.stdout).toMatch(new RegExp(`^base\\s+4/6\\s+66\\.7%.*\\nadapter away\\s+${res.adapter.wins}/6 .*\\nFAIL: the adapter does not beat the base`, 'm'));
+    expect(cli.stdout).toMatch(new RegExp(`^base\\s+4/6\\s+66\\.7%.*\\nadapter away\\s+${res.adapter.wins}/6 .*\\ncurrent toward\\s+6/6 .*\\nFAIL: the adapter does not beat the base.*\\nFAIL: the adapter does not beat toward, in service`, 'm'));
   });
 });
 

@@ -9,7 +9,9 @@ import {
   attachScope, buildDataset, createPseudonymizer, createRedactor, ensureScope, exportDataset, finishMessage, getMessagePrompt, migrate, recordCorrection, recordVote,
   saveMessagePrompt, startMessage, type ConversationKey, type DatasetFormat, type Db, type PromptMessage, type RatedAnswer,
 } from '../../src/index.js';
+import { finishDiagnosis, recordOutcome, startDiagnosis } from '../../src/diagnosis/index.js';
 import { preferencePairSchema } from '../../src/engine/index.js';
+import { sampleDiagnosisView } from '../support/diagnosis-fixtures.js';
 import { TEST_DATABASE_URL, uniqueId } from '../support/test-config.js';
 import { createTestPgDb } from '../support/test-db.js';
 
@@ -162,10 +164,54 @@ describe('npm run feedback -- export: datasets from votes, corrections and the e
     const cli = (args: string[], extra: Record<string, string> = {}) => run(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'workers/feedback.ts'), ...args], { cwd: ROOT, env: { ...env, ...extra }, timeout: 60_000 })
       .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e);
     const out = path.join(dir, 'cli.jsonl');
-    const ok = await cli(['export', '--format', 'sft', '--redact', '--out', out], { FEEDBACK_PSEUDONYM_SECRET: SECRET, FEEDBACK_REDACT_PATTERNS: '["SN-\\\\d{6}"]' });
+    const ok = await cli(['export', '--format', 'sft', '--redact', '--since', '2000-01-01', '--out', out], { FEEDBACK_PSEUDONYM_SECRET: SECRET, FEEDBACK_REDACT_PATTERNS: '["SN-\\\\d{6}"]' });
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toBe(`sft.answers\t1\nsft.corrections\t1\n2 line(s) written to ${out}\n`);
     expect(await readFile(out, 'utf8')).toContain('serial [redacted]');
+  });
+
+  // Last in this block: the diagnoses it adds change the counts above.
+  it('resolved diagnoses join the same export (sft, kto; not dpo): their stored prompt, --scope, --since, --redact, pseudonyms', async () => {
+    const result = sampleDiagnosisView().result!;
+    const diagnose = async (key: ConversationKey, outcome: 'resolved' | 'escalated' | null) => {
+      const jobId = uniqueId('diag');
+      const msg = await startMessage(db, { jobId, key, userId: 'U4', kind: 'diagnose', question: 'P-101 E-214' });
+      const d = await startDiagnosis(db, { jobId, messageId: msg.id, platform: key.platform, tenant: key.tenant, channel: key.channel, assetId: 'P-101', faultCode: 'E-214', request: 'E-214', requestedBy: 'U4' });
+      const prompt = { context: [{ role: 'system' as const, text: 'Diagnose. Escalate to ops@plant.example.' }], question: 'P-101 E-214 high vibration ✓' };
+      await finishDiagnosis(db, d.id, result, prompt);
+      if (outcome) await recordOutcome(db, d.id, outcome, 'U5');
+      return { id: d.id, prompt };
+    };
+    const inScope = await diagnose(kb, 'resolved');
+    const elsewhere = await diagnose(dm, 'resolved');
+    await diagnose(kb, 'escalated');
+    await diagnose(kb, null);
+
+    const sft = await exportTo('sft');
+    expect(sft.counts).toEqual({ 'sft.answers': 1, 'sft.corrections': 1, 'sft.diagnoses': 2 });
+    for (const [i, l] of sft.lines.entries()) expect(SCHEMAS.sft.safeParse(l).error?.issues ?? [], `line ${i + 1}`).toEqual([]);
+    const line = sft.lines.find((l) => (l.meta as { diagnosisId?: string }).diagnosisId === inScope.id)!;
+    // The prompt as the diagnosis stored it, byte for byte, and the model's structured answer.
+    expect(line.messages).toEqual([
+      { role: 'system', content: inScope.prompt.context[0]!.text }, { role: 'user', content: inScope.prompt.question },
+      { role: 'assistant', content: JSON.stringify({ safety: result.safety, causes: result.causes, checks: result.checks, parts: result.parts, escalate: result.escalate }) },
+    ]);
+    const pseudo = createPseudonymizer(SECRET);
+    expect(line.meta).toMatchObject({ source: 'diagnosis', platform: 'slack', asker: pseudo('slack', 'T1', 'U4'), voters: [pseudo('slack', 'T1', 'U5')] });
+    expect(sft.raw).not.toMatch(/"U4"|"U5"/);
+
+    const kto = await exportTo('kto');
+    expect(kto.counts).toMatchObject({ 'kto.diagnoses': 2 });
+    const k = kto.lines.find((l) => (l.meta as { diagnosisId?: string }).diagnosisId === elsewhere.id)!;
+    expect(SCHEMAS.kto.safeParse(k).success).toBe(true);
+    expect(k).toMatchObject({ prompt: (line.messages as PromptMessage[]).slice(0, 2), completion: (line.messages as PromptMessage[]).slice(2), label: true });
+    expect((await exportTo('dpo')).counts).not.toHaveProperty('dpo.diagnoses');
+
+    expect((await exportTo('sft', { scope: 'pumps' })).lines.flatMap((l) => (l.meta as { diagnosisId?: string }).diagnosisId ?? [])).toEqual([inScope.id]);
+    expect((await exportTo('sft', { since: new Date(Date.now() + 60_000) })).written).toBe(0);
+    const red = await exportTo('sft', { redact: true });
+    expect(red.raw).toContain('Escalate to [email].');
+    expect(red.raw).not.toContain('ops@plant.example');
   });
 });
 

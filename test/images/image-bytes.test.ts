@@ -1,10 +1,12 @@
+import { UnrecoverableError } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createRuntime, discardQuestionImages, enqueueOcr, IMAGE_BLOB_TTL_S, IMAGE_CLEANUP_CRON, IMAGE_CLEANUP_SCHEDULER_ID, inferenceJobId, JOB_IMAGE_CLEANUP,
-  processMaintenance, removeOldTexts, scheduleImageCleanup, type Db, type InferenceJobInput, type OcrReader, type Runtime,
+  admitQuestion, createRuntime, discardQuestionImages, enqueueOcr, IMAGE_BLOB_TTL_S, IMAGE_CLEANUP_CRON, IMAGE_CLEANUP_SCHEDULER_ID, inferenceJobId, JOB_IMAGE_CLEANUP,
+  processMaintenance, removeOldTexts, scheduleImageCleanup, type ChatPlatform, type Db, type InferenceJobInput, type OcrReader, type Runtime,
 } from '../../src/index.js';
 import { admitImages, collectImages, parkImageBlobs, storeImage } from '../../src/images/index.js';
 import { processOcr } from '../../src/pipeline/index.js';
+import { INTAKE_FAILED_TEXT, startIntakeWorker } from '../../workers/intake-worker.js';
 import { startMaintenanceWorker } from '../../workers/maintenance-worker.js';
 import { startOcrWorker } from '../../workers/ocr-worker.js';
 import { until } from '../support/child-service.js';
@@ -120,6 +122,32 @@ describe('image bytes between intake and OCR: removed after reading, after a fin
     expect(res).toEqual({ parked: 2, stored: 1 });
     expect(await rt.redis.exists(...admitted.blobs.map((b) => b.key))).toBe(0);
     expect(await rowsOf(rt.db, s.jobId)).toEqual([{ status: 'unreadable', has_data: false, ocr_text: null, note: 'panel-0.png was not read: the question could not be queued' }]);
+  });
+
+  it('the intake worker, on a question\'s last failed attempt, tells the asker and discards its images (Redis and database)', async () => {
+    const notices: string[] = [];
+    // A platform whose second download fails with an error that is no refusal and will not heal: the intake's last attempt fails.
+    const platform: ChatPlatform = {
+      platform: 'teams',
+      notify: async (_q, text) => void notices.push(text),
+      fetchImage: async () => {
+        throw new UnrecoverableError('platform client broken');
+      },
+    };
+    await startIntakeWorker(rt, platform);
+    const png = await panelPng(['E-3'], { width: 120, height: 40 });
+    const res = await admitQuestion(rt, platform, {
+      v: 1, key: { platform: 'teams', tenant: 'tenant-1', channel: 'a:chat', thread: 'a:chat' }, user: { id: 'u1' }, text: 'what is this?', eventId: `ev-fail-${Date.now()}`,
+      receivedAt: Date.now(), reply: {}, access: { dm: true },
+      images: [{ name: 'pasted.png', source: { kind: 'bytes', data: png } }, { name: 'inline.png', mime: 'image/png', source: { kind: 'teams', url: 'http://127.0.0.1:9/x', auth: true } }],
+    });
+    expect(res.kind).toBe('accepted');
+    const jobId = (res as { jobId: string }).jobId;
+    await until(async () => notices.includes(INTAKE_FAILED_TEXT), 10_000, 'the failure notice');
+    // The first image was stored before the second failed; now it is cleared, and nothing is left in Redis.
+    await until(async () => (await rowsOf(rt.db, jobId))[0]?.status === 'unreadable', 10_000, 'the images discarded');
+    expect(await rowsOf(rt.db, jobId)).toEqual([{ status: 'unreadable', has_data: false, ocr_text: null, note: 'pasted.png was not read: the question could not be queued' }]);
+    expect(await rt.redis.keys(`${rt.cfg.QUEUE_PREFIX}:img:*`)).toEqual([]);
   });
 
   it('parked bytes refused at intake leave Redis too (not only the stored ones)', async () => {

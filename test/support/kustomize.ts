@@ -64,7 +64,9 @@ export function renderKustomization(dir: string): K8sObject[] {
     for (const patch of readYamlDocuments(path.join(dir, p.path)) as K8sObject[]) {
       const i = objs.findIndex((o) => o.kind === patch.kind && o.metadata.name === patch.metadata.name);
       if (i < 0) throw new Error(`${dir}: patch ${p.path} matches no ${patch.kind}/${patch.metadata.name}`);
-      objs[i] = merge(objs[i], patch, isBuiltIn(objs[i]!)) as K8sObject;
+      // A strategic-merge `$patch: delete` removes the object.
+      if ((patch as { $patch?: string }).$patch === 'delete') objs.splice(i, 1);
+      else objs[i] = merge(objs[i], patch, isBuiltIn(objs[i]!)) as K8sObject;
     }
   }
   if (typeof k.namespace === 'string') {

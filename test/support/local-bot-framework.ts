@@ -85,6 +85,34 @@ export class LocalBotFramework {
     return { contentType, contentUrl: `${this.serviceUrl}v3/attachments/${id}/views/original`, name };
   }
 
+  /** The only bearer token the attachments endpoint accepts (the local AAD issues it); change it to make the bot's token wrong. */
+  attachmentToken = 'local-aad-access-token';
+
+  /**
+   * Files sent in a 1:1 chat (manifest `supportsFiles: true`): Teams gives the bot a
+   * `file.download.info` attachment whose `downloadUrl` is pre-authorised (a `tempauth` in the URL,
+   * no bearer token), next to a `contentUrl` on SharePoint that needs Graph permissions.
+   */
+  private readonly files = new Map<string, { data: Uint8Array; tempauth: string }>();
+  /** Downloads of those files as the local file host saw them (`auth`: any Authorization header sent). */
+  readonly fileDownloads: Array<{ id: string; auth?: string; status: number }> = [];
+  /** Requests to the files' SharePoint `contentUrl` (the bot has no business there). */
+  readonly contentUrlHits: string[] = [];
+  /** Answer 403 to every file link, as Teams does once a download link expired. */
+  expireFileLinks = false;
+
+  /** Stores a file sent in a personal chat; returns the activity attachment Teams sends for it. */
+  addFile(id: string, name: string, fileType: string, data: Uint8Array): Record<string, unknown> {
+    const tempauth = `tempauth-${id}-${Math.random().toString(36).slice(2)}`;
+    this.files.set(id, { data, tempauth });
+    return {
+      contentType: 'application/vnd.microsoft.teams.file.download.info',
+      contentUrl: `${this.base}/sharepoint/personal/alice/Documents/${encodeURIComponent(name)}`,
+      name,
+      content: { downloadUrl: `${this.base}/sharepoint/download/${id}?tempauth=${tempauth}`, uniqueId: id, fileType },
+    };
+  }
+
   get issuer(): string {
     return `${this.base}/issuer`;
   }
@@ -102,10 +130,24 @@ export class LocalBotFramework {
         const att = /^\/teams\/v3\/attachments\/([^/]+)\/views\/original$/.exec(url);
         if (att && req.method === 'GET') {
           const a = this.attachments.get(att[1]!);
-          const status = req.headers.authorization !== 'Bearer local-aad-access-token' ? 401 : a ? 200 : 404;
+          const status = req.headers.authorization !== `Bearer ${this.attachmentToken}` ? 401 : a ? 200 : 404;
           this.attachmentDownloads.push({ id: att[1]!, auth: req.headers.authorization, status });
           res.writeHead(status, { 'content-type': status === 200 ? a!.contentType : 'text/plain' });
           res.end(status === 200 ? Buffer.from(a!.data) : '');
+          return;
+        }
+        const file = /^\/sharepoint\/download\/([^/?]+)\?tempauth=([^&]+)$/.exec(url);
+        if (file && req.method === 'GET') {
+          const f = this.files.get(file[1]!);
+          const status = !f ? 404 : this.expireFileLinks || f.tempauth !== file[2] ? 403 : 200;
+          this.fileDownloads.push({ id: file[1]!, auth: req.headers.authorization, status });
+          res.writeHead(status, { 'content-type': status === 200 ? 'application/octet-stream' : 'text/plain' });
+          res.end(status === 200 ? Buffer.from(f!.data) : '');
+          return;
+        }
+        if (url.startsWith('/sharepoint/')) {
+          this.contentUrlHits.push(url);
+          res.writeHead(401).end();
           return;
         }
         const send = (code: number, obj: unknown, headers: Record<string, string> = {}) => {

@@ -3,6 +3,7 @@ import type { AnswerKnowledgeDeps, Embedder, Runtime } from '../../../src/index.
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import type { WebUser } from '../web-auth.js';
+import { registerAdaptersRoutes } from './adapters-page.js';
 import { registerAuditRoutes } from './audit-page.js';
 import { registerDiagnosesRoutes } from './diagnoses-page.js';
 import { registerFeedbackRoutes } from './feedback-page.js';
@@ -20,6 +21,8 @@ export interface AdminDeps {
 }
 
 export const adminRoute = { config: { access: 'admin' as const } };
+/** An admin upload: a multipart body whose handler checks the CSRF token (`multipartCsrf`). */
+export const adminUploadRoute = { config: { access: 'admin' as const, multipartCsrf: true } };
 export const userOf = (req: FastifyRequest): WebUser => (req as FastifyRequest & { webUser: WebUser }).webUser;
 export const HTML = 'text/html; charset=utf-8';
 
@@ -34,6 +37,7 @@ export function registerAdminRoutes(web: FastifyInstance, o: AdminDeps & { rt: R
     }).value);
   });
   registerKnowledgeRoutes(web, rt, o);
+  registerAdaptersRoutes(web, rt);
   registerFeedbackRoutes(web, rt);
   registerDiagnosesRoutes(web, rt);
   registerAuditRoutes(web, rt);

@@ -9,7 +9,7 @@ import { html, when, type SafeHtml } from '../html.js';
 import { ICONS } from '../icons.js';
 import { page } from '../layout.js';
 import { hasValidCsrfToken } from '../web-auth.js';
-import { HTML, adminRoute, userOf } from './admin-routes.js';
+import { HTML, adminRoute, adminUploadRoute, userOf } from './admin-routes.js';
 
 const REGISTRY_TYPES = /\.(csv|ya?ml)$/i;
 
@@ -69,7 +69,7 @@ export function registerDiagnosesRoutes(web: FastifyInstance, rt: Runtime): void
 
   web.get<{ Querystring: Record<string, string | undefined> }>('/admin/diagnoses', adminRoute, (req, reply) => render(req, reply, req.query));
 
-  web.post('/admin/diagnoses/import', adminRoute, async (req, reply) => {
+  web.post('/admin/diagnoses/import', adminUploadRoute, async (req, reply) => {
     const user = userOf(req);
     if (!req.isMultipart()) return reply.code(400).send({ error: 'send the files as a multipart form' });
     let csrfOk = hasValidCsrfToken(req, user);

@@ -11,7 +11,7 @@ import {
 import { html, when, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
 import { hasValidCsrfToken } from '../web-auth.js';
-import { HTML, adminRoute, userOf, type AdminDeps } from './admin-routes.js';
+import { HTML, adminRoute, adminUploadRoute, userOf, type AdminDeps } from './admin-routes.js';
 import { CHANNEL_HELP, channelFields, channelFromForm, showChannel } from './channel-form.js';
 
 /** What the upload accepts (the ingest code's formats a browser user has). */
@@ -148,7 +148,7 @@ export function registerKnowledgeRoutes(web: FastifyInstance, rt: Runtime, o: Ad
     });
   });
 
-  web.post('/admin/knowledge/upload', adminRoute, async (req, reply) => {
+  web.post('/admin/knowledge/upload', adminUploadRoute, async (req, reply) => {
     const user = userOf(req);
     if (!req.isMultipart()) return done(req, reply, false, 'Send the files as a multipart form.');
     const headerOk = hasValidCsrfToken(req, user);

@@ -1,4 +1,5 @@
-// Web chat: sends questions without reloading, streams the answer (server-sent events), Stop, votes.
+// Web chat: sends questions (and attached pictures) without reloading, streams the answer
+// (server-sent events), Stop, votes, corrections after a 👎.
 // Without JavaScript the same forms post and the page refreshes until the answer is there.
 (() => {
   'use strict';
@@ -8,6 +9,8 @@
   const stopButton = document.getElementById('stop');
   const sendButton = document.getElementById('send');
   const textarea = document.getElementById('question');
+  const fileInput = document.getElementById('images');
+  const attachments = document.getElementById('attachments');
   let current = null; // { job, source }
 
   const post = (url, body) => fetch(url, {
@@ -22,6 +25,54 @@
     return e;
   };
   const scrollDown = () => { turns.scrollTop = turns.scrollHeight; };
+  const sizeOf = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+  const attachmentList = (names) => {
+    const ul = el('ul', 'attachments');
+    ul.setAttribute('aria-label', 'Attached images');
+    for (const n of names) ul.append(el('li', 'chip', n));
+    return ul;
+  };
+
+  // Attached pictures: the file input, or pasted / dropped into the form. The server judges them
+  // (size, type from the bytes) and says why one is left out; here they are only listed.
+  function showAttachments() {
+    const files = [...(fileInput?.files ?? [])];
+    attachments.replaceChildren(...files.map((f) => el('li', 'chip', `${f.name} · ${sizeOf(f.size)}`)));
+    if (files.length) {
+      const clear = el('button', 'link-button small', files.length > 1 ? 'Remove them' : 'Remove it');
+      clear.type = 'button';
+      clear.addEventListener('click', () => {
+        fileInput.value = '';
+        showAttachments();
+        textarea.focus();
+      });
+      const li = el('li');
+      li.append(clear);
+      attachments.append(li);
+    }
+    attachments.hidden = files.length === 0;
+    // A picture alone is a question.
+    textarea.required = files.length === 0;
+  }
+  function addFiles(list) {
+    const images = [...list].filter((f) => f.type.startsWith('image/'));
+    if (!images.length || !fileInput) return false;
+    const dt = new DataTransfer();
+    for (const f of [...fileInput.files, ...images]) dt.items.add(f);
+    fileInput.files = dt.files;
+    showAttachments();
+    return true;
+  }
+  fileInput?.addEventListener('change', showAttachments);
+  textarea?.addEventListener('paste', (ev) => {
+    if (ev.clipboardData?.files.length && addFiles(ev.clipboardData.files)) ev.preventDefault();
+  });
+  form?.addEventListener('dragover', (ev) => {
+    if (ev.dataTransfer?.types.includes('Files')) ev.preventDefault();
+  });
+  form?.addEventListener('drop', (ev) => {
+    if (ev.dataTransfer?.files.length && addFiles(ev.dataTransfer.files)) ev.preventDefault();
+  });
   const setBusy = (busy) => {
     stopButton.hidden = !busy;
     sendButton.disabled = busy;
@@ -56,6 +107,13 @@
       const e = JSON.parse(m.data);
       if (e.type === 'queued') setStatus(e.position === 1 ? 'Next in the queue…' : `In the queue: position ${e.position}…`);
       else if (e.type === 'started') setStatus('Thinking…');
+      else if (e.type === 'images') {
+        // What was read from the pictures (server-rendered, escaped), known before the answer starts.
+        bot.querySelector('.live-images')?.remove();
+        const box = el('div', 'live-images');
+        box.innerHTML = e.html;
+        answer.after(box);
+      }
       else if (e.type === 'sources') {
         bot.querySelector('.live-sources')?.remove();
         const box = el('div', 'live-sources');
@@ -91,6 +149,7 @@
         answer.classList.remove('streaming');
         bot.removeAttribute('data-job-id');
         bot.querySelector('.live-sources')?.remove();
+        bot.querySelector('.live-images')?.remove();
         if (e.html !== undefined) {
           // Server-rendered from the stored answer: escaped markdown, sources, notes.
           answer.innerHTML = e.html;
@@ -117,12 +176,19 @@
     ev.preventDefault();
     const data = new FormData(form);
     const question = String(data.get('text') ?? '').trim();
-    if (!question || current) return;
+    const files = [...(fileInput?.files ?? [])];
+    if ((!question && !files.length) || current) return;
     form.querySelector('.error')?.remove();
     sendButton.disabled = true;
     let res;
     try {
-      res = await post('/chat/ask', data);
+      if (files.length) {
+        // Multipart, with the token in a header (checked before any file is read).
+        res = await fetch('/chat/ask', { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json', 'x-csrf-token': csrf }, body: data });
+      } else {
+        data.delete('images');
+        res = await post('/chat/ask', data);
+      }
     } catch {
       sendButton.disabled = false;
       showError('The server is not reachable. Check your connection and try again.');
@@ -136,6 +202,8 @@
     }
     turns.querySelector('.empty')?.remove();
     textarea.value = '';
+    if (fileInput) fileInput.value = '';
+    showAttachments();
     if (!form.querySelector('input[name="chat"]')) {
       const hidden = el('input');
       hidden.type = 'hidden';
@@ -161,13 +229,22 @@
     const turn = el('article', 'turn');
     const user = el('div', 'msg user-msg');
     user.append(el('p', '', question));
+    if (files.length) user.append(attachmentList(files.map((f) => f.name)));
+    // Pictures left out (too big, not an image): said at once; the text is answered anyway.
+    const refused = body.refused ?? [];
     const bot = el('div', 'msg bot-msg');
     const answer = el('div', 'answer');
     const status = el('p', 'status', 'Sending…');
     status.setAttribute('role', 'status');
     answer.append(status);
     bot.append(answer);
-    turn.append(user, bot);
+    turn.append(user);
+    for (const r of refused) {
+      const p = el('p', 'note warn', r);
+      p.setAttribute('role', 'alert');
+      turn.append(p);
+    }
+    turn.append(bot);
     turns.append(turn);
     scrollDown();
     follow(body.job, bot);
@@ -194,7 +271,32 @@
     ev.preventDefault();
     const value = ev.submitter?.value;
     const res = await post('/chat/feedback', { message: f.dataset.messageId, value }).catch(() => null);
-    if (res?.ok) for (const b of f.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.value === value));
+    if (!res?.ok) return;
+    for (const b of f.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.value === value));
+    const body = await res.json().catch(() => ({}));
+    const bot = f.closest('.bot-msg');
+    const open = bot?.querySelector('form.correction');
+    if (value === 'up') open?.remove();
+    else if (body.correction && bot && !open) {
+      // 👎: ask what would have been right, under the answer.
+      bot.insertAdjacentHTML('beforeend', body.correction); // server-rendered, escaped
+      bot.querySelector('form.correction textarea')?.focus();
+    }
+  });
+
+  // A correction, saved with the answer (a later one replaces it).
+  document.addEventListener('submit', async (ev) => {
+    const f = ev.target;
+    if (!(f instanceof HTMLFormElement) || !f.classList.contains('correction')) return;
+    ev.preventDefault();
+    const status = f.querySelector('[role="status"]');
+    const button = f.querySelector('button[type="submit"]');
+    button.disabled = true;
+    const res = await post('/chat/correction', { message: f.dataset.messageId, text: f.querySelector('textarea').value }).catch(() => null);
+    button.disabled = false;
+    const body = res ? await res.json().catch(() => ({})) : {};
+    status.className = res?.ok ? 'small ok' : 'small error';
+    status.textContent = res?.ok ? body.message : body.error ?? 'The server is not reachable. Check your connection and try again.';
   });
 
   // An answer still being generated when the page was (re)loaded: follow it.

@@ -1,5 +1,5 @@
 import {
-  followLive, getMessageByJobId, getMessageKnowledge, queuePositionOf, type MessageRow, type Runtime, type SourceRef,
+  followLiveAnswer, getMessageByJobId, getMessageKnowledge, queuePositionOf, type MessageRow, type Runtime, type SourceRef,
 } from '../../../src/index.js';
 import type { WebPlatform } from './web-platform.js';
 
@@ -50,16 +50,22 @@ export async function followAnswer(rt: Runtime, platform: WebPlatform, jobId: st
       const position = await queuePositionOf(rt.redis, cfg.QUEUE_PREFIX, jobId);
       if (position !== null && position !== lastPosition) send({ type: 'queued', position });
       if (position !== null) lastPosition = position;
+      // The abort listener goes with the wait: one per poll would pile up for as long as the question is queued.
       await new Promise<void>((r) => {
-        const t = setTimeout(r, POLL_MS);
-        stop.signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+        const done = () => {
+          clearTimeout(t);
+          stop.signal.removeEventListener('abort', done);
+          r();
+        };
+        const t = setTimeout(done, POLL_MS);
+        stop.signal.addEventListener('abort', done, { once: true });
       });
     }
   };
   const polling = poll().catch((e: Error) => rt.log.debug({ jobId, err: e.message }, 'web: queue position poll failed'));
   try {
-    await followLive(conn, cfg.QUEUE_PREFIX, jobId, (e) => {
-      if (e.type === 'started') {
+    const live = await followLiveAnswer(conn, cfg.QUEUE_PREFIX, jobId, {
+      started: () => {
         started = true;
         send({ type: 'started' });
         // Retrieval is recorded before generation starts: show the sources while the answer streams.
@@ -68,15 +74,15 @@ export async function followAnswer(rt: Runtime, platform: WebPlatform, jobId: st
           const kn = await getMessageKnowledge(rt.db, row.id);
           if (kn.knowledge) send({ type: 'sources', sources: kn.knowledge === 'cited' ? kn.sources : [], knowledge: kn.knowledge });
         }).catch((err: Error) => rt.log.debug({ jobId, err: err.message }, 'web: sources not read at start'));
-      } else if (e.type === 'thought') send({ type: 'thought', text: e.text });
-      else if (e.type === 'answer') {
-        const text = answerStarted ? e.text : e.text.trimStart();
-        if (text) {
-          answerStarted = true;
-          send({ type: 'answer', text });
-        }
-      } else if (e.type === 'end') ended = e.status;
+      },
+      thought: (text) => send({ type: 'thought', text }),
+      // As stored (the end's answer replaces it), each piece once even when a worker retried the job.
+      answer: (text) => {
+        answerStarted = true;
+        send({ type: 'answer', text });
+      },
     }, stop.signal);
+    ended = live.status ?? ended;
   } finally {
     started = true;
     stop.abort();

@@ -1,5 +1,5 @@
-import { WEB_ALL_GROUP, type MessageRow, type SourceRef, type WebChat } from '../../../src/index.js';
-import { knowledgeNote, sourcesList } from '../answer-parts.js';
+import { CORRECTION_MAX_CHARS, IMAGE_TYPES, READABLE_TYPES_TEXT, WEB_ALL_GROUP, formatBytes, type ImageReading, type MessageRow, type SourceRef, type WebChat } from '../../../src/index.js';
+import { imageReadings, knowledgeNote, sourcesList } from '../answer-parts.js';
 import { html, when, type SafeHtml } from '../html.js';
 import { ICONS } from '../icons.js';
 import { page } from '../layout.js';
@@ -12,6 +12,10 @@ export interface ChatTurn {
   knowledge: string | null;
   /** This user's vote on the answer. */
   vote: 'up' | 'down' | null;
+  /** This user's correction ("what would have been right?"), with a 👎. */
+  correction: string | null;
+  /** What was read from the question's images (or why one was left out). */
+  images: ImageReading[];
 }
 
 const groupLabel = (g: string) => (g === WEB_ALL_GROUP ? 'everyone' : g);
@@ -24,17 +28,38 @@ export function voteForm(user: WebUser, messageId: string, vote: 'up' | 'down' |
   </form>`;
 }
 
+/**
+ * After a 👎: "What would have been right?", stored with the answer (`recordCorrection`: the same
+ * rules as Slack and Teams; a later correction replaces the earlier one).
+ */
+export function correctionForm(user: WebUser, messageId: string, correction: string | null): SafeHtml {
+  return html`<form class="correction stack" method="post" action="/chat/correction" data-message-id="${messageId}">
+    <input type="hidden" name="_csrf" value="${user.csrfToken}"><input type="hidden" name="message" value="${messageId}">
+    <label for="correction-${messageId}">What would have been right?</label>
+    <textarea id="correction-${messageId}" name="text" rows="3" required maxlength="${CORRECTION_MAX_CHARS}" placeholder="The right answer, or what was wrong. It is kept with this answer to improve the assistant.">${correction ?? ''}</textarea>
+    <p class="small" role="status">${correction ? 'Your correction is saved with this answer.' : ''}</p>
+    <button class="button small primary" type="submit">Save correction</button>
+  </form>`;
+}
+
+/** The names of the images sent with a question. */
+export function attachmentList(names: readonly string[]): SafeHtml {
+  if (!names.length) return html``;
+  return html`<ul class="attachments" aria-label="Attached images">${names.map((n) => html`<li class="chip">${ICONS.image} ${n}</li>`)}</ul>`;
+}
+
 function turn(user: WebUser, t: ChatTurn): SafeHtml {
   const r = t.row;
   const busy = r.status === 'generating';
   return html`<article class="turn">
-    <div class="msg user-msg"><p>${r.question}</p></div>
+    <div class="msg user-msg"><p>${r.question}</p>${attachmentList(t.images.map((i) => i.name || `image ${i.n}`))}</div>
     <div class="msg bot-msg" ${busy ? html`data-job-id="${r.jobId}"` : ''}>
       ${r.reasoning ? html`<details class="reasoning"><summary>Reasoning</summary><div class="thought">${r.reasoning}</div></details>` : ''}
       <div class="answer">${busy ? html`<p class="status" role="status">Answering…</p>` : r.status === 'failed' ? html`<p class="error">This answer failed. Please ask again.</p>` : renderMarkdown(r.answer ?? '')}</div>
       ${r.status === 'stopped' ? html`<p class="note">Stopped.</p>` : ''}
-      ${busy ? '' : html`${sourcesList(t.sources)}${knowledgeNote(t.knowledge)}`}
+      ${busy ? '' : html`${imageReadings(t.images)}${sourcesList(t.sources)}${knowledgeNote(t.knowledge)}`}
       <footer class="meta"><span class="muted small">${when(r.deliveredAt ?? undefined)}</span>${busy || r.status === 'failed' ? '' : voteForm(user, r.id, t.vote)}</footer>
+      ${!busy && r.status !== 'failed' && t.vote === 'down' ? correctionForm(user, r.id, t.correction) : ''}
     </div>
   </article>`;
 }
@@ -46,6 +71,8 @@ export interface ChatPageInput {
   turns: ChatTurn[];
   /** A refusal to show above the form (no-JS path). */
   notice?: string;
+  /** IMAGE_MAX_BYTES and IMAGE_MAX_COUNT, for the attach button's hint. */
+  imageLimits: { maxBytes: number; maxCount: number };
 }
 
 /** `/chat` and `/chat/c/:id`: the conversation list, the conversation, and the question form. */
@@ -53,6 +80,7 @@ export function chatPage(p: ChatPageInput): SafeHtml {
   const { user, chat } = p;
   const groups = [...user.groups, WEB_ALL_GROUP];
   const busy = p.turns.some((t) => t.row.status === 'generating');
+  const imageHint = `Up to ${p.imageLimits.maxCount} pictures (${READABLE_TYPES_TEXT}), each up to ${formatBytes(p.imageLimits.maxBytes)}: the text on them is read and used for the answer`;
   const body = html`<div class="chat-shell">
   <nav class="chat-list" aria-label="Your conversations">
     <a class="button primary new-chat" href="/chat">${ICONS.plus} New chat</a>
@@ -66,12 +94,14 @@ export function chatPage(p: ChatPageInput): SafeHtml {
     </div>
     ${busy ? html`<noscript><meta http-equiv="refresh" content="3"></noscript>` : ''}
     ${p.notice ? html`<p class="error" role="alert">${p.notice}</p>` : ''}
-    <form class="ask" method="post" action="/chat/ask" id="ask-form">
+    <form class="ask" method="post" action="/chat/ask" id="ask-form" enctype="multipart/form-data">
       <input type="hidden" name="_csrf" value="${user.csrfToken}">
       ${chat ? html`<input type="hidden" name="chat" value="${chat.id}">` : ''}
       <label for="question" class="visually-hidden">Your question</label>
-      <textarea id="question" name="text" rows="2" required maxlength="20000" placeholder="Ask a question… (Enter to send, Shift+Enter for a new line)"></textarea>
+      <textarea id="question" name="text" rows="2" required maxlength="20000" placeholder="Ask a question, or paste a picture… (Enter to send, Shift+Enter for a new line)"></textarea>
+      <ul class="attachments" id="attachments" aria-live="polite" hidden></ul>
       <div class="ask-actions">
+        <label class="button attach" title="${imageHint}">${ICONS.image} <span class="attach-text">Attach images</span><input type="file" id="images" name="images" multiple accept="${IMAGE_TYPES.join(',')}" class="visually-hidden"></label>
         ${chat ? html`<span class="chip" title="Documents this conversation can use">Knowledge: ${groupLabel(chat.group)}</span>`
           : groups.length > 1 ? html`<label class="small">Knowledge <select name="group">${groups.map((g) => html`<option value="${g}">${groupLabel(g)}</option>`)}</select></label>` : ''}
         <button type="button" class="button danger" id="stop" hidden>${ICONS.stop} Stop</button>

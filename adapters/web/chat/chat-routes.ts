@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   IntakeUnavailableError, admitQuestion, chatGroupFor, createWebChat, deleteWebChat, getMessage, getMessageKnowledge, getWebChat, listConversation,
-  listWebChats, recordVote, requestCancel, touchWebChat, type MessageRow, type Runtime, type WebChat,
+  listImages, listWebChats, recordCorrection, recordVote, requestCancel, toImageReading, touchWebChat, type MessageRow, type Runtime, type WebChat,
 } from '../../../src/index.js';
 import { SseWriter } from '../../shared/sse-writer.js';
 import { renderMarkdown } from '../markdown.js';
 import type { WebUser } from '../web-auth.js';
 import { followAnswer } from './answer-events.js';
-import { knowledgeNote, sourcesList } from '../answer-parts.js';
-import { chatPage, voteForm, type ChatTurn } from './chat-page.js';
+import { imageReadings, knowledgeNote, sourcesList } from '../answer-parts.js';
+import { readAskForm } from './ask-form.js';
+import { chatPage, correctionForm, voteForm, type ChatTurn } from './chat-page.js';
 import type { WebPlatform } from './web-platform.js';
 
 /** Which chat a job belongs to, so only its asker can follow or stop it (kept as long as a BullMQ dedupe id). */
@@ -23,11 +24,12 @@ const wantsJson = (req: FastifyRequest) => (req.headers.accept ?? '').includes('
 
 async function turnsOf(rt: Runtime, user: WebUser, chat: WebChat): Promise<ChatTurn[]> {
   const rows = await listConversation(rt.db, { platform: 'web', tenant: chat.tenant, channel: chat.group, thread: chat.id }, 100);
-  const votes = new Map((await rt.db.query<{ message_id: string; value: 'up' | 'down' }>(
-    'SELECT message_id, value FROM feedback WHERE user_id = $1 AND message_id = ANY($2::bigint[])', [user.userId, rows.map((r) => r.id)])).rows.map((v) => [String(v.message_id), v.value]));
+  const votes = new Map((await rt.db.query<{ message_id: string; value: 'up' | 'down'; correction: string | null }>(
+    'SELECT message_id, value, correction FROM feedback WHERE user_id = $1 AND message_id = ANY($2::bigint[])', [user.userId, rows.map((r) => r.id)])).rows.map((v) => [String(v.message_id), v]));
   return Promise.all(rows.map(async (row) => {
-    const kn = await getMessageKnowledge(rt.db, row.id);
-    return { row, sources: kn.knowledge === 'cited' ? kn.sources : [], knowledge: kn.knowledge, vote: votes.get(row.id) ?? null };
+    const [kn, images] = await Promise.all([getMessageKnowledge(rt.db, row.id), listImages(rt.db, row.jobId)]);
+    const v = votes.get(row.id);
+    return { row, sources: kn.knowledge === 'cited' ? kn.sources : [], knowledge: kn.knowledge, vote: v?.value ?? null, correction: v?.correction ?? null, images: images.map(toImageReading) };
   }));
 }
 
@@ -41,7 +43,14 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
   const { cfg } = rt;
   const userRoute = { config: { access: 'user' as const } };
 
+  const imageLimits = { maxBytes: cfg.IMAGE_MAX_BYTES, maxCount: cfg.IMAGE_MAX_COUNT };
   const ownChat = async (user: WebUser, id: string) => getWebChat(rt.db, user.userId, id);
+  /** An answer in one of this user's chats, with its chat: only the asker votes on (and corrects) it. */
+  const ownAnswer = async (user: WebUser, messageId: unknown): Promise<{ row: MessageRow; chat: WebChat } | null> => {
+    const row = typeof messageId === 'string' && /^\d+$/.test(messageId) ? await getMessage(rt.db, messageId) : null;
+    const chat = row && row.key.platform === 'web' && row.userId === user.userId ? await ownChat(user, row.key.thread) : null;
+    return row && chat ? { row, chat } : null;
+  };
   /** The chat of a job, when it is this user's. */
   const ownJob = async (user: WebUser, jobId: string): Promise<WebChat | null> => {
     const chatId = await rt.redis.get(ownerKey(cfg.QUEUE_PREFIX, jobId));
@@ -59,11 +68,11 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
         turns.push({
           row: { id: '', jobId: p.jobId, key: { platform: 'web', tenant: chat.tenant, channel: chat.group, thread: chat.id }, userId: user.userId, kind: 'chat', question: p.question,
             answer: null, reasoning: null, status: 'generating', error: null, modelSha256: null, promptTokens: null, completionTokens: null, timings: {}, replyRef: null, attempts: 0, deliveredAt: null } as MessageRow,
-          sources: [], knowledge: null, vote: null,
+          sources: [], knowledge: null, vote: null, correction: null, images: [],
         });
       }
     }
-    return reply.type('text/html; charset=utf-8').send(chatPage({ user, chats, chat, turns, notice }).value);
+    return reply.type('text/html; charset=utf-8').send(chatPage({ user, chats, chat, turns, notice, imageLimits }).value);
   };
 
   web.get('/chat', userRoute, (req, reply) => show(req, reply));
@@ -73,13 +82,16 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     return show(req, reply, chat);
   });
 
-  web.post<{ Body: { text?: string; chat?: string; group?: string } }>('/chat/ask', userRoute, async (req, reply) => {
+  web.post('/chat/ask', { config: { access: 'user' as const, multipartCsrf: true } }, async (req, reply) => {
     const user = userOf(req);
-    const text = String(req.body?.text ?? '');
-    let chat = req.body?.chat ? await ownChat(user, String(req.body.chat)) : null;
-    if (req.body?.chat && !chat) return reply.code(404).send({ error: 'no such conversation' });
+    // With images the form is multipart: its CSRF token is checked while it is read.
+    const form = await readAskForm(req, user, imageLimits);
+    if (!form) return reply.code(403).send({ error: 'missing or invalid CSRF token; reload the page and try again' });
+    const text = form.text;
+    let chat = form.chat ? await ownChat(user, form.chat) : null;
+    if (form.chat && !chat) return reply.code(404).send({ error: 'no such conversation' });
     const eventId = randomUUID();
-    const group = chat?.group ?? chatGroupFor(user.groups, req.body?.group ? String(req.body.group) : undefined);
+    const group = chat?.group ?? chatGroupFor(user.groups, form.group);
     const chatId = chat?.id ?? randomUUID();
     let res;
     try {
@@ -90,6 +102,8 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
         text, eventId, receivedAt: Date.now(), reply: {},
         // The access policy's group rules see the OIDC groups the session carries.
         access: { groups: user.groups },
+        // Uploaded pictures, as the API's data: URLs: bytes admission checks and parks for the intake worker.
+        ...(form.images.length ? { images: form.images } : {}),
       }, { kind: 'web_chat' });
     } catch (e) {
       if (!(e instanceof IntakeUnavailableError)) throw e;
@@ -103,14 +117,17 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
       reply.code(code);
       return show(req, reply, chat ?? undefined, res.text);
     }
-    chat ??= await createWebChat(rt.db, { id: chatId, userId: user.userId, tenant: user.tenant, group, title: text.trim().replace(/\s+/g, ' ').slice(0, 80) });
+    const title = text.trim().replace(/\s+/g, ' ').slice(0, 80) || form.images.map((i) => i.name ?? 'image').join(', ').slice(0, 80);
+    chat ??= await createWebChat(rt.db, { id: chatId, userId: user.userId, tenant: user.tenant, group, title });
     await touchWebChat(rt.db, chat.id);
     await rt.redis.multi()
       .set(ownerKey(cfg.QUEUE_PREFIX, res.jobId), chat.id, 'EX', JOB_OWNER_TTL_S)
       .set(pendingKey(cfg.QUEUE_PREFIX, chat.id), JSON.stringify({ jobId: res.jobId, question: text.trim(), at: Date.now() }), 'EX', JOB_OWNER_TTL_S)
       .exec();
-    rt.log.info({ user: user.userId, jobId: res.jobId, group }, 'web question admitted');
-    if (wantsJson(req)) return reply.send({ chat: chat.id, job: res.jobId, url: `/chat/c/${chat.id}` });
+    rt.log.info({ user: user.userId, jobId: res.jobId, group, images: form.images.length }, 'web question admitted');
+    // Images left out are told at once (the text is answered anyway); the answer lists them again.
+    const refused = (res.imageRefusals ?? []).map((r) => `⚠️ ${r.reason}.`);
+    if (wantsJson(req)) return reply.send({ chat: chat.id, job: res.jobId, url: `/chat/c/${chat.id}`, refused });
     return reply.redirect(`/chat/c/${chat.id}`, 303);
   });
 
@@ -123,14 +140,27 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     const gone = new AbortController();
     reply.raw.on('close', () => gone.abort());
     try {
+      const readings = () => listImages(rt.db, req.params.job).then((rows) => imageReadings(rows.map(toImageReading)).value, (err: Error) => {
+        rt.log.warn({ jobId: req.params.job, err: err.message }, 'web: image readings not read');
+        return '';
+      });
+      let ending = Promise.resolve();
       await followAnswer(rt, platform, req.params.job, (e) => {
         if (e.type === 'end' && e.messageId) {
           // The finished answer as the page renders it, so the browser swaps its plain text for it.
-          const parts = [renderMarkdown(e.answer ?? '').value, e.status === 'stopped' ? '<p class="note">Stopped.</p>' : '', sourcesList(e.sources).value, knowledgeNote(e.knowledge).value];
-          sse.send({ ...e, html: parts.join(''), vote: voteForm(user, e.messageId, null).value });
+          const messageId = e.messageId;
+          ending = readings().then((images) => {
+            const parts = [renderMarkdown(e.answer ?? '').value, e.status === 'stopped' ? '<p class="note">Stopped.</p>' : '', images, sourcesList(e.sources).value, knowledgeNote(e.knowledge).value];
+            sse.send({ ...e, html: parts.join(''), vote: voteForm(user, messageId, null).value });
+          });
+        } else if (e.type === 'started') {
+          sse.send(e);
+          // Images are read before generation starts: show what was read while the answer streams.
+          void readings().then((html) => html && sse.send({ type: 'images', html }));
         } else if (e.type === 'sources') sse.send({ ...e, html: sourcesList(e.sources).value + knowledgeNote(e.knowledge).value });
         else sse.send(e);
       }, gone.signal);
+      await ending;
     } catch (e) {
       rt.log.warn({ jobId: req.params.job, err: (e as Error).message }, 'web answer stream failed');
       sse.send({ type: 'end', status: 'failed', sources: [], knowledge: null });
@@ -150,13 +180,33 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
   web.post<{ Body: { message?: string; value?: string } }>('/chat/feedback', userRoute, async (req, reply) => {
     const user = userOf(req);
     const value = req.body?.value;
-    const row = req.body?.message && /^\d+$/.test(String(req.body.message)) ? await getMessage(rt.db, String(req.body.message)) : null;
-    // Only the asker votes on an answer of their own chat.
-    const chat = row && row.key.platform === 'web' && row.userId === user.userId ? await ownChat(user, row.key.thread) : null;
-    if (!row || !chat || (value !== 'up' && value !== 'down')) return reply.code(400).send({ error: 'not a vote on one of your answers' });
+    const own = await ownAnswer(user, req.body?.message);
+    if (!own || (value !== 'up' && value !== 'down')) return reply.code(400).send({ error: 'not a vote on one of your answers' });
+    const { row, chat } = own;
     const res = await recordVote({ db: rt.db, metrics: rt.metrics }, { messageId: row.id, platform: 'web', tenant: user.tenant, channel: chat.group, userId: user.userId }, value);
     if (!res.ok) return reply.code(404).send({ error: 'no such answer' });
-    return wantsJson(req) ? reply.send({ ok: true, value }) : reply.redirect(`/chat/c/${chat.id}`, 303);
+    if (!wantsJson(req)) return reply.redirect(`/chat/c/${chat.id}`, 303);
+    if (value === 'up') return reply.send({ ok: true, value });
+    // After a 👎: "What would have been right?" under the answer (with this user's earlier correction, if any).
+    const prior = await rt.db.query<{ correction: string | null }>('SELECT correction FROM feedback WHERE message_id = $1 AND user_id = $2', [row.id, user.userId]);
+    return reply.send({ ok: true, value, correction: correctionForm(user, row.id, prior.rows[0]?.correction ?? null).value });
+  });
+
+  web.post<{ Body: { message?: string; text?: string } }>('/chat/correction', userRoute, async (req, reply) => {
+    const user = userOf(req);
+    const own = await ownAnswer(user, req.body?.message);
+    if (!own) return reply.code(400).send({ error: 'not one of your answers' });
+    const { row, chat } = own;
+    const res = await recordCorrection({ db: rt.db, metrics: rt.metrics }, { messageId: row.id, platform: 'web', tenant: user.tenant, channel: chat.group, userId: user.userId }, String(req.body?.text ?? ''));
+    if (!res.ok) {
+      const error = res.reason === 'empty' ? 'Please write what the right answer would have been.'
+        : res.reason === 'too_long' ? 'That is too long; please shorten it.' : 'This answer cannot be found any more, so the correction was not saved.';
+      if (wantsJson(req)) return reply.code(res.reason === 'not_found' ? 404 : 400).send({ error });
+      reply.code(400);
+      return show(req, reply, chat, error);
+    }
+    rt.log.info({ user: user.userId, messageId: row.id }, 'web correction recorded');
+    return wantsJson(req) ? reply.send({ ok: true, message: 'Thanks — your correction is saved with the answer.' }) : reply.redirect(`/chat/c/${chat.id}`, 303);
   });
 
   web.post<{ Params: { id: string } }>('/chat/c/:id/delete', userRoute, async (req, reply) => {

@@ -19,6 +19,8 @@ export class ThinkTagStream {
 
   /** Feeds one delta; returns the chunks it completes. */
   push(text: string): GenerationChunk[] {
+    // Most deltas hold no `<` at all: no tag and no tag prefix to hold back (one chunk, no slicing).
+    if (!this.held && !text.includes('<')) return text ? [{ kind: this.inThought ? 'thought' : 'answer', text }] : [];
     let s = this.held + text;
     this.held = '';
     const out: GenerationChunk[] = [];

@@ -1,3 +1,4 @@
+import net, { type AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, type Db } from '../../../src/index.js';
@@ -77,5 +78,28 @@ describe.skipIf(!hasTestModel)('/v1 image_url parts (data: URLs) → OCR (+ opti
     expect(e.param).toBe('messages[0].content[1].image_url.url');
     expect((e.error as { message: string }).message).toMatch(message);
     expect(await jobs()).toBe(before);
+  });
+
+  it('remote image URLs — https, http, even on this machine — are refused, and nothing is fetched', async () => {
+    // Anything listening here would see a TLS or HTTP connection if the server tried the URL.
+    const seen: string[] = [];
+    const srv = net.createServer((sock) => {
+      seen.push(String(sock.remotePort));
+      sock.destroy();
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as AddressInfo).port;
+    try {
+      for (const url of [`https://127.0.0.1:${port}/panel.png`, `http://127.0.0.1:${port}/panel.png`, `HTTPS://localhost:${port}/panel.png`]) {
+        const before = await jobs();
+        const err = await client.chat.completions.create({ model: MODEL, messages: ask('what does the panel say?', url) }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+        expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('unsupported_image_url');
+        expect(await jobs()).toBe(before);
+      }
+      expect(seen).toEqual([]);
+    } finally {
+      srv.close();
+    }
   });
 });

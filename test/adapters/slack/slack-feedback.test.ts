@@ -67,7 +67,7 @@ describe('Slack: 👍/👎 on every chat answer, and the correction modal (signe
     expect(blocksOf(fake.callsTo('chat.postMessage').at(-1)!).map((b) => b.type)).toEqual(['markdown']);
   });
 
-  it('a workspace that rejects the block (invalid_blocks) gets two plain buttons, and keeps getting them without a refused call', async () => {
+  it('a workspace that rejects the block (invalid_blocks) gets two plain buttons, and keeps getting them without a refused call; other workspaces keep the element', async () => {
     fake.rejectBlockTypes.add('context_actions');
     try {
       const key: ConversationKey = { platform: 'slack', tenant: 'TOLD', channel: 'C43', thread: '1700000000.000300' };
@@ -83,6 +83,13 @@ describe('Slack: 👍/👎 on every chat answer, and the correction modal (signe
     } finally {
       fake.rejectBlockTypes.clear();
     }
+    // Remembered per workspace: another workspace keeps Slack's feedback element, the refusing one its plain buttons.
+    const other: ConversationKey = { platform: 'slack', tenant: 'T1', channel: 'C42', thread: '1700000000.000450' };
+    await sink.deliver(reply(await answer(db, other), other));
+    expect(blocksOf(fake.callsTo('chat.postMessage').at(-1)!).at(-1)!.type).toBe('context_actions');
+    const old: ConversationKey = { platform: 'slack', tenant: 'TOLD', channel: 'C43', thread: '1700000000.000460' };
+    await sink.deliver(reply(await answer(db, old), old));
+    expect(blocksOf(fake.callsTo('chat.postMessage').at(-1)!).at(-1)!.type).toBe('actions');
   });
 
   it('👍 then 👎 by one user: one vote, the last counts; 👎 opens "What would have been right?", whose submission is stored with the answer', async () => {

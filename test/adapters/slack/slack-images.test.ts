@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/index.js';
 import { FakeSlack, type SlackCall } from '../../support/fake-slack.js';
-import { bigPngLike, corruptPng, panelPng, tinyPdf } from '../../support/panel-images.js';
+import { bigPngLike, corruptPng, panelJpeg, panelPng, sidewaysPhotoJpeg, tinyPdf } from '../../support/panel-images.js';
 import { hasTestModel } from '../../support/shared-assets.js';
 import { postButtonPress } from '../../support/slack-interactions.js';
 import { postSignedToSlackApp, slackEventEnvelope } from '../../support/slack-signing.js';
@@ -96,6 +97,23 @@ describe.skipIf(!hasTestModel)('Slack: a photo of the panel is the question (fil
     expect(rows).toEqual([{ asset_id: 'P-101', fault_code: 'E-214', requested_by: 'U123' }]);
   });
 
+  it('a sideways phone photo (EXIF), a small crop and a large photo attached together are each read upright and shown under their names', async () => {
+    const files = [
+      fake.addFile({ id: 'F8', name: 'sideways.jpg', mimetype: 'image/jpeg', data: await sidewaysPhotoJpeg(['E-214 HIGH VIBRATION']) }),
+      fake.addFile({ id: 'F9', name: 'small.png', mimetype: 'image/png', data: await panelPng(['E-214 HIGH VIBRATION'], { width: 240, height: 60 }) }),
+      fake.addFile({ id: 'F10', name: 'large.jpg', mimetype: 'image/jpeg', data: await panelJpeg(['E-214 HIGH VIBRATION'], { width: 4000, height: 1000 }) }),
+    ];
+    const thread = await mention('three pictures of the same panel', files);
+    const reply = await replyIn(thread);
+    expect(sectionTexts(reply).slice(0, 3)).toEqual(['sideways.jpg', 'small.png', 'large.jpg'].map((n) => `:frame_with_picture: *Text read from ${n}*\n\`\`\`E-214 HIGH VIBRATION\`\`\``));
+    const { rows } = await db.query<{ name: string; width: number; height: number }>(
+      `SELECT i.name, i.width, i.height FROM question_images i JOIN messages m ON m.job_id = i.job_id WHERE m.thread = $1 ORDER BY i.idx`, [thread]);
+    // Upright (wider than tall) after the EXIF rotation; the small one upscaled, the large one scaled down.
+    expect(rows.map((r) => [r.name, r.width > r.height])).toEqual([['sideways.jpg', true], ['small.png', true], ['large.jpg', true]]);
+    expect(rows[1]!.width).toBeGreaterThan(240);
+    expect(rows[2]!.width).toBeLessThan(4000);
+  });
+
   it('a 20 MB file, a damaged PNG and a PDF each get a clear note, and the text is still answered', async () => {
     const huge = fake.addFile({ id: 'F2', name: 'huge.png', mimetype: 'image/png', data: bigPngLike(20 * 1024 * 1024) });
     // Declared small, really 12 MB, sent without Content-Length: the download stops at the limit.
@@ -138,5 +156,25 @@ describe.skipIf(!hasTestModel)('Slack: a photo of the panel is the question (fil
       fake.botToken = 'xoxb-test';
     }
     expect(fake.downloads.filter((d) => d.path.includes('T1-F7')).map((d) => d.status)).toEqual([403, 403, 403]);
+  });
+
+  it('a file URL that is not Slack\'s own is never fetched (the bot token goes nowhere else); the asker is told and the text answered', async () => {
+    const seen: number[] = [];
+    const elsewhere = net.createServer((sock) => {
+      seen.push(sock.remotePort ?? 0);
+      sock.destroy();
+    });
+    await new Promise<void>((r) => elsewhere.listen(0, '127.0.0.1', r));
+    try {
+      const host = `127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+      const file = { ...fake.addFile({ id: 'F11', name: 'elsewhere.png', mimetype: 'image/png', data: panel }), url_private_download: `http://${host}/files-pri/T1-F11/download/elsewhere.png` };
+      const thread = await mention('what about this?', [file]);
+      const reply = await replyIn(thread);
+      expect(String(reply.params.text).length).toBeGreaterThan(0);
+      expect(sectionTexts(reply)).toEqual([':warning: elsewhere.png is not a Slack file.']);
+      expect(seen).toEqual([]);
+    } finally {
+      elsewhere.close();
+    }
   });
 });

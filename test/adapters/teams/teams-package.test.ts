@@ -15,6 +15,8 @@ describe('npm run teams:package', () => {
     expect(m.id).toBe(id);
     expect(m.bots[0].botId).toBe(id);
     expect(m.bots[0].scopes).toEqual(['team', 'personal', 'groupChat']);
+    // Files sent in 1:1 chats reach the bot (as file.download.info) only with supportsFiles.
+    expect(m.bots[0].supportsFiles).toBe(true);
     expect(m.bots[0].commandLists[0].commands.map((c: { title: string }) => c.title)).toContain('diagnose');
     const color = await zip.file('color.png')!.async('nodebuffer');
     expect(color.subarray(1, 4).toString()).toBe('PNG');

@@ -1,12 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachScope, ingestPaths, type Db } from '../../../src/index.js';
+import { adapterForChannel, attachScope, exportDataset, ingestPaths, type Db } from '../../../src/index.js';
 import { startService, type Service } from '../../../workers/service.js';
 import { hasChromium, launchChromium, NO_CHROMIUM_REASON } from '../../support/browser.js';
 import { closedPort } from '../../support/closed-port.js';
+import { bigPngLike, panelPng, tinyPdf } from '../../support/panel-images.js';
 import { startOidcIssuer } from '../../support/oidc-issuer.js';
 import { PLANT_A_DIR, RAG_FIXTURES } from '../../support/rag-fixtures.js';
 import { hasTestModel } from '../../support/shared-assets.js';
@@ -21,6 +22,8 @@ const DIAGNOSIS_FIXTURES = path.resolve(RAG_FIXTURES, '../diagnosis');
 
 const ADMIN = { sub: 'alice', name: 'Alice Admin', groups: ['maintenance', 'r1-admins'] };
 const USER = { sub: 'bob', name: 'Bob Technician', groups: ['maintenance'] };
+/** IMAGE_MAX_BYTES of this file's service: small, so the oversized upload stays cheap. */
+const IMAGE_MAX_BYTES = 200_000;
 
 /**
  * The web console and chat in a real browser (Debian's Chromium through playwright-core) against
@@ -35,9 +38,9 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
   let base: string;
 
   /** A fresh browser context signed in as `who` (cookies are per context). */
-  async function signIn(who: typeof ADMIN, path = '/admin'): Promise<{ ctx: BrowserContext; page: Page }> {
+  async function signIn(who: typeof ADMIN, path = '/admin', javaScriptEnabled = true): Promise<{ ctx: BrowserContext; page: Page }> {
     issuer.signInAs(who);
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, javaScriptEnabled });
     const page = await ctx.newPage();
     await page.goto(`${base}${path}`);
     return { ctx, page };
@@ -51,6 +54,7 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     svc = await startTestService(testConfig({
       PORT: String(port), OIDC_ISSUER: issuer.url, OIDC_AUDIENCE: 'r1-api', OIDC_CLIENT_ID: 'r1-web', PUBLIC_URL: base, OIDC_ADMIN_GROUP: 'r1-admins',
       LLAMA_SEQUENCES: '2', LLAMA_CONTEXT_SIZE: '2048', LLAMA_MAX_TOKENS: '1500',
+      IMAGE_MAX_BYTES: String(IMAGE_MAX_BYTES), LORA_ADAPTERS: 'ops-tuned=/srv/r1/adapters/ops-tuned.gguf:0.8',
     }), db);
     // A scope ingested by the CLI's code, for every signed-in user of the web chat.
     expect((await ingestPaths({ db, scope: 'plant-a', paths: [PLANT_A_DIR] })).failed).toEqual([]);
@@ -145,6 +149,140 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     await page.screenshot({ path: path.join(ARTIFACTS, 'chat.png'), fullPage: true });
     await ctx.close();
   }, 90_000);
+
+  it('/chat with pictures: the text read from the PNG shows under the answer, the PDF and the oversized file are refused by name; 👎 → correction → stored and in the SFT export', async () => {
+    const { ctx, page } = await signIn(USER, '/chat');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/chat');
+    const files = { 'hmi-panel.png': await panelPng(['E-214 HIGH VIBRATION']), 'manual.pdf': tinyPdf(), 'huge-photo.png': bigPngLike(2 * IMAGE_MAX_BYTES) };
+    for (const [name, data] of Object.entries(files)) writeFileSync(path.join(ARTIFACTS, name), data);
+    await page.getByLabel('Your question').fill('what does the panel say?');
+    await page.getByLabel('Attach images').setInputFiles(Object.keys(files).map((n) => path.join(ARTIFACTS, n)));
+    await expect(page.locator('#attachments li.chip').allTextContents()).resolves.toEqual([expect.stringMatching(/^hmi-panel\.png · \d+ KB$/), 'manual.pdf · 1 KB', 'huge-photo.png · 391 KB']);
+    await page.getByRole('button', { name: 'Send' }).click();
+    // Refused at once, each by name and why; the question with the readable picture is answered.
+    const turn = page.locator('.turn').first();
+    await expect.poll(() => turn.locator(':scope > .note.warn').allTextContents()).toEqual([
+      '⚠️ manual.pdf is a PDF, not an image I can read (PNG, JPEG, WebP or GIF).',
+      '⚠️ huge-photo.png is 391 KB; the limit is 195 KB per image.',
+    ]);
+    await expect(turn.locator('.user-msg .attachments li').allTextContents()).resolves.toEqual(['hmi-panel.png', 'manual.pdf', 'huge-photo.png']);
+    // Read by OCR in the worker role; shown under the answer when it ends, the refusals again with it.
+    const reading = turn.locator('.bot-msg .image-readings figure');
+    await reading.waitFor({ timeout: 90_000 });
+    await expect(reading.locator('figcaption').textContent()).resolves.toBe('Text read from hmi-panel.png');
+    await expect(reading.locator('pre').textContent()).resolves.toBe('E-214 HIGH VIBRATION');
+    await turn.getByRole('button', { name: 'Not helpful' }).waitFor({ timeout: 90_000 });
+    await expect(turn.locator('.bot-msg .image-readings .note.warn').count()).resolves.toBe(2);
+    const images = await db.query<{ name: string; status: string; ocr_text: string | null }>(
+      `SELECT i.name, i.status, i.ocr_text FROM question_images i JOIN messages m ON m.job_id = i.job_id WHERE m.question LIKE 'what does the panel say%' ORDER BY i.idx`);
+    expect(images.rows).toEqual([
+      { name: 'hmi-panel.png', status: 'read', ocr_text: 'E-214 HIGH VIBRATION' },
+      { name: 'manual.pdf', status: 'refused', ocr_text: null },
+      { name: 'huge-photo.png', status: 'refused', ocr_text: null },
+    ]);
+
+    // 👎 offers "What would have been right?" under the answer; an empty one is refused, a real one stored.
+    await turn.getByRole('button', { name: 'Not helpful' }).click();
+    const correction = turn.getByLabel('What would have been right?');
+    await correction.waitFor();
+    const right = 'E-214 is high vibration on pump P-101: check the coupling alignment and the bearings.';
+    await correction.fill('   ');
+    await turn.getByRole('button', { name: 'Save correction' }).click();
+    await turn.getByText('Please write what the right answer would have been.').waitFor();
+    await correction.fill(right);
+    await turn.getByRole('button', { name: 'Save correction' }).click();
+    await turn.getByText('Thanks — your correction is saved with the answer.').waitFor();
+    const stored = await db.query<{ id: string; value: string; platform: string; correction: string }>(
+      `SELECT m.id, f.value, f.platform, f.correction FROM feedback f JOIN messages m ON m.id = f.message_id WHERE m.question LIKE 'what does the panel say%'`);
+    expect(stored.rows.map(({ id: _id, ...r }) => r)).toEqual([{ value: 'down', platform: 'web', correction: right }]);
+    // The dataset export (`npm run feedback -- export --format sft`) has it, as that answer's correction.
+    const out = path.join(ARTIFACTS, 'sft.jsonl');
+    await exportDataset(db, { format: 'sft', out, pseudonymSecret: 'web-console-test-secret' });
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { messages: Array<{ role: string; content: string }>; meta: { source: string; messageId?: string } });
+    const line = lines.find((l) => l.meta.source === 'correction');
+    expect(line?.messages.at(-1)).toEqual({ role: 'assistant', content: right });
+    expect(line?.messages.find((m) => m.role === 'user')?.content).toContain('E-214 HIGH VIBRATION');
+
+    // A reload renders it all from the database: the reading, the 👎 and the saved correction.
+    await page.reload();
+    const again = page.locator('.turn').first();
+    await expect(again.locator('.image-readings pre').textContent()).resolves.toBe('E-214 HIGH VIBRATION');
+    await expect(again.getByRole('button', { name: 'Not helpful' }).getAttribute('aria-pressed')).resolves.toBe('true');
+    await expect(again.getByLabel('What would have been right?').inputValue()).resolves.toBe(right);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'chat-images.png'), fullPage: true });
+    // Without the token, nothing is read or stored.
+    const noToken = await page.request.post(`${base}/chat/correction`, { form: { message: stored.rows[0]!.id, text: 'x' } });
+    expect(noToken.status()).toBe(403);
+    const multipartNoToken = await page.request.post(`${base}/chat/ask`, { multipart: { text: 'hello', images: { name: 'p.png', mimeType: 'image/png', buffer: files['hmi-panel.png'] } } });
+    expect(multipartNoToken.status()).toBe(403);
+    // Only upload routes read a multipart body and check its token themselves: elsewhere multipart skips nothing.
+    const chatPath = new URL(page.url()).pathname;
+    const deleteMultipart = await page.request.post(`${base}${chatPath}/delete`, { multipart: { x: '1' }, maxRedirects: 0 });
+    expect(deleteMultipart.status()).toBe(403);
+    // The form's own multipart post (token as its first field): a refused picture alone is no question, and says why.
+    const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+    const onlyPdf = await page.request.post(`${base}/chat/ask`, { multipart: { _csrf: csrf!, text: '', images: { name: 'manual.pdf', mimeType: 'application/pdf', buffer: files['manual.pdf'] } } });
+    expect(onlyPdf.status()).toBe(400);
+    expect(await onlyPdf.text()).toContain('manual.pdf is a PDF, not an image I can read');
+    await ctx.close();
+
+    // Without JavaScript: 👍 clears the correction, 👎 shows the form again, and it posts.
+    const noJs = await signIn(USER, new URL(page.url()).pathname, false);
+    const turnNoJs = noJs.page.locator('.turn').first();
+    await turnNoJs.getByRole('button', { name: 'Helpful', exact: true }).click();
+    await turnNoJs.getByRole('button', { name: 'Helpful', exact: true }).and(noJs.page.locator('[aria-pressed="true"]')).waitFor();
+    await expect(turnNoJs.locator('form.correction').count()).resolves.toBe(0);
+    await turnNoJs.getByRole('button', { name: 'Not helpful' }).click();
+    await turnNoJs.getByLabel('What would have been right?').fill(`${right} (no JS)`);
+    await turnNoJs.getByRole('button', { name: 'Save correction' }).click();
+    await turnNoJs.getByText('Your correction is saved with this answer.').waitFor();
+    const noJsRow = await db.query<{ value: string; correction: string }>('SELECT value, correction FROM feedback WHERE message_id = $1', [stored.rows[0]!.id]);
+    expect(noJsRow.rows).toEqual([{ value: 'down', correction: `${right} (no JS)` }]);
+    await noJs.ctx.close();
+  }, 180_000);
+
+  it('Adapters: lists LORA_ADAPTERS; binding through the page is what the worker reads (adapterForChannel), audited; unbind', async () => {
+    const { ctx, page } = await signIn(ADMIN, '/admin/adapters');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/adapters');
+    const configured = page.getByRole('region', { name: 'Configured adapters' });
+    await expect(configured.getByRole('row').filter({ hasText: 'ops-tuned' }).textContent()).resolves.toContain('/srv/r1/adapters/ops-tuned.gguf');
+    const form = page.getByRole('region', { name: 'Bind an adapter' });
+    const bind = async (platform: string, team: string, channel: string) => {
+      await form.getByLabel('Adapter').selectOption('ops-tuned');
+      await form.getByLabel('Platform').selectOption(platform);
+      await form.getByLabel('Workspace / tenant').fill(team);
+      await form.getByLabel('Channel, API client or web group').fill(channel);
+      await form.getByRole('button', { name: 'Bind' }).click();
+    };
+    await bind('slack', 'T0PLANT', 'C0PUMPS');
+    await page.getByText('slack · T0PLANT · C0PUMPS now answers with ops-tuned.').waitFor();
+    expect(await adapterForChannel(db, { platform: 'slack', tenant: 'T0PLANT', channel: 'C0PUMPS' })).toBe('ops-tuned');
+    await bind('web', '', 'maintenance');
+    await page.getByText('web · maintenance now answers with ops-tuned.').waitFor();
+    expect(await adapterForChannel(db, { platform: 'web', tenant: issuer.url, channel: 'maintenance' })).toBe('ops-tuned');
+    const bindings = page.getByRole('region', { name: 'Adapter bindings' });
+    await expect(bindings.getByRole('row').count()).resolves.toBe(3);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'adapters.png'), fullPage: true });
+    // Unbind the web group from its row: the base model again.
+    await bindings.getByRole('row').filter({ hasText: 'maintenance' }).getByRole('button', { name: 'Unbind' }).click();
+    await page.getByText('Unbound ops-tuned from web · maintenance: it answers with the base model.').waitFor();
+    expect(await adapterForChannel(db, { platform: 'web', tenant: issuer.url, channel: 'maintenance' })).toBeUndefined();
+    expect(await adapterForChannel(db, { platform: 'slack', tenant: 'T0PLANT', channel: 'C0PUMPS' })).toBe('ops-tuned');
+    // A name not in LORA_ADAPTERS is refused (the form offers only those); no token, no change.
+    const typo = await page.request.post(`${base}/admin/adapters/bind`, { headers: { accept: 'application/json', 'x-csrf-token': await page.locator('meta[name="csrf-token"]').getAttribute('content') ?? '' }, form: { adapter: 'ops-tunde', platform: 'slack', team: 'T0PLANT', channel: 'C0OTHER' } });
+    expect(typo.status()).toBe(400);
+    expect((await page.request.post(`${base}/admin/adapters/unbind`, { form: { platform: 'slack', team: 'T0PLANT', channel: 'C0PUMPS' } })).status()).toBe(403);
+    expect(await adapterForChannel(db, { platform: 'slack', tenant: 'T0PLANT', channel: 'C0OTHER' })).toBeUndefined();
+    expect(await adapterForChannel(db, { platform: 'slack', tenant: 'T0PLANT', channel: 'C0PUMPS' })).toBe('ops-tuned');
+    const audit = await db.query<{ actor: string; action: string; target: string; details: Record<string, unknown>; origin: string }>(
+      `SELECT actor, action, target, details, origin FROM audit_log WHERE action LIKE 'kb.adapter%' ORDER BY id`);
+    expect(audit.rows.map((r) => [r.actor, r.action, r.target, r.details.adapter, r.details.via, r.origin.startsWith('http:')])).toEqual([
+      ['web:alice', 'kb.adapter', 'slack T0PLANT C0PUMPS', 'ops-tuned', 'web', true],
+      ['web:alice', 'kb.adapter', `web ${issuer.url} maintenance`, 'ops-tuned', 'web', true],
+      ['web:alice', 'kb.adapter_detach', `web ${issuer.url} maintenance`, 'ops-tuned', 'web', true],
+    ]);
+    await ctx.close();
+  });
 
   it('Feedback shows the 👎 answer with its question and sources; Diagnoses imports the registry with line-numbered errors; Audit lists sign-ins and knowledge changes', async () => {
     const { ctx, page } = await signIn(ADMIN, '/admin/feedback?value=down');

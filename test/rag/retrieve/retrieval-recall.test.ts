@@ -18,6 +18,7 @@ const DOCS: Record<string, string> = {
   'codes.md': '# Fault codes\n\n## E-214 High vibration\n\nStop the pump and check the coupling alignment.\n',
   'mesh.md': '# Mesh\n\n## Calibration\n\nRun bed_mesh calibrate with TUNING_TOWER disabled. Connect the fan to /dev/ttyUSB0 at 24V.\n',
   'homing.md': '# Homing\n\n## Moving before homing\n\nThe toolhead cannot be moved with the manual move buttons until the axes are homed.\n',
+  'hotend.md': '# Hotend\n\n## Cartridge checks\n\nThe heater cartridge and thermistor wires must be tight.\n\n## Nozzle pressure\n\nPressure advance tuning lowers ooze at corners.\n\n## Reset\n\nPress the reset button after a fault.\n',
   'pumps.md': '# Pumps\n\n## Lubrication\n\nGrease the bearings every 500 hours.\n\n## Seals\n\nReplace the seals every year; the seals leak when dry.\n\n## Impeller\n\nThe impeller is balanced at the factory.\n\n## Coupling\n\nCheck the coupling when the pump is noisy.\n',
 };
 
@@ -61,6 +62,28 @@ describe.each([
     expect(await top('why can I not jog the printer?')).not.toBe('homing.md');
     expect(await top('why can I not jog the printer?', { synonyms: [['jog', 'manual move']] })).toBe('homing.md');
     expect(await top('when should I grease the bearings?', { synonyms: [['jog', 'manual move']] })).toBe('pumps.md');
+  });
+
+  it('matches word forms of a question word (heat → heater), and other words it begins (press → pressure) only at a lower weight', async () => {
+    const hits = async (q: string, o: { prefixWeight?: number; minMatch?: number } = {}) => {
+      const { rows } = await db.query<{ id: string }>(`SELECT id FROM kb_scopes WHERE name = 'm'`);
+      const found = await lexicalSearch(db, [String(rows[0]!.id)], q, { limit: 10, minMatch: 0.2, ...o });
+      const { rows: c } = await db.query<{ id: string; h: string }>('SELECT id, heading_text AS h FROM kb_chunks WHERE id = ANY($1::bigint[])', [found.map((f) => f.id)]);
+      return found.map((f) => ({ ...f, section: c.find((x) => String(x.id) === f.id)!.h.split(' > ').at(-1) }));
+    };
+    const heat = await hits('heat');
+    expect(heat.map((h) => h.section)).toEqual(['Cartridge checks']);
+    expect(heat[0]!.matched).toBe(1);
+    // `pressur` is another word: it neither finds a chunk nor counts as a match of `press` …
+    expect((await hits('press')).map((h) => h.section)).toEqual(['Reset']);
+    // A question with no word of its own in the scope finds nothing, even with minMatch 0.
+    expect(await hits('nozz', { minMatch: 0 })).toEqual([]);
+    // … but ranks: with `nozzle` the section that also says "pressure" comes first, unless prefixWeight is 0.
+    const both = await hits('press nozzle');
+    expect(both[0]!.section).toBe('Nozzle pressure');
+    expect(both.find((h) => h.section === 'Nozzle pressure')!.matched).toBeLessThan(1);
+    const plain = await hits('press nozzle', { prefixWeight: 0 });
+    expect(plain.find((h) => h.section === 'Nozzle pressure')!.score).toBeLessThan(both.find((h) => h.section === 'Nozzle pressure')!.score);
   });
 
   it('pseudo-relevance feedback runs a second pass and keeps the question-term floor', async () => {
