@@ -2,51 +2,42 @@ import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-// Rough seconds per file on a quiet 2-core machine, for the order only (the slow ones; the rest
-// are cheap): the last quiet run's long poles, and a full run under load (÷4) for the others.
-// CI starts from a clean clone, without Vitest's cache of durations, and would otherwise start the
-// biggest files first, not the slowest. Longest first lets the three workers finish together.
-// A file missing here runs after these (new test files are meant to be cheap); a local run with a
-// cache uses the durations it measured instead.
+// Seconds per file in a full run (isolate: false, 2 cores, load average ~6 from other work; only
+// files over 10 s), for the order only. CI starts from a clean clone, without Vitest's cache of
+// durations, and would otherwise start the biggest files first, not the slowest. Longest first lets
+// the three workers finish together. A file missing here runs after these (new test files are
+// meant to be cheap); a local run with a cache uses the durations it measured instead.
 const KNOWN_SECONDS: Record<string, number> = {
-  'test/adapters/teams/teams-live.test.ts': 137,
-  'test/workers/cli-help.test.ts': 115,
-  'test/workers/doctor.test.ts': 87,
-  'test/workers/startup-errors.test.ts': 83,
-  'test/adapters/slack/slack-live-stream.test.ts': 80,
-  'test/workers/assets-cli.test.ts': 70,
-  'test/pipeline/process-diagnosis.test.ts': 65,
-  'test/adapters/web/web-console.test.ts': 55,
-  'test/auth/api-keys.test.ts': 55,
-  'test/workers/kb-cli.test.ts': 50,
-  'test/adapters/console/console-sessions.test.ts': 45,
-  'test/adapters/teams/teams-package.test.ts': 45,
-  'test/workers/admin-cli-audit.test.ts': 40,
-  'test/workers/openai-engine-own-api.test.ts': 40,
-  'test/workers/redis-outage.test.ts': 38,
-  'test/workers/graceful-shutdown.test.ts': 36,
-  'test/engine/preference-gate.test.ts': 35,
-  'test/adapters/slack/slack-diagnose.test.ts': 35,
-  'test/adapters/console/console-repl.test.ts': 31,
-  'test/workers/first-start.test.ts': 31,
-  'test/rag/query-rewrite.test.ts': 29,
-  'test/rag/vector-retrieval.test.ts': 28,
-  'test/adapters/slack/slack-images.test.ts': 27,
-  'test/queue/embedded-redis.test.ts': 26,
-  'test/retention/retention-and-erasure.test.ts': 25,
-  'test/adapters/api/openai-client.test.ts': 25,
-  'test/live/live-answers.test.ts': 22,
-  'test/http/health.test.ts': 22,
-  'test/adapters/teams/teams-images.test.ts': 22,
-  'test/scheduling/fairness-and-limits.test.ts': 22,
-  'test/workers/crash-recovery.test.ts': 21,
-  'test/rag/retrieve/retrieval-recall.test.ts': 19,
-  'test/deploy/training.test.ts': 19,
-  'test/live/run-relay.test.ts': 18,
-  'test/adapters/api/api-images.test.ts': 18,
-  'test/adapters/slack/slack-events.test.ts': 17,
-  'test/feedback/export-dataset.test.ts': 16,
-  'test/engine/inference-engine.test.ts': 15,
+  'test/workers/cli-help.test.ts': 215,
+  'test/workers/startup-errors.test.ts': 186,
+  'test/adapters/teams/teams-live.test.ts': 141,
+  'test/workers/doctor.test.ts': 113,
+  'test/adapters/console/console-sessions.test.ts': 96,
+  'test/auth/api-keys.test.ts': 89,
+  'test/workers/kb-cli.test.ts': 87,
+  'test/adapters/web/web-console.test.ts': 80,
+  'test/workers/assets-cli.test.ts': 60,
+  'test/pipeline/process-diagnosis.test.ts': 57,
+  'test/adapters/console/console-commands.test.ts': 50,
+  'test/adapters/slack/slack-live-stream.test.ts': 50,
+  'test/adapters/teams/teams-package.test.ts': 48,
+  'test/workers/graceful-shutdown.test.ts': 43,
+  'test/adapters/console/console-repl.test.ts': 41,
+  'test/workers/first-start.test.ts': 41,
+  'test/workers/admin-cli-audit.test.ts': 34,
+  'test/workers/crash-recovery.test.ts': 33,
+  'test/workers/redis-outage.test.ts': 29,
+  'test/live/live-answers.test.ts': 25,
+  'test/adapters/slack/slack-diagnose.test.ts': 24,
+  'test/rag/vector-retrieval.test.ts': 22,
+  'test/adapters/slack/slack-live-surface.test.ts': 18,
+  'test/adapters/api/api-on-the-queue.test.ts': 18,
+  'test/workers/openai-engine-own-api.test.ts': 17,
+  'test/adapters/slack/slack-images.test.ts': 16,
+  'test/engine/preference-gate.test.ts': 15,
+  'test/queue/embedded-redis.test.ts': 15,
+  'test/workers/openai-engine-faults.test.ts': 14,
+  'test/http/health.test.ts': 11,
 };
 
 class SlowestFirst extends BaseSequencer {
