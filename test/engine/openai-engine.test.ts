@@ -155,9 +155,12 @@ describe('OpenAiEngine against a fake OpenAI-compatible server', () => {
   });
 
   it('a stream that goes silent mid-answer is cut after ENGINE_STALL_TIMEOUT_MS and fails the call; a slow but steady one is fine', async () => {
-    const engine = make(fake, { retries: 0, stallTimeoutMs: 150, breaker: { ...breaker, minRequests: 100 } });
+    const engine = make(fake, { retries: 0, timeoutMs: 5000, stallTimeoutMs: 150, breaker: { ...breaker, minRequests: 100 } });
     fake.script.push({ kind: 'stall', deltas: [{ content: 'Half an ans' }] });
+    const t0 = performance.now();
     const err = await engine.generate(ask).catch((e: unknown) => e);
+    // Noticed within a few stall periods, not only when the (much longer) first-byte limit is up.
+    expect(performance.now() - t0).toBeLessThan(4000);
     expect(err).toBeInstanceOf(EngineUnavailableError);
     expect((err as Error).message).toMatch(/stalled: no chunk for ENGINE_STALL_TIMEOUT_MS \(150 ms\)/);
     // The stalled request was aborted: the engine can free its sequence.

@@ -246,7 +246,8 @@ export class OpenAiEngine implements Engine {
       const limit = chunks === 0 ? this.o.timeoutMs : stallMs;
       const idle = now() - lastAt;
       if (idle < limit) {
-        timer = setTimeout(watch, limit - idle);
+        // At least every stallMs: chunks may start (and stop) while the first-byte limit runs.
+        timer = setTimeout(watch, Math.min(limit - idle, stallMs));
         return;
       }
       stalled = new StreamStallError(chunks === 0
@@ -254,7 +255,7 @@ export class OpenAiEngine implements Engine {
         : `the stream stalled: no chunk for ENGINE_STALL_TIMEOUT_MS (${stallMs} ms) after ${chunks} chunks`);
       ac.abort(stalled);
     };
-    timer = setTimeout(watch, this.o.timeoutMs);
+    timer = setTimeout(watch, Math.min(this.o.timeoutMs, stallMs));
     const body: ChatCompletionCreateParamsStreaming = {
       model,
       messages: toMessages(req),

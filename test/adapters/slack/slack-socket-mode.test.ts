@@ -48,4 +48,40 @@ describe.skipIf(!hasTestModel)('Slack Socket Mode against a local WebSocket serv
     const { rows } = await db.query<{ status: string }>('SELECT status FROM messages WHERE thread = $1', [ts]);
     expect(rows.map((r) => r.status)).toEqual(['delivered']);
   });
+
+  it('acknowledges an event before admission runs: a slow admission (held access check) does not delay the ack', async () => {
+    const policy = svc.rt.policy;
+    const check = policy.check.bind(policy);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let admitting = 0;
+    policy.check = async (...args) => {
+      admitting++;
+      await held; // admission reads rules from the database and counts in Redis: here, it hangs
+      return check(...args);
+    };
+    try {
+      const ts = '1700002100.000100';
+      fake.sendEnvelope({
+        envelope_id: 'env-slow', type: 'events_api', accepts_response_payload: false, retry_attempt: 0, retry_reason: '',
+        payload: {
+          token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: 'EvSOCK2', event_time: 1700002100,
+          authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+          event: { type: 'app_mention', user: 'U1', text: '<@UBOT> and a gate valve?', ts, channel: 'C9', event_ts: ts },
+        },
+      });
+      const t0 = Date.now();
+      const acked = () => fake.socketAcks.some((a) => a.envelope_id === 'env-slow');
+      while (!(acked() && admitting === 1) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 10));
+      // Acked, and the admission has started but is still held: the ack did not wait for it.
+      expect(admitting).toBe(1);
+      expect(acked()).toBe(true);
+      release();
+      const reply = await fake.waitFor((c) => c.method === 'chat.postMessage' && c.params.thread_ts === ts);
+      expect(reply.params.channel).toBe('C9');
+    } finally {
+      release();
+      policy.check = check;
+    }
+  });
 });
