@@ -4,7 +4,9 @@ type ConsoleMethod = 'log' | 'info' | 'warn' | 'error' | 'debug' | 'trace';
 const METHODS: ConsoleMethod[] = ['log', 'info', 'warn', 'error', 'debug', 'trace'];
 
 const scope = new AsyncLocalStorage<{ lines: number }>(); // lines held back (kept for debugging)
-let installed = false;
+// Our wrappers. Whoever replaces a console method after us (a test capturing the console, a host
+// swapping it) gets wrapped in turn on the next call, so the silencing always sits on top.
+const wrappers = new WeakSet<(...args: unknown[]) => void>();
 
 /**
  * Runs `fn` with `console` silenced for it and everything it starts. botbuilder 4.23 writes to `console` itself on every rejected request: `CloudAdapter.process`
@@ -20,14 +22,15 @@ export function withQuietConsole<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function install(): void {
-  if (installed) return;
-  installed = true;
   for (const m of METHODS) {
+    if (wrappers.has(console[m])) continue;
     const original = console[m].bind(console);
-    console[m] = (...args: unknown[]) => {
+    const wrapper = (...args: unknown[]) => {
       const store = scope.getStore();
       if (store) store.lines++;
       else original(...args);
     };
+    wrappers.add(wrapper);
+    console[m] = wrapper;
   }
 }

@@ -6,12 +6,17 @@ import type { Db } from './db.js';
 export interface PgliteDbOptions {
   /** Directory for the data files; `memory://` keeps it in memory (tests). */
   dataDir: string;
+  /**
+   * Start from this dump of a data directory (`PGlite.dumpDataDir('none')`) instead of an empty
+   * one: no initdb, which is most of the start-up. Tests clone a template this way.
+   */
+  loadDataDir?: Blob;
 }
 
 /** Embedded PostgreSQL (PGlite, WASM) with pgvector: the default when DATABASE_URL is unset. */
-export async function createPgliteDb({ dataDir }: PgliteDbOptions): Promise<Db> {
+export async function createPgliteDb({ dataDir, loadDataDir }: PgliteDbOptions): Promise<Db> {
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir, { extensions: { vector } });
+  const db = await PGlite.create(dataDir, { extensions: { vector }, ...(loadDataDir ? { loadDataDir } : {}) });
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
   let closed: Promise<void> | undefined;
   return {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -43,7 +43,9 @@ export interface ConnectorCall {
  * client-credentials endpoint) with a self-signed certificate. Tokens are real RS256 JWTs.
  */
 export class LocalBotFramework {
-  readonly appId = '00000000-0000-0000-0000-0000000000b0';
+  // One app id per instance: botframework-connector caches outbound tokens per app id for the whole
+  // process (AppCredentials.cache), and test files share worker processes.
+  readonly appId = randomUUID();
   readonly appPassword = 'local-secret';
   readonly kid = 'local-key-1';
   readonly calls: ConnectorCall[] = [];
