@@ -50,6 +50,7 @@ const grids: Record<string, Array<[string, Opts]>> = {
     ['hybrid rrf α=0.65', { alpha: 0.65, embedder }],
     ['hybrid rrf α=0.5', { alpha: 0.5, embedder }],
     ['hybrid score α=0.8', { alpha: 0.8, embedder, fusion: 'score' }],
+    ['hybrid score α=0.9 (default)', { alpha: 0.9, embedder, fusion: 'score' }],
   ],
   b: [
     ['plain', { alpha: 1, feedback: false, docWeight: 0, maxPerDoc: 100 }],

@@ -152,7 +152,7 @@ async function quality(out: (l: string) => void, vectors: boolean): Promise<{ re
       const t0 = performance.now();
       await ingestPaths({ db, scope: 'klipper', paths: [KLIPPER_DIR], embedder });
       out(`  embedded the chunks with the tiny test GGUF in ${((performance.now() - t0) / 1000).toFixed(1)} s (a word-overlap model, not a semantic one)`);
-      await run('ours: hybrid, default fusion (score, α=0.8; tiny test embeddings)', retrieverRanker(db, 'klipper', { embedder }));
+      await run('ours: hybrid, default fusion (score, α=0.9; tiny test embeddings)', retrieverRanker(db, 'klipper', { embedder }));
       await run('ours: hybrid, RRF α=0.5 (the old default; tiny test embeddings)', retrieverRanker(db, 'klipper', { alpha: 0.5, fusion: 'rrf', embedder }));
       await run('ours: vectors only (tiny test embeddings)', retrieverRanker(db, 'klipper', { alpha: 0, embedder }));
     }

@@ -33,7 +33,7 @@ export const ragVars = {
   EMBEDDING_CONTEXT_SIZE: envVar(positiveInt(512), 'Embedding context size in tokens; longer chunks are truncated for embedding.'),
   RAG_TOP_K: envVar(positiveInt(5), 'Chunks retrieved per question.'),
   RAG_CONTEXT_MAX_CHARS: envVar(positiveInt(6000), 'Character budget for retrieved text in the prompt (top-k trimmed to fit).'),
-  RAG_HYBRID_ALPHA: envVar(fraction(0.8), 'Weight of the full-text ranking against the vector ranking (1 = full-text only, 0 = vectors only).'),
+  RAG_HYBRID_ALPHA: envVar(fraction(0.9), 'Weight of the full-text ranking against the vector ranking (1 = full-text only, 0 = vectors only).'),
   RAG_FUSION: envVar(z.preprocess((v) => (v === '' ? undefined : v), z.enum(['rrf', 'score']).default('score')), '`score` (weighted max-normalised scores) or `rrf` (weighted reciprocal rank fusion).'),
   RAG_MIN_MATCH: envVar(fraction(0.2), 'A full-text hit must match at least this share of the question\'s term weight (IDF), else it is not relevant.'),
   RAG_MIN_BEST_MATCH: envVar(fraction(0.37), '"Nothing found" unless the best full-text hit matches at least this share of the question\'s term weight (set from measured rates: README, Per-channel knowledge).'),
