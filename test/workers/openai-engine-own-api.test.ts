@@ -83,7 +83,10 @@ describe.skipIf(!hasTestModel)('ENGINE=openai against our own /v1 (the service i
     const row = rows[0]!;
     expect(row).toMatchObject({ status: expect.stringMatching(/^(answered|delivered)$/), model_id: 'openai:stories260K-r1-test' });
     const streamed = updatesOf(statusTs).filter((t) => t.endsWith(' ▍'));
-    expect(streamed.length).toBeGreaterThanOrEqual(2);
+    // Edits go out about once a second and 800 tiny-model tokens take ~1-2 s on a quiet machine, so
+    // one streamed edit is what can be relied on here (several: test/live/live-answers.test.ts).
+    expect(streamed.length).toBeGreaterThanOrEqual(1);
+    for (const s of streamed) expect(row.answer.replace(/\s+/g, ' ').startsWith(s.slice(0, -2).replace(/\s+/g, ' ').trim())).toBe(true);
     expect(updatesOf(statusTs).at(-1)).toBe(row.answer);
     // Token counts come from the upstream's usage chunk: the same numbers its worker recorded.
     const up = (await upstreamRows()).at(-1)!;
