@@ -11,7 +11,7 @@ const SYLLABLES = ['ka', 'lo', 'mi', 'ter', 'van', 'dor', 'pel', 'sun', 'rix', '
  * A Zipf-distributed synthetic vocabulary, like technical text: a few words everywhere, most
  * words rare. Words are pronounceable letter strings that PostgreSQL's English stemmer keeps apart.
  */
-export function makeVocabulary(size: number, random: () => number): { words: string[]; sample: () => string } {
+export function makeVocabulary(size: number, random: () => number): { words: string[]; sample: () => string; sampler: (r: () => number) => () => string } {
   const words: string[] = [];
   const seen = new Set<string>();
   while (words.length < size) {
@@ -28,8 +28,8 @@ export function makeVocabulary(size: number, random: () => number): { words: str
   const cum: number[] = [];
   let total = 0;
   for (let r = 1; r <= size; r++) cum.push((total += 1 / r));
-  const sample = () => {
-    const x = random() * total;
+  const sampler = (r: () => number) => () => {
+    const x = r() * total;
     let lo = 0;
     let hi = size - 1;
     while (lo < hi) {
@@ -39,8 +39,16 @@ export function makeVocabulary(size: number, random: () => number): { words: str
     }
     return words[lo]!;
   };
-  return { words, sample };
+  return { words, sample: sampler(random), sampler };
 }
+
+export const VOCABULARY_SIZE = 30_000;
+
+/**
+ * The vocabulary of `loadSyntheticCorpus` with this seed, without loading anything: it is made
+ * from the seed's first draws, so a run that reuses a cached corpus asks the same questions.
+ */
+export const syntheticVocabulary = (seed = 42) => makeVocabulary(VOCABULARY_SIZE, rng(seed));
 
 export interface SyntheticCorpusOptions {
   scope: string;
@@ -66,7 +74,7 @@ export function randomUnit(dims: number, random: () => number): number[] {
  */
 export async function loadSyntheticCorpus(db: Db, o: SyntheticCorpusOptions) {
   const random = rng(o.seed ?? 42);
-  const vocab = makeVocabulary(30_000, random);
+  const vocab = makeVocabulary(VOCABULARY_SIZE, random); // = syntheticVocabulary(seed); the chunks continue the same stream
   const dims = o.dims ?? 64;
   const per = o.wordsPerChunk ?? 120;
   const t0 = performance.now();

@@ -1,21 +1,22 @@
 // Retrieval benchmark: latency with a large generated scope on PostgreSQL and PGlite, and
 // quality (Recall@1/@5, MRR@10) on labelled technician questions over the Klipper docs.
 // `npm run bench:rag [-- --chunks 100000 --queries 200 --backends pg,pglite]`; `runRagBench()` for bench/run.ts.
-import { mkdtemp, rm } from 'node:fs/promises';
+// The loaded latency corpus is cached between runs (bench/rag-corpus-cache.ts; `--fresh` reloads).
 import { existsSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import {
-  createLogger, createPgDb, createPgliteDb, createRetriever, DEFAULT_MIN_BEST_MATCH, ingestPaths, LlamaEmbedder, loadSynonyms, migrate, normalize, type Db, type Embedder,
+  createLogger, createPgliteDb, createRetriever, DEFAULT_MIN_BEST_MATCH, ingestPaths, LlamaEmbedder, loadSynonyms, migrate, normalize, type Db, type Embedder,
 } from '../src/index.js';
 import { DEFAULT_MIN_MATCH } from '../src/rag/retrieve/create-retriever.js';
 import { lexicalSearch } from '../src/rag/retrieve/lexical.js';
 import {
   andBaseline, checkLabels, evaluate, loadQuestions, orBaseline, QUESTION_KINDS, QUESTIONS_FILE, retrieverRanker, splitOf, type QualityResult, type QuestionSet, type Ranker, type Split,
 } from './rag-quality.js';
-import { loadSyntheticCorpus, randomUnit, rng } from './rag-synthetic.js';
+import { clearCorpusCaches, openPgCorpus, openPgliteCorpus, type CachedCorpus, type CorpusSpec } from './rag-corpus-cache.js';
+import { loadSyntheticCorpus, randomUnit, rng, syntheticVocabulary } from './rag-synthetic.js';
 
 const SHARED = process.env.R1_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../shared');
 const KLIPPER_DIR = path.join(SHARED, 'corpora', 'klipper-docs', 'docs');
@@ -29,10 +30,14 @@ export interface RagBenchOptions {
   queries?: number;
   /** Defaults to both. */
   backends?: Array<'pg' | 'pglite'>;
-  /** PostgreSQL for the `pg` backend (a scratch schema is created and dropped). */
+  /** PostgreSQL for the `pg` backend (the corpus is kept in a `bench_rag_…` cache schema there). */
   databaseUrl?: string;
+  /** Reload the latency corpus even when a complete cache of it exists. */
+  fresh?: boolean;
   /** Skip the latency part (quality only). */
   skipLatency?: boolean;
+  /** Skip the quality part (latency only). */
+  skipQuality?: boolean;
   /** Skip the hybrid quality runs with the tiny test embedding model. */
   skipVectors?: boolean;
   out?: (line: string) => void;
@@ -41,9 +46,10 @@ export interface RagBenchOptions {
 export interface LatencyResult {
   backend: 'pg' | 'pglite';
   chunks: number;
-  loadS: number;
-  statsS: number;
-  hnswS: number;
+  /** Stage times when this run loaded the corpus; undefined when it reused a cached one. */
+  loaded?: { loadS: number; statsS: number; hnswS: number };
+  /** The cache schema or directory. */
+  location: string;
   fullText: { p50: number; p95: number };
   hybrid: { p50: number; p95: number; vectorPath: string; firstQueryMs: number };
   /** 1-minute load average when the timed queries started and ended (other jobs on the machine inflate latency). */
@@ -57,6 +63,9 @@ export interface RagBenchReport {
 
 /** One method's figures on one split of the labelled set. */
 export type SplitQuality = QualityResult & { split: Split };
+
+const CORPUS_SEED = 7;
+const DEFAULT_DATABASE_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -74,26 +83,23 @@ const fakeEmbedder = (dims: number): Embedder => ({
   }),
 });
 
-async function openBackend(backend: 'pg' | 'pglite', databaseUrl: string): Promise<{ db: Db; cleanup: () => Promise<void> }> {
-  if (backend === 'pg') {
-    const schema = `bench_rag_${Date.now().toString(36)}`;
-    const db = await createPgDb({ connectionString: databaseUrl, schema, max: 4 });
-    return { db, cleanup: async () => { await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {}); await db.close(); } };
-  }
-  const dir = await mkdtemp(path.join(tmpdir(), 'r1-bench-pglite-'));
-  const db = await createPgliteDb({ dataDir: dir });
-  return { db, cleanup: async () => { await db.close(); await rm(dir, { recursive: true, force: true }); } };
+function openCorpus(backend: 'pg' | 'pglite', o: Required<Pick<RagBenchOptions, 'chunks' | 'databaseUrl'>> & { fresh: boolean }, out: (l: string) => void): Promise<CachedCorpus> {
+  const spec: CorpusSpec = { chunks: o.chunks, seed: CORPUS_SEED, dims: 64 };
+  const load = async (db: Db) => {
+    out(`  ${backend}: loading ${o.chunks.toLocaleString('en')} generated chunks…`);
+    return loadSyntheticCorpus(db, { scope: 'bench', ...spec });
+  };
+  return backend === 'pg' ? openPgCorpus(o.databaseUrl, spec, { load, fresh: o.fresh, out }) : openPgliteCorpus(spec, { load, fresh: o.fresh, out });
 }
 
-async function latency(backend: 'pg' | 'pglite', o: Required<Pick<RagBenchOptions, 'chunks' | 'queries' | 'databaseUrl'>>, out: (l: string) => void): Promise<LatencyResult> {
-  const { db, cleanup } = await openBackend(backend, o.databaseUrl);
+async function latency(backend: 'pg' | 'pglite', o: Required<Pick<RagBenchOptions, 'chunks' | 'queries' | 'databaseUrl'>> & { fresh: boolean }, out: (l: string) => void): Promise<LatencyResult> {
+  const { db, loaded, location, close } = await openCorpus(backend, o, out);
   try {
-    await migrate(db);
-    out(`  ${backend}: loading ${o.chunks.toLocaleString('en')} generated chunks…`);
-    const c = await loadSyntheticCorpus(db, { scope: 'bench', chunks: o.chunks, dims: 64, seed: 7 });
+    out(`  ${backend}: ${loaded ? 'loaded into' : 'reusing'} ${location}`);
     // Chat-length questions: 6–10 words drawn like the corpus (common and rare words mixed).
     const qr = rng(99);
-    const questions = Array.from({ length: o.queries + 20 }, () => Array.from({ length: 6 + Math.floor(qr() * 5) }, () => c.vocab.sample()).join(' '));
+    const word = syntheticVocabulary(CORPUS_SEED).sampler(qr); // no load needed: the same questions on a reused corpus
+    const questions = Array.from({ length: o.queries + 20 }, () => Array.from({ length: 6 + Math.floor(qr() * 5) }, word).join(' '));
     const time = async (retrieve: (q: string) => Promise<unknown>) => {
       const t: number[] = [];
       for (const [i, q] of questions.entries()) {
@@ -112,9 +118,10 @@ async function latency(backend: 'pg' | 'pglite', o: Required<Pick<RagBenchOption
     const firstQueryMs = performance.now() - t0;
     const hybrid = await time((q) => hy.retrieve({ scopes: ['bench'], query: q, k: 5, maxChars: 6000 }));
     const vectorPath = backend === 'pglite' ? 'pgvector HNSW' : 'exact scan in memory (no pgvector)';
-    return { backend, chunks: o.chunks, loadS: c.insertMs / 1000, statsS: c.statsMs / 1000, hnswS: c.indexMs / 1000, fullText, hybrid: { ...hybrid, vectorPath, firstQueryMs }, load: [load0, loadavg()[0]!] };
+    const stages = loaded && { loadS: loaded.insertMs / 1000, statsS: loaded.statsMs / 1000, hnswS: loaded.indexMs / 1000 };
+    return { backend, chunks: o.chunks, loaded: stages, location, fullText, hybrid: { ...hybrid, vectorPath, firstQueryMs }, load: [load0, loadavg()[0]!] };
   } finally {
-    await cleanup();
+    await close();
   }
 }
 
@@ -217,7 +224,8 @@ export async function runRagBench(o: RagBenchOptions = {}): Promise<RagBenchRepo
   const opts = {
     chunks: o.chunks ?? 100_000,
     queries: o.queries ?? 200,
-    databaseUrl: o.databaseUrl ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    databaseUrl: o.databaseUrl ?? DEFAULT_DATABASE_URL,
+    fresh: o.fresh === true,
   };
   out('## Retrieval (RAG)');
   const lat: LatencyResult[] = [];
@@ -231,14 +239,16 @@ export async function runRagBench(o: RagBenchOptions = {}): Promise<RagBenchRepo
     }
     out('');
     out(`Latency, one scope of ${opts.chunks.toLocaleString('en')} generated chunks, ${opts.queries} chat-length questions, k=5 (target p95 ≤ 30 ms):`);
-    out('| backend | full-text p50 | full-text p95 | hybrid p50 | hybrid p95 | vector path | load | stats | HNSW build | load average (start → end) |');
-    out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    out('| backend | full-text p50 | full-text p95 | hybrid p50 | hybrid p95 | vector path | corpus | load | stats | HNSW build | load average (start → end) |');
+    out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of lat) {
-      out(`| ${r.backend} | ${ms(r.fullText.p50)} ms | ${ms(r.fullText.p95)} ms | ${ms(r.hybrid.p50)} ms | ${ms(r.hybrid.p95)} ms | ${r.hybrid.vectorPath} (first query ${ms(r.hybrid.firstQueryMs)} ms) | ${r.loadS.toFixed(0)} s | ${r.statsS.toFixed(1)} s | ${r.hnswS.toFixed(0)} s | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} |`);
+      const stages = r.loaded ? `loaded | ${r.loaded.loadS.toFixed(0)} s | ${r.loaded.statsS.toFixed(1)} s | ${r.loaded.hnswS.toFixed(0)} s` : 'reused (cache) | — | — | —';
+      out(`| ${r.backend} | ${ms(r.fullText.p50)} ms | ${ms(r.fullText.p95)} ms | ${ms(r.hybrid.p50)} ms | ${ms(r.hybrid.p95)} ms | ${r.hybrid.vectorPath} (first query ${ms(r.hybrid.firstQueryMs)} ms) | ${stages} | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} |`);
     }
     out('(hybrid = full-text + vector search + fusion with a random 64-dim query vector: model embedding time not included)');
   }
   out('');
+  if (o.skipQuality) return { latency: lat, quality: [] };
   const { results: q, calibration } = await quality(out, o.skipVectors !== true);
   if (q.length) {
     out('');
@@ -253,8 +263,21 @@ export async function runRagBench(o: RagBenchOptions = {}): Promise<RagBenchRepo
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const { values } = parseArgs({ options: { chunks: { type: 'string' }, queries: { type: 'string' }, backends: { type: 'string' }, 'quality-only': { type: 'boolean' }, 'no-vectors': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: {
+    chunks: { type: 'string' }, queries: { type: 'string' }, backends: { type: 'string' }, 'quality-only': { type: 'boolean' }, 'latency-only': { type: 'boolean' },
+    'no-vectors': { type: 'boolean' }, fresh: { type: 'boolean' }, 'clear-cache': { type: 'boolean' },
+  } });
+  if (values['clear-cache']) {
+    const removed = await clearCorpusCaches(DEFAULT_DATABASE_URL).catch(async (e: Error) => {
+      console.log(`PostgreSQL: ${e.message}; removing PGlite caches only`);
+      return clearCorpusCaches(undefined);
+    });
+    console.log(removed.length ? `removed:\n${removed.join('\n')}` : 'no cached corpus to remove');
+    process.exit(0);
+  }
   await runRagBench({
+    fresh: values.fresh === true,
+    skipQuality: values['latency-only'] === true,
     chunks: values.chunks ? Number(values.chunks) : undefined,
     queries: values.queries ? Number(values.queries) : undefined,
     backends: values.backends ? (values.backends.split(',') as Array<'pg' | 'pglite'>) : undefined,

@@ -29,7 +29,7 @@ let template: Promise<Blob> | undefined;
  * in this process and in the temp directory (keyed by the PGlite and pgvector versions) for the
  * other test workers.
  */
-function emptyDataDir(): Promise<Blob> {
+export function emptyDataDir(): Promise<Blob> {
   template ??= (async () => {
     const version = async (pkg: string) => (JSON.parse(await readFile(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
     const file = path.join(tmpdir(), `r1-test-pglite-${await version('@electric-sql/pglite')}-${await version('@electric-sql/pglite-pgvector')}.tar`);
