@@ -45,9 +45,9 @@ export interface LexicalOptions {
    */
   expansions?: Array<{ text: string; weight: number; /** Counts towards `matched` (default true; false for thread context). */ credit?: boolean }>;
   /**
-   * Weight of a question word's other prefix matches — longer indexed words that start with it
-   * but are not one of its word forms (`ring` → `ringingtow` from `ringing_tower.stl`,
-   * `press` → `pressur`). Defaults to {@link DEFAULT_PREFIX_WEIGHT}; 0 = word forms only.
+   * Weight of a question word's prefix match — every indexed word that starts with it: its own
+   * forms again, and longer words that are not one of them (`ring` → `ringingtow` from
+   * `ringing_tower.stl`, `press` → `pressur`). Defaults to {@link DEFAULT_PREFIX_WEIGHT}; 0 = word forms only.
    */
   prefixWeight?: number;
   /** Weight of the technical-token variants of the question (`kb_tech_terms`). Defaults to 0.5. */
@@ -90,7 +90,7 @@ interface TermRow {
 interface QTerm {
   lexeme: string;
   tsq: string;
-  /** An other-words prefix match (`press` → `pressur`): ranks candidates, never picks them. */
+  /** A prefix match (`press` → `press`, `pressur`): ranks candidates, never picks them. */
   loose?: boolean;
   /** Lexemes OR-ed in `tsq`: `ts_rank` of an OR divides by their count, so its tf is multiplied back. */
   ops: number;
@@ -167,17 +167,16 @@ export async function lexicalSearch(db: Q, scopeIds: string[], question: string,
      l AS (SELECT l.lexeme, i.w, i.orig, i.cr FROM i, unnest(to_tsvector('english', i.txt)) l
            UNION ALL SELECT l.lexeme, i.w * $5::float8, false, i.cr FROM i, unnest(to_tsvector('english', coalesce(kb_tech_terms(i.txt), ''))) l),
      q AS (SELECT lexeme, max(w) AS w, bool_or(orig) AS orig, bool_or(cr) AS cr FROM l GROUP BY lexeme)
-     SELECT q.lexeme, q.w, q.orig, q.cr, s.n, s.avg_len,
-       (SELECT COALESCE(sum(t.ndoc), 0) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[]) AND t.lexeme = q.lexeme) AS df,
-       (SELECT COALESCE(sum(t.ndoc), 0) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[])
-          AND t.lexeme >= q.lexeme COLLATE "C" AND t.lexeme < (q.lexeme || chr(1114111)) COLLATE "C"
-          AND substr(t.lexeme, length(q.lexeme) + 1) ~ ('^' || $7 || '$')) AS df_prefix,
-       (SELECT array_agg(DISTINCT t.lexeme) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[]) AND length(q.lexeme) >= ${PREFIX_MIN_CHARS}
-          AND t.lexeme > q.lexeme COLLATE "C" AND t.lexeme < (q.lexeme || chr(1114111)) COLLATE "C"
-          AND substr(t.lexeme, length(q.lexeme) + 1) ~ ('^' || $7 || '$')) AS variants,
-       (SELECT COALESCE(sum(t.ndoc), 0) FROM kb_terms t WHERE t.scope_id = ANY($2::bigint[])
-          AND t.lexeme >= q.lexeme COLLATE "C" AND t.lexeme < (q.lexeme || chr(1114111)) COLLATE "C") AS df_loose
-     FROM q, s`,
+     SELECT q.lexeme, q.w, q.orig, q.cr, s.n, s.avg_len, k.df, k.df_prefix, k.variants, k.df_loose
+     FROM q CROSS JOIN s CROSS JOIN LATERAL (
+       -- One range scan of the lexeme's prefix range: exact, word forms (with the exact one), any longer word.
+       SELECT COALESCE(sum(t.ndoc) FILTER (WHERE t.lexeme = q.lexeme), 0) AS df,
+         COALESCE(sum(t.ndoc) FILTER (WHERE t.lexeme = q.lexeme OR f.form), 0) AS df_prefix,
+         array_agg(DISTINCT t.lexeme) FILTER (WHERE f.form AND length(q.lexeme) >= ${PREFIX_MIN_CHARS}) AS variants,
+         COALESCE(sum(t.ndoc), 0) AS df_loose
+       FROM kb_terms t CROSS JOIN LATERAL (SELECT t.lexeme <> q.lexeme AND substr(t.lexeme, length(q.lexeme) + 1) ~ ('^' || $7 || '$') AS form) f
+       WHERE t.scope_id = ANY($2::bigint[])
+         AND t.lexeme >= q.lexeme COLLATE "C" AND t.lexeme < (q.lexeme || chr(1114111)) COLLATE "C") k`,
     [texts.map((t) => t.text), scopeIds, texts.map((t) => t.weight), texts.map((t) => t.orig), o.techWeight ?? 0.5, texts.map((t) => t.credit), VARIANT_SUFFIX_RE],
   );
   if (terms.length === 0) return [];
@@ -191,13 +190,14 @@ export async function lexicalSearch(db: Q, scopeIds: string[], question: string,
     const forms = prefix ? [...new Set([r.lexeme, ...(r.variants ?? [])])] : [r.lexeme];
     return { lexeme: r.lexeme, tsq: tsqVariants(forms), ops: forms.length, df, idf, w: Number(r.w), orig: r.orig, credit: r.cr ? idf : 0 };
   });
-  // Longer words that merely start with the lexeme (compound identifiers such as
-  // `ringing_tower.stl` → `ringingtow`, other words such as `pressur`): one more term at `prefixWeight`.
+  // Every word that starts with the lexeme (its forms, compound identifiers such as
+  // `ringing_tower.stl` → `ringingtow`, other words such as `pressur`): one more term at
+  // `prefixWeight`. (Only where other words exist: tune R@1 0.55 → 0.53, R@5 0.78 → 0.75.)
   const pw = o.prefixWeight ?? DEFAULT_PREFIX_WEIGHT;
   if (pw > 0) {
     for (const r of terms) {
       const loose = Number(r.df_loose);
-      if (r.lexeme.length < PREFIX_MIN_CHARS || loose <= Number(r.df_prefix)) continue;
+      if (r.lexeme.length < PREFIX_MIN_CHARS || loose === 0) continue;
       const df = Math.min(n, loose);
       qterms.push({ lexeme: `${r.lexeme}:*`, tsq: tsqTerm(r.lexeme, true), ops: 1, df, idf: idfOf(df), w: Number(r.w) * pw, orig: false, credit: 0, loose: true });
     }
