@@ -32,7 +32,7 @@ export async function knowledgeDepsFor(rt: Runtime, embedder: Embedder | undefin
   const web = cfg.WEB_SEARCH_URL ? createSearxngSearch({ url: cfg.WEB_SEARCH_URL, allowDomains: cfg.WEB_SEARCH_DOMAINS, timeoutMs: cfg.WEB_SEARCH_TIMEOUT_MS, log }) : undefined;
   const retriever = createRetriever({
     db: rt.db, embedder, web, log,
-    alpha: cfg.RAG_HYBRID_ALPHA, fusion: cfg.RAG_FUSION, minMatch: cfg.RAG_MIN_MATCH, minBestMatch: cfg.RAG_MIN_BEST_MATCH, minSimilarity: cfg.RAG_MIN_SIMILARITY,
+    alpha: cfg.RAG_HYBRID_ALPHA, fusion: cfg.RAG_FUSION, minMatch: cfg.RAG_MIN_MATCH, minBestMatch: cfg.RAG_MIN_BEST_MATCH, minSimilarity: cfg.RAG_MIN_SIMILARITY, minVectorOnlySimilarity: cfg.RAG_MIN_VECTOR_ONLY_SIMILARITY,
     synonyms: cfg.RAG_SYNONYMS_FILE ? await loadSynonyms(cfg.RAG_SYNONYMS_FILE) : undefined, synonymWeight: cfg.RAG_SYNONYM_WEIGHT,
     maxPerDoc: cfg.RAG_MAX_PER_DOC, docWeight: cfg.RAG_DOC_WEIGHT, feedback: cfg.RAG_FEEDBACK ? DEFAULT_FEEDBACK : false,
     // RAG_QUERY_REWRITE: the answering engine (R1) rewrites questions before retrieval.

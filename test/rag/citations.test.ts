@@ -44,9 +44,18 @@ describe('fuseRankings', () => {
     expect(fuseRankings([{ ...lex, weight: 1 }, { ...vec, weight: 0 }], 'rrf').map((x) => x.id)).toEqual(['a', 'b', 'c']);
     expect(fuseRankings([{ ...lex, weight: 0 }, { ...vec, weight: 1 }], 'score').map((x) => x.id)).toEqual(['c', 'b', 'd']);
   });
-  it('score fusion uses max-normalised scores', () => {
+  it('score fusion uses min-max-normalised scores: a list\'s last item adds nothing, its best adds the list\'s weight', () => {
     const f = fuseRankings([lex, vec], 'score');
-    expect(f[0]!.id).toBe('b');
+    expect(f.map((x) => x.id)).toEqual(['b', 'a', 'c', 'd']);
     expect(f.find((x) => x.id === 'a')!.score).toBeCloseTo(0.5);
+    expect(f.find((x) => x.id === 'b')!.score).toBeCloseTo(0.5 * 0.5 + 0.5 * 0.875);
+    expect(f.find((x) => x.id === 'd')!.score).toBeCloseTo(0);
+  });
+  it('close cosines of a weak embedding model cannot outweigh the full-text order', () => {
+    const text = { weight: 0.9, items: [{ id: 'a', score: 10 }, { id: 'b', score: 9.5 }, { id: 'c', score: 2 }] };
+    const flat = { weight: 0.1, items: [{ id: 'c', score: 0.93 }, { id: 'b', score: 0.92 }, { id: 'x', score: 0.91 }] };
+    // Divided by the best cosine, 'c' would get 0.1 for being in the vector list at all and pass 'b'.
+    expect(fuseRankings([text, flat], 'score').map((x) => x.id)).toEqual(['a', 'b', 'c', 'x']);
+    expect(fuseRankings([{ ...text, items: [{ id: 'a', score: 3 }] }], 'score')[0]!.score).toBe(0.9);
   });
 });

@@ -60,6 +60,14 @@ describe.skipIf(!hasTestModel)('vector retrieval with a GGUF embedding model', (
       expect(res[0]!.headingPath.at(-1)).toBe('Alarm A-330 Discharge temperature high');
     });
 
+    it('with full-text on, an out-of-corpus question gets nothing unless vector-only hits are allowed', async () => {
+      const q = 'what is the recipe for sourdough bread with rye flour';
+      expect(await createRetriever({ db, embedder, minSimilarity: 0 }).retrieve({ scopes: ['plant-a'], query: q, k: 3 })).toEqual([]);
+      const lenient = await createRetriever({ db, embedder, minSimilarity: 0, minVectorOnlySimilarity: 0 }).retrieve({ scopes: ['plant-a'], query: q, k: 3 });
+      expect(lenient.length).toBeGreaterThan(0);
+      expect(await createRetriever({ db, embedder, minSimilarity: 0, minVectorOnlySimilarity: 1 }).retrieve({ scopes: ['plant-a'], query: q, k: 3 })).toEqual([]);
+    });
+
     it('memory scan and the database path agree on the nearest chunk', async () => {
       const q = 'replace the mechanical seal cartridge';
       const viaDb = await createRetriever({ db, embedder, alpha: 0, minSimilarity: 0 }).retrieve({ scopes: ['plant-a'], query: q, k: 3 });

@@ -50,6 +50,14 @@ export interface RetrieverOptions {
    * searched too and fused). `RAG_QUERY_REWRITE=on` wires R1 here; a failure falls back to the question.
    */
   rewrite?: (question: string) => Promise<string[]>;
+  /**
+   * When full-text finds nothing (see `minBestMatch`), vector hits still count as sources only
+   * at this cosine or above (`RAG_MIN_VECTOR_ONLY_SIMILARITY`). Unset = never: vectors re-rank and
+   * add to what full-text found, but cannot turn "nothing found" into sources on their own
+   * (with the tiny test embeddings every out-of-corpus question got sources). With α = 0
+   * (vectors only) `minSimilarity` alone decides.
+   */
+  minVectorOnlySimilarity?: number;
   /** Minimum cosine for a vector hit. Defaults to 0.3. */
   minSimilarity?: number;
   /** `auto` (default): pgvector when installed, else an exact scan in memory. */
@@ -97,6 +105,7 @@ export function createRetriever(o: RetrieverOptions): KnowledgeRetriever {
   const maxPerDoc = o.maxPerDoc ?? DEFAULT_MAX_PER_DOC;
   const docWeight = o.docWeight ?? DEFAULT_DOC_WEIGHT;
   const minSimilarity = o.minSimilarity ?? 0.3;
+  const minVectorOnlySimilarity = o.minVectorOnlySimilarity ?? Infinity;
   const memory = new MemoryVectorIndex();
   let pgvector: Promise<boolean> | undefined;
 
@@ -136,7 +145,11 @@ export function createRetriever(o: RetrieverOptions): KnowledgeRetriever {
           alpha > 0 ? lexicalSearch(o.db, ids, query, { limit: depth, minMatch, expansions, feedback }) : Promise.resolve([]),
           vectorSearch(ids, query, depth),
         ]);
-        return { lex: lex.some((h) => h.matched >= minBestMatch) ? lex : [], vec };
+        const found = lex.some((h) => h.matched >= minBestMatch);
+        // "Nothing found" is full-text's call (vectors of a weak model are close to every
+        // question), unless full-text is off (α = 0).
+        if (alpha <= 0 || found) return { lex: found ? lex : [], vec };
+        return { lex: [], vec: vec.filter((h) => h.similarity >= minVectorOnlySimilarity) };
       }));
       trace.lexical = lists.reduce((n, l) => n + l.lex.length, 0);
       trace.vector = lists.reduce((n, l) => n + l.vec.length, 0);
