@@ -8,14 +8,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import {
-  createLogger, createPgliteDb, createRetriever, DEFAULT_MIN_BEST_MATCH, ingestPaths, LlamaEmbedder, loadSynonyms, migrate, normalize, type Db, type Embedder,
+  createLogger, createPgliteDb, createRetriever, ingestPaths, LlamaEmbedder, loadSynonyms, migrate, type Db, type Embedder,
 } from '../src/index.js';
-import { DEFAULT_MIN_MATCH } from '../src/rag/retrieve/create-retriever.js';
-import { lexicalSearch } from '../src/rag/retrieve/lexical.js';
 import {
-  andBaseline, checkLabels, evaluate, loadQuestions, orBaseline, QUESTION_KINDS, QUESTIONS_FILE, retrieverRanker, splitOf, type QualityResult, type QuestionSet, type Ranker, type Split,
+  andBaseline, checkLabels, evaluate, loadQuestions, orBaseline, QUESTION_KINDS, QUESTIONS_FILE, retrieverRanker, splitOf, type QualityResult, type Ranker, type Split,
 } from './rag-quality.js';
 import { clearCorpusCaches, openPgCorpus, openPgliteCorpus, type CachedCorpus, type CorpusSpec } from './rag-corpus-cache.js';
+import { calibrateFullText, calibrateVectorOnly, printCalibration, type Calibration } from './rag-calibrate.js';
 import { loadSyntheticCorpus, randomUnit, rng, syntheticVocabulary } from './rag-synthetic.js';
 
 const SHARED = process.env.R1_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../shared');
@@ -125,7 +124,7 @@ async function latency(backend: 'pg' | 'pglite', o: Required<Pick<RagBenchOption
   }
 }
 
-async function quality(out: (l: string) => void, vectors: boolean): Promise<{ results: SplitQuality[]; calibration: CalibrationRow[] }> {
+async function quality(out: (l: string) => void, vectors: boolean): Promise<{ results: SplitQuality[]; calibration: Calibration[] }> {
   if (!existsSync(KLIPPER_DIR)) {
     out(`  quality skipped: ${KLIPPER_DIR} not found (set R1_SHARED_DIR)`);
     return { results: [], calibration: [] };
@@ -138,7 +137,7 @@ async function quality(out: (l: string) => void, vectors: boolean): Promise<{ re
   const db = await createPgliteDb({ dataDir: 'memory://' });
   let embedder: LlamaEmbedder | undefined;
   const results: SplitQuality[] = [];
-  let calibration: CalibrationRow[] = [];
+  const calibration: Calibration[] = [];
   const run = async (method: string, rank: Ranker) => {
     for (const split of ['tune', 'heldout'] as const) results.push({ ...(await evaluate(method, rank, splitOf(set, split))), split });
   };
@@ -152,7 +151,7 @@ async function quality(out: (l: string) => void, vectors: boolean): Promise<{ re
     await run('OR of lexemes + ts_rank_cd', orBaseline(db, 'klipper'));
     await run('ours: full-text', retrieverRanker(db, 'klipper', { alpha: 1 }));
     if (existsSync(SYNONYMS_FILE)) await run('ours: full-text + sample thesaurus', retrieverRanker(db, 'klipper', { alpha: 1, synonyms: await loadSynonyms(SYNONYMS_FILE) }));
-    calibration = await calibrate(db, 'klipper', set);
+    calibration.push(await calibrateFullText(db, 'klipper', set));
     if (vectors && existsSync(TEST_MODEL)) {
       // 128 tokens: the tiny model's attention makes 500-token chunks take ~0.4 s each on 2 cores.
       embedder = await LlamaEmbedder.create({ modelPath: TEST_MODEL, threads: 1, contextSize: 128, log: createLogger({ level: 'silent' }) });
@@ -162,6 +161,7 @@ async function quality(out: (l: string) => void, vectors: boolean): Promise<{ re
       await run('ours: hybrid, default fusion (score, α=0.9; tiny test embeddings)', retrieverRanker(db, 'klipper', { embedder }));
       await run('ours: hybrid, RRF α=0.5 (the old default; tiny test embeddings)', retrieverRanker(db, 'klipper', { alpha: 0.5, fusion: 'rrf', embedder }));
       await run('ours: vectors only (tiny test embeddings)', retrieverRanker(db, 'klipper', { alpha: 0, embedder }));
+      calibration.push(await calibrateVectorOnly(db, 'klipper', set, embedder));
     }
     return { results, calibration };
   } finally {
@@ -171,26 +171,6 @@ async function quality(out: (l: string) => void, vectors: boolean): Promise<{ re
 }
 
 const f2 = (x: number) => x.toFixed(2);
-
-interface CalibrationRow {
-  threshold: number;
-  tune: { n: number; falseEmpty: number; negatives: number; falseSources: number };
-  heldout: { n: number; falseEmpty: number; negatives: number; falseSources: number };
-}
-
-/** False "nothing found" and false sources per split for a range of best-hit thresholds (full-text, default settings). */
-async function calibrate(db: Db, scope: string, set: QuestionSet): Promise<CalibrationRow[]> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM kb_scopes WHERE name = $1', [scope]);
-  const ids = rows.map((r) => String(r.id));
-  const best = async (q: string) => Math.max(0, ...(await lexicalSearch(db, ids, q, { limit: 20, minMatch: DEFAULT_MIN_MATCH })).map((h) => h.matched));
-  const splits = { tune: splitOf(set, 'tune'), heldout: splitOf(set, 'heldout') };
-  const m = {
-    tune: { pos: await Promise.all(splits.tune.questions.map((q) => best(q.q))), neg: await Promise.all(splits.tune.negatives.map((q) => best(q.q))) },
-    heldout: { pos: await Promise.all(splits.heldout.questions.map((q) => best(q.q))), neg: await Promise.all(splits.heldout.negatives.map((q) => best(q.q))) },
-  };
-  const row = (x: { pos: number[]; neg: number[] }, t: number) => ({ n: x.pos.length, falseEmpty: x.pos.filter((v) => v < t).length, negatives: x.neg.length, falseSources: x.neg.filter((v) => v >= t).length });
-  return [0.2, 0.25, 0.3, 0.33, 0.35, 0.37, 0.4, 0.45, 0.5].map((t) => ({ threshold: t, tune: row(m.tune, t), heldout: row(m.heldout, t) }));
-}
 
 /** Prints the quality tables: overall per split, per kind for the project's rankers, and the misses of full-text. */
 export function printQuality(q: SplitQuality[], out: (l: string) => void, showMisses = true): void {
@@ -254,10 +234,10 @@ export async function runRagBench(o: RagBenchOptions = {}): Promise<RagBenchRepo
     out('');
     printQuality(q, out);
     out('');
-    out(`"Nothing found" threshold (RAG_MIN_BEST_MATCH, default ${DEFAULT_MIN_BEST_MATCH}): the best full-text hit's matched share of the question's IDF mass must reach it. Rates per split:`);
-    out('| threshold | tune: false "nothing found" | tune: negatives with sources | heldout: false "nothing found" | heldout: negatives with sources |');
-    out('| --- | --- | --- | --- | --- |');
-    for (const c of calibration) out(`| ${c.threshold} | ${c.tune.falseEmpty}/${c.tune.n} | ${c.tune.falseSources}/${c.tune.negatives} | ${c.heldout.falseEmpty}/${c.heldout.n} | ${c.heldout.falseSources}/${c.heldout.negatives} |`);
+    for (const c of calibration) {
+      out('');
+      printCalibration(c, out);
+    }
   }
   return { latency: lat, quality: q };
 }
