@@ -118,6 +118,15 @@ export function parseChatRequest(body: unknown, imageLimits: ApiImageLimits = DE
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object', null, 'invalid_json');
   const raw = body as Record<string, unknown>;
   for (const u of UNSUPPORTED) if (u.refused(raw[u.param])) throw badRequest(`Unsupported parameter: '${u.param}': ${u.why}.`, u.param, 'unsupported_parameter');
+  // zod would only say "Invalid input" of the union: say what a json_schema response format lacks.
+  const rf = raw.response_format as { type?: unknown; json_schema?: unknown } | null | undefined;
+  if (rf?.type === 'json_schema') {
+    const js = rf.json_schema as { schema?: unknown } | null | undefined;
+    if (js === null || typeof js !== 'object' || Array.isArray(js)) throw badRequest('response_format {"type":"json_schema"} needs `json_schema` with `name` and `schema`.', 'response_format');
+    if (js.schema === null || typeof js.schema !== 'object' || Array.isArray(js.schema)) {
+      throw badRequest('Invalid schema for response_format: `json_schema.schema` must be a JSON Schema object ({"type": …}).', 'response_format', 'invalid_json_schema');
+    }
+  }
   const res = chatCompletionBodySchema.safeParse(body);
   if (!res.success) {
     const issue = res.error.issues[0]!;

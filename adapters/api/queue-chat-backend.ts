@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  admitQuestion, followLiveAnswer, MAX_JSON_SCHEMA_CHARS, imagesMarkdown, listImages, toImageReading, getMessageByJobId, getMessageKnowledge, IntakeUnavailableError, requestCancel,
+  admitQuestion, followLiveAnswer, MAX_JSON_SCHEMA_CHARS, JSON_SCHEMA_REFUSED, GRAMMAR_MAX_COUNT, jsonSchemaGrammarProblem, imagesMarkdown, listImages, toImageReading, getMessageByJobId, getMessageKnowledge, IntakeUnavailableError, requestCancel,
   type ChatPlatform, type LiveAnswer, type MessageRow, type Runtime,
 } from '../../src/index.js';
 import { splitConversation } from './chat-request.js';
@@ -36,6 +36,10 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
       if (req.jsonSchema && JSON.stringify(req.jsonSchema).length > MAX_JSON_SCHEMA_CHARS) {
         throw badRequest(`response_format.json_schema.schema is longer than ${MAX_JSON_SCHEMA_CHARS} characters`, 'response_format', 'schema_too_large');
       }
+      // The local engine enforces node-llama-cpp's subset of JSON Schema: anything else is refused
+      // here, before anything is queued or stored (an ENGINE=openai worker's server decides itself).
+      const problem = req.jsonSchema && cfg.ENGINE === 'llama' ? jsonSchemaGrammarProblem(req.jsonSchema) : null;
+      if (problem) throw invalidSchema(problem);
       if ((await workerCount().catch(() => 0)) === 0) throw new ApiUnavailableError('No inference worker is ready; retry shortly.', 5);
       const { system, history, question } = splitConversation(req.messages);
       // The completion id the client sees is the event id: `POST /v1/feedback` finds the answer by it.
@@ -104,6 +108,8 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
       await following;
       if (failure) throw failure;
       const row = await finishedRow(rt, jobId);
+      // The engine could not make a grammar of the schema (what only llama.cpp's parser finds): the request's fault.
+      if (row?.status === 'failed' && row.error?.includes(JSON_SCHEMA_REFUSED)) throw invalidSchema(row.error.slice(row.error.indexOf(JSON_SCHEMA_REFUSED) + JSON_SCHEMA_REFUSED.length).replace(/^:\s*/, ''));
       if (!row || row.status === 'failed' || live?.status === 'failed') {
         throw new OpenAiError(500, 'Generation failed; please retry.', 'server_error', null, 'generation_failed');
       }
@@ -140,6 +146,10 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
     }
   }
 }
+
+/** A response_format schema the engine cannot enforce: OpenAI's 400 for an invalid schema. */
+const invalidSchema = (why: string) =>
+  badRequest(`Invalid schema for response_format: ${why}. This server supports type, properties, additionalProperties, required, items, prefixItems, enum, const, oneOf/anyOf, $ref into $defs, min/max lengths, items and properties (up to ${GRAMMAR_MAX_COUNT}) and format date, time, date-time.`, 'response_format', 'invalid_json_schema');
 
 /** The job's message-log row once generation has finished (the end event precedes the row's update by a moment). */
 async function finishedRow(rt: Runtime, jobId: string): Promise<MessageRow | null> {

@@ -13,6 +13,7 @@ import { splitThought, type ResponseItem } from './split-thought.js';
 import { fileSha256 } from './file-sha256.js';
 import type { EffectiveEngineSettings, GenerateRequest, GenerateResult, InferenceEngineOptions } from './types.js';
 import { fallbackPlan } from './fallback-plan.js';
+import { JSON_SCHEMA_REFUSED, jsonSchemaGrammarProblem, toLlamaJsonSchema } from './json-schema-grammar.js';
 import { EngineRequestError, ModelUnavailableError } from '../errors.js';
 import type { Engine, ModelIdentity } from './engine.js';
 
@@ -227,10 +228,15 @@ export class InferenceEngine implements Engine {
     const k = JSON.stringify(schema);
     let g = this.grammars.get(k);
     if (!g) {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GBNF JSON schema typing is stricter than plain JSON Schema objects
-      g = (Promise.resolve().then(() => this.loaded.llama.createGrammarForJsonSchema(schema as any)) as Promise<LlamaGrammar>)
-        // A schema the grammar cannot express is the request's fault: refused, never retried.
-        .catch((e: Error) => Promise.reject(new EngineRequestError('llama', 400, `the JSON schema cannot be turned into a grammar: ${e.message}`, { cause: e })));
+      // A schema the grammar cannot express is the request's fault: refused, never retried. What the
+      // converter would silently ignore is refused before it (the API refuses it at admission too);
+      // what only llama.cpp's grammar parser finds (left-recursive `$ref`s) is refused when it fails.
+      const problem = jsonSchemaGrammarProblem(schema);
+      g = problem
+        ? Promise.reject(new EngineRequestError('llama', 400, `${JSON_SCHEMA_REFUSED}: ${problem}`))
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GBNF JSON schema typing is stricter than plain JSON Schema objects
+        : (Promise.resolve().then(() => this.loaded.llama.createGrammarForJsonSchema(toLlamaJsonSchema(schema as Record<string, unknown>) as any)) as Promise<LlamaGrammar>)
+          .catch((e: Error) => Promise.reject(new EngineRequestError('llama', 400, `${JSON_SCHEMA_REFUSED}: ${e.message} (llama.cpp refuses e.g. \`$ref\`s that only lead to each other)`, { cause: e })));
       // Schemas come from API clients too: keep the most recent few, not every one ever seen.
       if (this.grammars.size >= MAX_CACHED_GRAMMARS) this.grammars.delete(this.grammars.keys().next().value!);
       this.grammars.set(k, g);

@@ -222,6 +222,78 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
     expect(rows[0]!.answer).toBe(content);
   }, 60_000);
 
+  it('a response_format schema the grammar cannot enforce is the SDK\'s BadRequestError (400, param response_format) at admission: nothing is queued or stored', async () => {
+    keys.theta = (await createApiKey(db, 'theta')).key;
+    const ask = (schema: unknown) => client('theta').chat.completions.create({
+      model: MODEL, messages: [{ role: 'user', content: 'pump shows E-214, what now?' }], max_tokens: 40,
+      response_format: { type: 'json_schema', json_schema: { name: 'triage', schema: schema as Record<string, unknown>, strict: true } },
+    }).then(() => 'answered', (e: unknown) => e);
+    const refused: Array<[unknown, RegExp]> = [
+      // Keywords node-llama-cpp's converter would silently ignore (the answer would not be held to them).
+      [{ type: 'object', properties: { pump: { type: 'string', pattern: '^P-\\d+$' } }, required: ['pump'] }, /schema\.properties\.pump: `pattern` is not supported/],
+      [{ type: 'object', properties: { pump: { allOf: [{ type: 'string' }] } } }, /schema\.properties\.pump: needs `type`/],
+      [{ type: 'object', patternProperties: { '^p': { type: 'string' } } }, /`patternProperties` is not supported/],
+      // A count llama.cpp's grammar parser refuses ("exceeds sane defaults") when the worker builds it.
+      [{ type: 'object', properties: { note: { type: 'string', minLength: 1500 } } }, /`minLength` must be a whole number from 0 to 500/],
+      // Not a schema object at all.
+      [['string'], /must be a JSON Schema object/],
+    ];
+    for (const [schema, why] of refused) {
+      const err = await ask(schema);
+      expect(err, JSON.stringify(schema)).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'response_format', code: 'invalid_json_schema' });
+      expect((err as Error).message).toMatch(why);
+    }
+    const { rows } = await db.query(`SELECT 1 FROM messages WHERE platform = 'api' AND channel = 'theta'`);
+    expect(rows).toEqual([]);
+    const jobs = await svc.rt.queues.inference.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed']);
+    expect(jobs.filter((j) => (j?.data as { key?: { channel?: string } } | undefined)?.key?.channel === 'theta')).toEqual([]);
+    // anyOf (what OpenAI's structured outputs and zod write for a nullable field) is enforced: taken and answered.
+    const r = await client('theta').chat.completions.create({
+      model: MODEL, messages: [{ role: 'user', content: 'pump shows E-214, what now?' }], max_tokens: 300,
+      response_format: { type: 'json_schema', json_schema: { name: 'triage', strict: true, schema: {
+        type: 'object', properties: { pump: { anyOf: [{ type: 'string', maxLength: 12 }, { type: 'null' }] }, n: { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER } },
+        required: ['pump', 'n'], additionalProperties: false,
+      } } },
+    });
+    const parsed = JSON.parse(r.choices[0]!.message.content!) as Record<string, unknown>;
+    expect(Object.keys(parsed).sort()).toEqual(['n', 'pump']);
+    expect(parsed.pump === null || typeof parsed.pump === 'string').toBe(true);
+    expect(Number.isInteger(parsed.n)).toBe(true);
+  }, 60_000);
+
+  it('a schema only llama.cpp finds unusable (a $ref cycle) fails its job at once, and the client still gets a 400 for response_format, not a 500', async () => {
+    keys.iota = (await createApiKey(db, 'iota')).key;
+    let calls = 0;
+    intercept = (req, generate) => {
+      calls++;
+      return generate(req);
+    };
+    try {
+      const schema = { $defs: { a: { $ref: '#/$defs/b' }, b: { $ref: '#/$defs/a' } }, type: 'object', properties: { x: { $ref: '#/$defs/a' } } };
+      const body = (content: string) => ({
+        model: MODEL, messages: [{ role: 'user' as const, content }], max_tokens: 40,
+        response_format: { type: 'json_schema' as const, json_schema: { name: 'loop', schema, strict: true } },
+      });
+      const err = await client('iota').chat.completions.create(body('a loop of refs')).then(() => 'answered', (e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'response_format', code: 'invalid_json_schema' });
+      expect((err as Error).message).toMatch(/Invalid schema for response_format: .*\$ref/);
+      // Refused, never retried: one attempt.
+      expect(calls).toBe(1);
+      const { rows } = await db.query<{ status: string }>(`SELECT status FROM messages WHERE platform = 'api' AND channel = 'iota'`);
+      expect(rows).toEqual([{ status: 'failed' }]);
+      // Streamed, the headers are sent before the worker runs: the same error arrives as the stream's error event.
+      const streamErr = await (async () => {
+        for await (const c of await client('iota').chat.completions.create({ ...body('a loop of refs, streamed'), stream: true })) void c;
+      })().then(() => 'ended', (e: unknown) => e);
+      expect(streamErr).toBeInstanceOf(OpenAI.APIError);
+      expect(streamErr).toMatchObject({ type: 'invalid_request_error', param: 'response_format', code: 'invalid_json_schema' });
+    } finally {
+      intercept = undefined;
+    }
+  }, 60_000);
+
   it('a client that disconnects mid-stream cancels its job and frees the only sequence for the next request', async () => {
     const ac = new AbortController();
     const stream = await client('gamma').chat.completions.create(
