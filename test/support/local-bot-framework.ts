@@ -333,11 +333,16 @@ export class LocalBotFramework {
 }
 
 let idN = 0;
-/** A Teams message activity in a channel (new post, or a reply when `rootId` is given) or a chat. */
-export function teamsMessage(bf: LocalBotFramework, o: { text: string; kind?: 'channel' | 'personal' | 'groupChat'; rootId?: string; mention?: boolean; id?: string; value?: unknown; user?: string; attachments?: Array<Record<string, unknown>> }): Record<string, unknown> {
+/**
+ * A Teams message activity in a channel (new post, or a reply when `rootId` is given) or a chat.
+ * `chat`: the conversation id of a personal or group chat (default `a:personal-chat-1`,
+ * `19:group@thread.v2`). Teams has no history API: earlier turns of the same chat come from the
+ * message log into the prompt, so a test whose answer must not depend on earlier tests uses a chat of its own.
+ */
+export function teamsMessage(bf: LocalBotFramework, o: { text: string; kind?: 'channel' | 'personal' | 'groupChat'; rootId?: string; mention?: boolean; id?: string; value?: unknown; user?: string; chat?: string; attachments?: Array<Record<string, unknown>> }): Record<string, unknown> {
   const kind = o.kind ?? 'channel';
   const id = o.id ?? `17000000${String(++idN).padStart(5, '0')}`;
-  const convBase = kind === 'channel' ? '19:chan@thread.tacv2' : kind === 'personal' ? 'a:personal-chat-1' : '19:group@thread.v2';
+  const convBase = kind === 'channel' ? '19:chan@thread.tacv2' : o.chat ?? (kind === 'personal' ? 'a:personal-chat-1' : '19:group@thread.v2');
   const mention = o.mention ?? kind !== 'personal';
   return {
     type: 'message', id, timestamp: new Date().toISOString(), channelId: 'msteams', serviceUrl: bf.serviceUrl,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inferenceJobId, type Db } from '../../../src/index.js';
+import { getMessagePrompt, inferenceJobId, type Db } from '../../../src/index.js';
 import { LocalBotFramework, teamsMessage, type ConnectorCall } from '../../support/local-bot-framework.js';
 import { hasTestModel } from '../../support/shared-assets.js';
 import { startTestService } from '../../support/start-test-service.js';
@@ -8,6 +8,11 @@ import { createTestPgliteDb } from '../../support/test-db.js';
 import { closeTestEngines } from '../../support/test-engine.js';
 
 const PERSONAL = 'a:personal-chat-1';
+// 1:1 chats of their own: Teams' earlier turns come from the message log into the prompt, and the
+// first test's 1,600-token answer as history fills the 2,048-token context, so every token after it
+// costs a context shift (about ten times slower: ~57 s on a quiet machine, past 90 s under load).
+const EXPIRY_CHAT = 'a:personal-chat-expiry';
+const STOP_CHAT = 'a:personal-chat-stop';
 const CHANNEL = '19:chan@thread.tacv2';
 const MAX_TOKENS = 1600;
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,14 +57,14 @@ describe.skipIf(!hasTestModel)('live answers in Teams', () => {
   const delivered = async (jobId: string, ms = 90_000) => {
     const t0 = Date.now();
     for (;;) {
-      const { rows } = await db.query<{ answer: string; status: string; completion_tokens: number; reply_ref: Record<string, unknown> }>(
-        'SELECT answer, status, completion_tokens, reply_ref FROM messages WHERE job_id = $1 AND delivered_at IS NOT NULL', [jobId]);
+      const { rows } = await db.query<{ id: string; answer: string; status: string; completion_tokens: number; reply_ref: Record<string, unknown> }>(
+        'SELECT id, answer, status, completion_tokens, reply_ref FROM messages WHERE job_id = $1 AND delivered_at IS NOT NULL', [jobId]);
       if (rows[0]) return rows[0];
       if (Date.now() - t0 > ms) throw new Error(`timeout waiting for the delivery of ${jobId}`);
       await settle(100);
     }
   };
-  const streamsSince = (from: number) => bf.streamsIn(PERSONAL).filter((s) => s.firstCall >= from);
+  const streamsSince = (from: number, chat = PERSONAL) => bf.streamsIn(chat).filter((s) => s.firstCall >= from);
   const finalsSince = (from: number) => bf.calls.slice(from).filter((c) => c.method === 'POST' && streamInfoOf(c)?.streamType === 'final');
   const postsSince = (from: number, conv: string) => bf.calls.slice(from).filter((c) => c.method === 'POST' && c.path === `/teams/v3/conversations/${conv}/activities` && c.body?.type === 'message');
 
@@ -95,9 +100,11 @@ describe.skipIf(!hasTestModel)('live answers in Teams', () => {
 
   it('1:1 chat: a stream Teams expires mid-answer continues in a follow-up stream, nothing lost or doubled', async () => {
     bf.expireStreamsAfter = 1;
-    const { from, jobId } = await ask({ text: 'tell me a very long story about the pump', kind: 'personal' });
+    const { from, jobId } = await ask({ text: 'tell me a very long story about the pump', kind: 'personal', chat: EXPIRY_CHAT });
     const row = await delivered(jobId);
-    const streams = streamsSince(from).filter((s) => s.posts.some((p) => p.streamType === 'streaming'));
+    // No earlier turns in the prompt: the generation time does not depend on the tests before.
+    expect((await getMessagePrompt(db, String(row.id)))!.messages.filter((m) => m.role !== 'system')).toHaveLength(1);
+    const streams = streamsSince(from, EXPIRY_CHAT).filter((s) => s.posts.some((p) => p.streamType === 'streaming'));
     expect(streams.length).toBeGreaterThanOrEqual(2);
     expect(streams[0]!.state).toBe('expired');
     // What each answer activity ends up holding: the final message, or the in-place update of an expired stream.
@@ -109,7 +116,7 @@ describe.skipIf(!hasTestModel)('live answers in Teams', () => {
     for (const t of texts) expect(t.length).toBeGreaterThan(0);
     // Only the last stream was closed by the final delivery; no message besides the streams' own.
     const ids = new Set(streams.map((s) => s.id));
-    for (const c of postsSince(from, PERSONAL)) expect(ids.has(String(streamInfoOf(c)?.streamId))).toBe(true);
+    for (const c of postsSince(from, EXPIRY_CHAT)) expect(ids.has(String(streamInfoOf(c)?.streamId))).toBe(true);
   }, 120_000);
 
   it('channel: one live card in the reply chain, updated in place, the last update is the final answer card', async () => {
@@ -180,14 +187,14 @@ describe.skipIf(!hasTestModel)('live answers in Teams', () => {
 
   it('1:1 chat: Teams\' own Stop button on the stream cancels the job', async () => {
     bf.cancelStreamsAfter = 1;
-    const { from, jobId } = await ask({ text: 'tell me a long story about the valve', kind: 'personal' });
+    const { from, jobId } = await ask({ text: 'tell me a long story about the valve', kind: 'personal', chat: STOP_CHAT });
     const row = await delivered(jobId);
     expect(row.status).toBe('stopped');
     expect(Number(row.completion_tokens)).toBeLessThan(MAX_TOKENS);
-    const [s] = streamsSince(from);
+    const [s] = streamsSince(from, STOP_CHAT);
     expect(s!.state).toBe('cancelled');
     // The stopped answer replaced the stream's text in place; nothing was posted twice.
     expect(String(bf.updatesOf(s!.id).at(-1)?.body?.text)).toBe(row.answer ? `${row.answer}\n\n_(stopped)_` : '⏹ _(stopped before answering)_');
-    expect(postsSince(from, PERSONAL).filter((c) => !streamInfoOf(c))).toHaveLength(0);
+    expect(postsSince(from, STOP_CHAT).filter((c) => !streamInfoOf(c))).toHaveLength(0);
   }, 120_000);
 });
