@@ -62,7 +62,7 @@ export { knowledgeForQuestion, retrievalQuery, toSourceRefs, sectionOf, stripInv
 export type { AnswerKnowledgeDeps, AnswerKnowledge, KnowledgeStatus } from './rag/index.js';
 export { buildRagPrompt, SOURCES_INSTRUCTION, NO_MATCH_INSTRUCTION } from './prompts/index.js';
 export type { PromptSource, KnowledgeContext } from './prompts/index.js';
-export { recordMessageKnowledge, getMessageKnowledge } from './storage/index.js';
+export { recordMessageKnowledge, getMessageKnowledge, getMessagesKnowledge } from './storage/index.js';
 export { MODEL_ONLY_NOTE, NO_MATCH_NOTE, sourceMarkdown, knowledgeMarkdown } from './rag/index.js';
 export type { KnowledgeOutcome } from './rag/index.js';
 export type { MessageKnowledge } from './storage/index.js';
@@ -146,7 +146,7 @@ export { loadModel } from './engine/index.js';
 // Questions with pictures (#17).
 export {
   imageRefSchema, IMAGE_TYPES, sniffImageType, describeNonImage, formatBytes, admitImages, refuseBytes, refusalNotice, imageLabel, fetchCapped, ImageFetchError,
-  listImages, discardQuestionImages, removeStaleImageData, imageBlobKey, IMAGE_BLOB_TTL_S, OcrReader, OcrLanguageError, assertOcrLangs, preprocessImage, ImageDecodeError, VisionClient, IMAGE_ONLY_QUESTION, toImageReading, READABLE_TYPES_TEXT, imagesMarkdown, shownReadText,
+  listImages, listImagesOfJobs, discardQuestionImages, removeStaleImageData, imageBlobKey, IMAGE_BLOB_TTL_S, OcrReader, OcrLanguageError, assertOcrLangs, preprocessImage, ImageDecodeError, VisionClient, IMAGE_ONLY_QUESTION, toImageReading, READABLE_TYPES_TEXT, imagesMarkdown, shownReadText,
 } from './images/index.js';
 export type { ImageRef, ImageInput, ImageSource, ImageRefusal, ImageRow, ImageReading, OcrResult, OcrReaderOptions } from './images/index.js';
 export { offersFromText, findDiagnoseOffers, MAX_DIAGNOSE_OFFERS } from './diagnosis/index.js';

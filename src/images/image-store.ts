@@ -71,6 +71,19 @@ export async function listImages(db: Q, jobId: string): Promise<ImageRow[]> {
   return rows.map(toRow);
 }
 
+/** {@link listImages} for many questions in one query: by job id, each in the order attached (a job without images: no entry). */
+export async function listImagesOfJobs(db: Q, jobIds: string[]): Promise<Map<string, ImageRow[]>> {
+  const out = new Map<string, ImageRow[]>();
+  if (jobIds.length === 0) return out;
+  const { rows } = await db.query<Raw>(`SELECT ${COLUMNS} FROM question_images WHERE job_id = ANY($1::text[]) ORDER BY job_id, idx`, [jobIds]);
+  for (const r of rows.map(toRow)) {
+    const list = out.get(r.jobId);
+    if (list) list.push(r);
+    else out.set(r.jobId, [r]);
+  }
+  return out;
+}
+
 /** The bytes of one stored image (null once cleared). Param: row id. */
 export async function readImageData(db: Q, id: string): Promise<Uint8Array | null> {
   const { rows } = await db.query<{ data: Uint8Array | null }>('SELECT data FROM question_images WHERE id = $1', [id]);

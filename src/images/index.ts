@@ -9,7 +9,7 @@ export type { ImageLimits, AdmittedImages } from './admit-images.js';
 export { fetchCapped, ImageFetchError } from './fetch-capped.js';
 export type { FetchCappedOptions } from './fetch-capped.js';
 export { collectImages } from './collect-images.js';
-export { listImages, storeImage, storeRefusedImage, readImageData, recordImageRead, discardPendingImages, removeStaleImageData } from './image-store.js';
+export { listImages, listImagesOfJobs, storeImage, storeRefusedImage, readImageData, recordImageRead, discardPendingImages, removeStaleImageData } from './image-store.js';
 export type { ImageRow, ImageStatus, ImageReadResult, StaleImageCleanup } from './image-store.js';
 export { discardQuestionImages } from './discard-images.js';
 export type { DiscardImagesDeps } from './discard-images.js';

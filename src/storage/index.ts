@@ -10,7 +10,7 @@ export {
 export type { MessageRow, MessageStatus, StartMessageInput, FinishMessageInput } from './messages.js';
 export { recordFeedback, listFeedback, upsertVote, upsertCorrection } from './feedback.js';
 export type { FeedbackValue, FeedbackTarget } from './feedback.js';
-export { recordMessageKnowledge, getMessageKnowledge } from './message-knowledge.js';
+export { recordMessageKnowledge, getMessageKnowledge, getMessagesKnowledge } from './message-knowledge.js';
 export type { MessageKnowledge } from './message-knowledge.js';
 export { saveMessagePrompt, getMessagePrompt } from './message-prompts.js';
 export type { MessagePrompt } from './message-prompts.js';

@@ -10,6 +10,16 @@ export async function recordMessageKnowledge(db: Pick<Db, 'query'>, id: string, 
   await db.query('UPDATE messages SET knowledge = $2, sources = $3 WHERE id = $1', [id, knowledge, safeJson(sources)]);
 }
 
+/** {@link getMessageKnowledge} for many messages in one query, by message id (a missing id: no entry). */
+export async function getMessagesKnowledge(db: Pick<Db, 'query'>, ids: string[]): Promise<Map<string, { knowledge: MessageKnowledge | null; sources: SourceRef[] }>> {
+  const out = new Map<string, { knowledge: MessageKnowledge | null; sources: SourceRef[] }>();
+  if (ids.length === 0) return out;
+  const { rows } = await db.query<{ id: string | number; knowledge: MessageKnowledge | null; sources: SourceRef[] | null }>(
+    'SELECT id, knowledge, sources FROM messages WHERE id = ANY($1::bigint[])', [ids]);
+  for (const r of rows) out.set(String(r.id), { knowledge: r.knowledge ?? null, sources: r.sources ?? [] });
+  return out;
+}
+
 /** The recorded sources and knowledge status of a message; null fields for messages answered without the knowledge step. */
 export async function getMessageKnowledge(db: Pick<Db, 'query'>, id: string): Promise<{ knowledge: MessageKnowledge | null; sources: SourceRef[] }> {
   const { rows } = await db.query<{ knowledge: MessageKnowledge | null; sources: SourceRef[] | null }>('SELECT knowledge, sources FROM messages WHERE id = $1', [id]);

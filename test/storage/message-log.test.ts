@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beginDelivery, finishMessage, getMessageByJobId, listConversation, markDelivered, migrate, startMessage, type Db } from '../../src/index.js';
+import {
+  beginDelivery, finishMessage, getMessageByJobId, getMessageKnowledge, getMessagesKnowledge, listConversation, listImages, listImagesOfJobs, markDelivered, migrate,
+  recordMessageKnowledge, startMessage, type Db,
+} from '../../src/index.js';
+import { storeImage, storeRefusedImage } from '../../src/images/index.js';
 import { createTestPgDb, createTestPgliteDb } from '../support/test-db.js';
 
 const key = { platform: 'slack' as const, tenant: 'T1', channel: 'C1', thread: '1.1' };
@@ -51,5 +55,31 @@ describe.each([
     const rows = await listConversation(db, key);
     expect(rows.map((r) => r.jobId)).toEqual(['j1', 'j2', 'j3']);
     expect(await listConversation(db, { ...key, thread: 'other' })).toEqual([]);
+  });
+
+  it('knowledge and images of many messages in one query each: the same as one message at a time', async () => {
+    const k2 = { ...key, thread: 'batch' };
+    const a = await startMessage(db, { jobId: 'jb1', key: k2, userId: 'U1', kind: 'chat', question: 'a' });
+    const b = await startMessage(db, { jobId: 'jb2', key: k2, userId: 'U1', kind: 'chat', question: 'b' });
+    const c = await startMessage(db, { jobId: 'jb3', key: k2, userId: 'U1', kind: 'chat', question: 'c' });
+    await recordMessageKnowledge(db, a.id, 'cited', [{ n: 1, title: 'Manual', source: 'm.md', section: 'Pumps' }]);
+    await recordMessageKnowledge(db, c.id, 'no_match', []);
+    // Stored out of order: each job's images come back in the order attached.
+    for (const [jobId, index] of [['jb2', 1], ['jb1', 0], ['jb2', 0]] as const) {
+      await storeImage(db, { jobId, index, name: `p${index}.png`, source: 'slack', mime: 'image/png', sha256: 'a'.repeat(64), data: Buffer.from(`${jobId}-${index}`) });
+    }
+    await storeRefusedImage(db, 'jb2', 2, 'big.pdf', 'slack', 'not an image');
+    const rows = await listConversation(db, k2);
+    const kn = await getMessagesKnowledge(db, rows.map((r) => r.id));
+    const images = await listImagesOfJobs(db, rows.map((r) => r.jobId));
+    for (const r of rows) {
+      expect(kn.get(r.id)).toEqual(await getMessageKnowledge(db, r.id));
+      expect(images.get(r.jobId) ?? []).toEqual(await listImages(db, r.jobId));
+    }
+    expect(kn.get(b.id)).toEqual({ knowledge: null, sources: [] });
+    expect(images.get('jb2')!.map((i) => i.index)).toEqual([0, 1, 2]);
+    expect(images.has('jb3')).toBe(false);
+    expect(await getMessagesKnowledge(db, [])).toEqual(new Map());
+    expect(await listImagesOfJobs(db, [])).toEqual(new Map());
   });
 });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  IntakeUnavailableError, admitQuestion, chatGroupFor, createWebChat, deleteWebChat, getMessage, getMessageKnowledge, getWebChat, listConversation,
-  listImages, listWebChats, recordCorrection, recordVote, requestCancel, toImageReading, touchWebChat, type MessageRow, type Runtime, type WebChat,
+  IntakeUnavailableError, admitQuestion, chatGroupFor, createWebChat, deleteWebChat, getMessage, getMessagesKnowledge, getWebChat, listConversation,
+  listImages, listImagesOfJobs, listWebChats, recordCorrection, recordVote, requestCancel, toImageReading, touchWebChat, type MessageRow, type Runtime, type WebChat,
 } from '../../../src/index.js';
 import { SseWriter } from '../../shared/sse-writer.js';
 import { renderMarkdown } from '../markdown.js';
@@ -22,15 +22,22 @@ const pendingKey = (prefix: string, chatId: string) => `${prefix}:web:pending:${
 const userOf = (req: FastifyRequest): WebUser => (req as FastifyRequest & { webUser: WebUser }).webUser;
 const wantsJson = (req: FastifyRequest) => (req.headers.accept ?? '').includes('application/json');
 
+/** The chat's turns (at most 100) with their sources, images and this user's votes: four queries, however many turns. */
 async function turnsOf(rt: Runtime, user: WebUser, chat: WebChat): Promise<ChatTurn[]> {
   const rows = await listConversation(rt.db, { platform: 'web', tenant: chat.tenant, channel: chat.group, thread: chat.id }, 100);
-  const votes = new Map((await rt.db.query<{ message_id: string; value: 'up' | 'down'; correction: string | null }>(
-    'SELECT message_id, value, correction FROM feedback WHERE user_id = $1 AND message_id = ANY($2::bigint[])', [user.userId, rows.map((r) => r.id)])).rows.map((v) => [String(v.message_id), v]));
-  return Promise.all(rows.map(async (row) => {
-    const [kn, images] = await Promise.all([getMessageKnowledge(rt.db, row.id), listImages(rt.db, row.jobId)]);
+  const ids = rows.map((r) => r.id);
+  const [feedback, knowledge, images] = await Promise.all([
+    rt.db.query<{ message_id: string; value: 'up' | 'down'; correction: string | null }>(
+      'SELECT message_id, value, correction FROM feedback WHERE user_id = $1 AND message_id = ANY($2::bigint[])', [user.userId, ids]),
+    getMessagesKnowledge(rt.db, ids),
+    listImagesOfJobs(rt.db, rows.map((r) => r.jobId)),
+  ]);
+  const votes = new Map(feedback.rows.map((v) => [String(v.message_id), v]));
+  return rows.map((row) => {
+    const kn = knowledge.get(row.id) ?? { knowledge: null, sources: [] };
     const v = votes.get(row.id);
-    return { row, sources: kn.knowledge === 'cited' ? kn.sources : [], knowledge: kn.knowledge, vote: v?.value ?? null, correction: v?.correction ?? null, images: images.map(toImageReading) };
-  }));
+    return { row, sources: kn.knowledge === 'cited' ? kn.sources : [], knowledge: kn.knowledge, vote: v?.value ?? null, correction: v?.correction ?? null, images: (images.get(row.jobId) ?? []).map(toImageReading) };
+  });
 }
 
 /**
