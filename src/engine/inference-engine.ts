@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path, { basename } from 'node:path';
 import type { ChatHistoryItem, LlamaContext, LlamaGrammar } from 'node-llama-cpp';
@@ -86,7 +86,9 @@ export class InferenceEngine implements Engine {
             adapters = await AdapterContexts.create({
               model: loaded.model, architecture: loaded.model.fileInfo.metadata.general?.architecture, sequences: options.adapterSequences ?? 1,
               contextSize: attempt.contextSize, threads: options.threads, log,
-              dir: options.adapters?.length ? await mkdtemp(path.join(options.adapterDir ?? tmpdir(), 'r1-lora-')) : '',
+              // This process's own folder, created (with its parents: DATA_DIR may be new) when the
+              // first adapter loads, at start or when a SIGHUP adds one to a worker started without.
+              dir: path.join(options.adapterDir ?? tmpdir(), `r1-lora-${process.pid}-${randomBytes(4).toString('hex')}`),
             }, options.adapters ?? []);
           } catch (e) {
             await context.dispose().catch(() => {});

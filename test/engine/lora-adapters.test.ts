@@ -23,6 +23,7 @@ function writeOtherAdapter(file: string): void {
 describe.skipIf(!hasTestModel)('LoRA adapters in the llama engine', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'r1-lora-test-'));
   const reloadable = path.join(dir, 'reloadable.gguf');
+  const copiesDir = path.join(dir, 'data', 'adapters');
   let engine: InferenceEngine;
   const warnings: string[] = [];
 
@@ -38,7 +39,8 @@ describe.skipIf(!hasTestModel)('LoRA adapters in the llama engine', () => {
         { name: 'zero', filePath: LORA_TEST, scale: 0 },
         { name: 'live', filePath: reloadable, scale: 1 },
       ],
-      adapterSequences: 2, adapterDir: dir,
+      // A folder that does not exist yet (a fresh DATA_DIR): the engine creates it.
+      adapterSequences: 2, adapterDir: copiesDir,
     }, log);
   });
   afterAll(async () => {
@@ -113,7 +115,7 @@ describe.skipIf(!hasTestModel)('LoRA adapters in the llama engine', () => {
     await engine.adapters.drained();
     expect(engine.adapters.drainingCount).toBe(0);
     // The old version's copy is gone with its context; the current versions' copies stay.
-    const copies = readdirSync(dir).flatMap((d) => (d.startsWith('r1-lora-') ? readdirSync(path.join(dir, d)) : []));
+    const copies = readdirSync(copiesDir).flatMap((d) => (d.startsWith('r1-lora-') ? readdirSync(path.join(copiesDir, d)) : []));
     expect(copies.filter((f) => f.startsWith('live-'))).toEqual([`live-${after.adapter!.sha256!.slice(0, 16)}.gguf`]);
     expect(engine.concurrency).toBe(2 + 3 * 2);
   });
