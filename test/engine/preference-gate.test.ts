@@ -144,6 +144,35 @@ describe.skipIf(!hasTestModel)('the evaluation gate on the tiny model', () => {
     expect(cli.stdout).toContain(`adapter away (${adapters.away}, scale 1`);
     expect(cli.stdout).toMatch(new RegExp(`^base\\s+4/6\\s+66\\.7%.*\\nadapter away\\s+${res.adapter.wins}/6 .*\\ncurrent toward\\s+6/6 .*\\nFAIL: the adapter does not beat the base.*\\nFAIL: the adapter does not beat toward, in service`, 'm'));
   });
+
+  it('the CLI with --json: one line for scripts, exit 0 when the gate passes (with --against), exit 1 with pass false when it fails', { timeout: 120_000 }, async () => {
+    const data = path.join(dir, 'held-out-json.jsonl');
+    writeFileSync(data, HELD_OUT.map((p) => JSON.stringify(p)).join('\n'));
+    const env = { MODEL_PATH: TEST_MODEL_PATH, LLAMA_THREADS: '1', LLAMA_GPU: 'false', LOG_LEVEL: 'error', DATA_DIR: dir, LORA_ADAPTERS: `away=${adapters.away}` };
+    const args = ['eval', '--data', data, '--context-size', '256', '--json'];
+    // Both processes at once (each loads the tiny model); the same figures in this process to compare.
+    const [pass, fail, inProcess] = await Promise.all([
+      runEntry(env, 'workers/adapters.ts', [...args, '--adapter', adapters.toward, '--against', 'away']),
+      runEntry(env, 'workers/adapters.ts', [...args, '--adapter', 'away']),
+      runPreferenceGate({ model, threads: 1, contextSize: 256 }, HELD_OUT, { filePath: adapters.toward, scale: 1 }, 0, { filePath: adapters.away, scale: 1 }),
+    ]);
+    expect(pass.stderr).toBe('');
+    expect(pass.code).toBe(0);
+    expect(pass.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const side = (s: typeof inProcess.base) => ({ pairs: 6, wins: s.wins, share: s.share, meanMargin: expect.closeTo(s.meanMargin, 9) });
+    expect(JSON.parse(pass.stdout)).toEqual({
+      adapter: 'toward', file: adapters.toward, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), scale: 1, model: path.basename(TEST_MODEL_PATH), minGain: 0, pass: true,
+      base: side(inProcess.base), withAdapter: side(inProcess.adapter), against: 'away', current: side(inProcess.current!),
+    });
+    expect(JSON.parse(pass.stdout)).toMatchObject({ base: { wins: 4 }, withAdapter: { wins: 6, share: 1 } });
+
+    expect(fail.stderr).toBe('');
+    expect(fail.code).toBe(1);
+    expect(fail.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const failed = JSON.parse(fail.stdout) as Record<string, unknown>;
+    expect(failed).toMatchObject({ adapter: 'away', file: adapters.away, scale: 1, pass: false, base: { pairs: 6, wins: 4 }, withAdapter: { pairs: 6, wins: inProcess.current!.wins } });
+    expect(failed).not.toHaveProperty('current');
+  });
 });
 
 if (!hasTestModel) console.warn(NO_MODEL_REASON);
