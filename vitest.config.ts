@@ -15,7 +15,7 @@ const KNOWN_SECONDS: Record<string, number> = {
   'test/adapters/console/console-sessions.test.ts': 96,
   'test/auth/api-keys.test.ts': 89,
   'test/workers/kb-cli.test.ts': 87,
-  'test/adapters/web/web-console.test.ts': 80,
+  'test/adapters/web/web-console.test.ts': 110,
   'test/workers/assets-cli.test.ts': 60,
   'test/pipeline/process-diagnosis.test.ts': 57,
   'test/adapters/console/console-commands.test.ts': 50,

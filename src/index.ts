@@ -75,12 +75,12 @@ export {
   FEEDBACK_VALUES, DIAGNOSIS_LIMITS, STRUCTURED_DIAGNOSIS, parseDiagnoseCommand, splitFaultCode, closestMatches, editDistance, diagnosisMarkdown,
   diagnosisTitle, faultLine, citeMarks, LIKELIHOOD_LABEL, toDiagnosisView, findAsset, listAssets, listAssetIds, findFaultCode, listFaultCodes,
   upsertAsset, upsertFaultCode, getDiagnosis, getDiagnosisByJobId, getDiagnosisByMessageId, recordOutcome, recordDiagnosisFeedback,
-  listDiagnosesForAsset, listLabelledDiagnoses, handleDiagnoseCommand, diagnoseUsage, importRegistryFile, importRegistryFiles, parseRegistryCsv, parseRegistryYaml,
+  listDiagnosesForAsset, listLabelledDiagnoses, handleDiagnoseCommand, checkDiagnoseRequest, diagnosisJobId, diagnosisEventId, diagnoseUsage, importRegistryFile, importRegistryFiles, parseRegistryCsv, parseRegistryYaml,
   exportLabelledExamples, toTrainingExample,
 } from './diagnosis/index.js';
 export type {
   DiagnosisResult, DiagnosisAnswer, DiagnosisView, DiagnosisViewInput, DiagnosisCause, DiagnosisCheck, Likelihood, Severity, DiagnosisOutcome,
-  DiagnosisFeedback, Asset, FaultCode, DiagnosisRow, DiagnoseCommandDeps, DiagnoseCommandInput, DiagnoseCommandResult, ImportSummary,
+  DiagnosisFeedback, Asset, FaultCode, DiagnosisRow, DiagnoseCommandDeps, DiagnoseCommandInput, DiagnoseCommandResult, DiagnoseRequestCheck, ImportSummary,
   ImportResult, ImportWarning, SeverityLevel, RegistryIssue, TrainingExample,
 } from './diagnosis/index.js';
 export { buildDiagnosisPrompt, buildDiagnosisDraftPrompt, buildDiagnosisJsonFollowUp, DIAGNOSIS_SYSTEM_PROMPT } from './prompts/index.js';

@@ -33,12 +33,14 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine)
   metrics.sequencesConfigured.set(engine.concurrency);
   const knowledge = await createKnowledge(rt, engine);
   const cancel = await CancelRegistry.create(rt.redis, cfg.QUEUE_PREFIX, (e) => rt.redisError(e, 'cancel subscriber'));
+  // One publisher for chat answers and diagnoses: the web chat follows both.
+  const publisher = createLivePublisher(rt.redis, cfg.QUEUE_PREFIX);
   const deps: InferenceDeps = {
     db: rt.db, engine, queues: rt.queues, metrics, log,
     settings: { maxTokens: cfg.LLAMA_MAX_TOKENS, temperature: cfg.LLAMA_TEMPERATURE, historyMaxChars: cfg.HISTORY_MAX_CHARS, systemPrompt: cfg.SYSTEM_PROMPT },
     knowledge: knowledge.deps,
     live: {
-      publisher: createLivePublisher(rt.redis, cfg.QUEUE_PREFIX),
+      publisher,
       cancel,
       thoughtBudgetFor: createThoughtBudget(cfg.REASONING_BUDGET_TOKENS, cfg.REASONING_BUDGET_CHANNELS),
       onServiceTime: (s) => recordServiceTime(rt.redis, cfg.QUEUE_PREFIX, s, engine.concurrency),
@@ -47,7 +49,7 @@ export async function startInferenceWorker(rt: Runtime, engineOverride?: Engine)
   const jobDeps: InferenceJobDeps = {
     chat: deps,
     diagnosis: {
-      db: rt.db, engine, queues: rt.queues, metrics, log, retriever: knowledge.deps.retriever,
+      db: rt.db, engine, queues: rt.queues, metrics, log, retriever: knowledge.deps.retriever, live: { publisher },
       settings: {
         maxTokens: cfg.DIAGNOSIS_MAX_TOKENS, reasoningTokens: cfg.DIAGNOSIS_REASONING_TOKENS, temperature: cfg.LLAMA_TEMPERATURE,
         topK: cfg.DIAGNOSIS_TOP_K, contextMaxChars: cfg.DIAGNOSIS_CONTEXT_MAX_CHARS,

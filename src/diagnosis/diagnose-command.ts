@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { hashId, type ConversationKey } from '../conversation/index.js';
-import { enqueueDiagnosis, JOB_PRIORITY, queuePosition } from '../jobs/index.js';
+import { enqueueDiagnosis, inferenceJobId, JOB_PRIORITY, queuePosition } from '../jobs/index.js';
 import { adapterForChannel, type Db } from '../storage/index.js';
 import { findAsset, listAssetIds, listFaultCodes, type Asset } from './asset-store.js';
 import { closestMatches } from './closest-matches.js';
@@ -52,14 +52,29 @@ export function diagnoseUsage(cmd = '/diagnose'): string {
   return `Usage: ${code(`${cmd} <asset> <fault code or symptom…>`)}, e.g. ${code(`${cmd} P-101 E-214 high vibration after restart`)}; ${code(`${cmd} history <asset>`)} lists recent diagnoses.`;
 }
 
+/** A `/diagnose` request checked against the registry: what to run, or why not (nothing enqueued). */
+export type DiagnoseRequestCheck =
+  | { kind: 'rejected'; reason: RejectReason; text: string }
+  | { kind: 'history'; asset: Asset }
+  | { kind: 'diagnose'; asset: Asset; rest: string; faultCode: string | null; symptom: string };
+
+/** The source event id of the diagnosis job a `/diagnose` invocation enqueues (distinct from a question's). */
+export const diagnosisEventId = (eventId: string) => `diagnose/${eventId}`;
+
 /**
- * `/diagnose …` for any platform: validates the request against the asset registry and the
- * fault-code catalogue, then enqueues the diagnosis (or lists the asset's history). Unknown assets
- * and codes get the closest matches; nothing is enqueued for any rejection.
+ * The inference job id of the diagnosis a `/diagnose` invocation (platform event `eventId`)
+ * enqueues, for a surface that follows it (the web chat).
  */
-export async function handleDiagnoseCommand(deps: DiagnoseCommandDeps, input: DiagnoseCommandInput): Promise<DiagnoseCommandResult> {
+export const diagnosisJobId = (platform: ConversationKey['platform'], tenant: string, eventId: string) => inferenceJobId(platform, tenant, diagnosisEventId(eventId));
+
+/**
+ * Checks `/diagnose` arguments (`text`, after the command) as every surface does: syntax, length,
+ * the asset registry and the model's fault-code catalogue. Read-only; the texts are the ones the
+ * user is shown (usage, unknown asset or code with the closest matches, missing symptom).
+ */
+export async function checkDiagnoseRequest(deps: Pick<DiagnoseCommandDeps, 'db' | 'maxChars' | 'command'>, text: string): Promise<DiagnoseRequestCheck> {
   const cmd = deps.command ?? '/diagnose';
-  const parsed = parseDiagnoseCommand(input.text, deps.maxChars);
+  const parsed = parseDiagnoseCommand(text, deps.maxChars);
   switch (parsed.kind) {
     case 'usage':
       return { kind: 'rejected', reason: 'usage', text: parsed.empty ? `Tell me which machine and what is wrong. ${diagnoseUsage(cmd)}` : diagnoseUsage(cmd) };
@@ -74,7 +89,7 @@ export async function handleDiagnoseCommand(deps: DiagnoseCommandDeps, input: Di
   }
   const asset = await findAsset(deps.db, parsed.assetRef);
   if (!asset) return { kind: 'rejected', reason: 'unknown_asset', text: await unknownAssetText(deps.db, parsed.assetRef) };
-  if (parsed.kind === 'history') return history(deps, input, asset);
+  if (parsed.kind === 'history') return { kind: 'history', asset };
   if (parsed.kind === 'missing_fault') {
     return { kind: 'rejected', reason: 'missing_fault', text: `What is wrong with ${code(asset.id)} (${asset.name})? Add a fault code or describe the symptom, e.g. ${code(`${cmd} ${asset.id} E-214 high vibration after restart`)}.` };
   }
@@ -87,16 +102,29 @@ export async function handleDiagnoseCommand(deps: DiagnoseCommandDeps, input: Di
       text: `${code(split.code)} is not a fault code of model ${code(asset.model)} (asset ${code(asset.id)}). ${near.length ? `Closest codes: ${list(near)}.` : `Known codes: ${list(catalogue.slice(0, 8))}${catalogue.length > 8 ? ', …' : ''}.`} Or describe the symptom without a code.`,
     };
   }
-  const faultCode = split.kind === 'none' ? null : split.code;
+  return { kind: 'diagnose', asset, rest: parsed.rest, faultCode: split.kind === 'none' ? null : split.code, symptom: split.symptom };
+}
+
+/**
+ * `/diagnose …` for any platform: validates the request against the asset registry and the
+ * fault-code catalogue ({@link checkDiagnoseRequest}), then enqueues the diagnosis (or lists the
+ * asset's history). Unknown assets and codes get the closest matches; nothing is enqueued for any rejection.
+ */
+export async function handleDiagnoseCommand(deps: DiagnoseCommandDeps, input: DiagnoseCommandInput): Promise<DiagnoseCommandResult> {
+  const checked = await checkDiagnoseRequest(deps, input.text);
+  if (checked.kind === 'rejected') return checked;
+  const { asset } = checked;
+  if (checked.kind === 'history') return history(deps, input, asset);
+  const { faultCode } = checked;
   const receivedAt = input.receivedAt ?? Date.now();
   const res = await enqueueDiagnosis(deps.queue, {
     v: 1,
     kind: 'diagnose',
     key: { ...input.key, thread: input.key.thread ?? `diagnose-${hashId(input.eventId, 16)}` },
     user: { id: input.userId },
-    text: parsed.rest,
-    diagnosis: { assetId: asset.id, faultCode, symptom: split.symptom },
-    source: { eventId: `diagnose/${input.eventId}`, receivedAt },
+    text: checked.rest,
+    diagnosis: { assetId: asset.id, faultCode, symptom: checked.symptom },
+    source: { eventId: diagnosisEventId(input.eventId), receivedAt },
     reply: input.reply,
     adapter: await adapterForChannel(deps.db, input.key),
   }, { attempts: deps.attempts });

@@ -23,8 +23,8 @@ export {
   recordDiagnosisFeedback, listDiagnosesForAsset, listLabelledDiagnoses,
 } from './diagnosis-store.js';
 export type { DiagnosisRow, DiagnosisStatus, StartDiagnosisInput, StoredPrompt } from './diagnosis-store.js';
-export { handleDiagnoseCommand, diagnoseUsage } from './diagnose-command.js';
-export type { DiagnoseCommandDeps, DiagnoseCommandInput, DiagnoseCommandResult, RejectReason } from './diagnose-command.js';
+export { handleDiagnoseCommand, checkDiagnoseRequest, diagnosisJobId, diagnosisEventId, diagnoseUsage } from './diagnose-command.js';
+export type { DiagnoseCommandDeps, DiagnoseCommandInput, DiagnoseCommandResult, DiagnoseRequestCheck, RejectReason } from './diagnose-command.js';
 export { importRegistryFile, importRegistryFiles, parseRegistryCsv, parseRegistryYaml, registryKindOf, ASSET_COLUMNS, FAULT_CODE_COLUMNS } from './import-registry.js';
 export type { ImportSummary, ImportResult, ImportWarning, RegistryIssue, RegistryKind, ParsedRegistry } from './import-registry.js';
 export { toTrainingExample, exportLabelledExamples } from './export-examples.js';

@@ -14,6 +14,7 @@ import type { QueueSet } from '../queue/index.js';
 import { channelKnowledge, toSourceRefs, type RetrievedChunk, type Retriever } from '../rag/index.js';
 import { failMessage, finishMessage, recordMessageAdapter, startMessage, type Db } from '../storage/index.js';
 import { recordAnswerProvenance } from './record-answer-provenance.js';
+import type { LiveDeps } from './process-inference.js';
 
 export interface DiagnosisSettings {
   /** DIAGNOSIS_MAX_TOKENS: the structured (JSON) step. */
@@ -37,6 +38,11 @@ export interface DiagnosisDeps {
   settings: DiagnosisSettings;
   /** Searches the asset's scope and the channel's scopes. Without it the model diagnoses alone. */
   retriever?: Retriever;
+  /**
+   * Live progress for a surface that follows the job (the web chat): `started`, the free reasoning
+   * as `thought`, then `end`. The structured (JSON) step is not streamed; the stored result is shown.
+   */
+  live?: Pick<LiveDeps, 'publisher'>;
 }
 
 /** Parses a diagnosis payload against the contract; a mismatch is permanent (never retried). */
@@ -116,6 +122,8 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
   };
   const oneStep = buildDiagnosisPrompt(input);
   const s = deps.settings;
+  const pub = deps.live?.publisher(jobId);
+  await pub?.started();
   const runs: GenerateResult[] = [];
   const generate = async (req: Parameters<Engine['generate']>[0]) => {
     deps.metrics.sequencesInUse.set(deps.engine.inFlight + 1);
@@ -136,6 +144,8 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
     const draft = await generate({
       context: draftPrompt.context, question: draftPrompt.question, maxTokens: s.reasoningTokens, temperature: s.temperature, signal,
       thoughtBudget: Math.max(1, Math.floor(s.reasoningTokens * 0.75)),
+      // The draft's prose answer is reasoning too (the JSON step restates it): all of it is live thought.
+      onChunk: pub ? (c) => pub.chunk('thought', c.text) : undefined,
     });
     reasoning = [draft.reasoning, draft.answer].filter((t) => t.trim()).join('\n\n');
     prompt = buildDiagnosisJsonFollowUp(draftPrompt, draft.answer || draft.reasoning);
@@ -187,6 +197,7 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
   m.generationSeconds.observe({ adapter }, totalMs / 1000);
   m.tokens.inc({ kind: 'prompt', adapter }, sum((r) => r.promptTokens));
   m.tokens.inc({ kind: 'completion', adapter }, sum((r) => r.completionTokens));
+  await pub?.end('answered');
   m.diagnoses.inc({ outcome: 'answered' });
   deps.log.info(withText(deps.log, { messageId: row.id, diagnosisId: diag.id, jobId, sources: sources.length, causes: result.causes.length, ms: Math.round(totalMs) }, { request: job.text }), 'diagnosis generated');
   await enqueueDelivery(deps, row.id, job);
@@ -194,7 +205,8 @@ export async function processDiagnosis(deps: DiagnosisDeps, jobId: string, data:
 }
 
 /** After the last attempt failed: mark the diagnosis failed and tell the requester in its thread. */
-export async function handleDiagnosisFailure(deps: Pick<DiagnosisDeps, 'db' | 'queues' | 'log' | 'metrics'>, jobId: string, data: unknown, error: Error): Promise<void> {
+export async function handleDiagnosisFailure(deps: Pick<DiagnosisDeps, 'db' | 'queues' | 'log' | 'metrics' | 'live'>, jobId: string, data: unknown, error: Error): Promise<void> {
+  await deps.live?.publisher(jobId).end('failed').catch((e) => deps.log.warn({ jobId, err: (e as Error).message }, 'could not end the live diagnosis'));
   let job: DiagnosisJob;
   try {
     job = parseDiagnosisJob(data);

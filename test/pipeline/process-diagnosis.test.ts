@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  attachScope, createLogger, createMetrics, createRedis, createRetriever, diagnosisResultSchema, diagnosisViewSchema, getDiagnosisByJobId, getMessageByJobId,
+  attachScope, createLivePublisher, createLogger, followLive, createMetrics, createRedis, createRetriever, diagnosisResultSchema, diagnosisViewSchema, getDiagnosisByJobId, getMessageByJobId,
   ingestPaths, migrate, processDiagnosis, QueueSet, toDiagnosisView, type DiagnosisDeps, type DiagnosisJobInput, type Db, type RetrievedChunk,
-  type RetrieveRequest, type Retriever,
+  type LiveEvent, type RetrieveRequest, type Retriever,
 } from '../../src/index.js';
 import { diagnosisBlocks } from '../../adapters/slack/index.js';
 import { renderDiagnosisCard } from '../../adapters/teams/render-diagnosis-card.js';
@@ -94,12 +94,24 @@ describe.skipIf(!hasTestModel)('processDiagnosis: real inference on the tiny mod
     expect(adaptiveCardIssues(renderDiagnosisCard(view))).toEqual([]);
   });
 
-  it('reasons first when asked, then answers under the grammar (two generations, reasoning stored)', { timeout: 180_000 }, async () => {
-    const deps: DiagnosisDeps = { ...base, settings: { ...settings, reasoningTokens: 24 }, retriever: createRetriever({ db }) };
+  it('reasons first when asked, then answers under the grammar (two generations, reasoning stored); live: started, the reasoning, end', { timeout: 180_000 }, async () => {
+    const prefix = uniqueId('r1pdlive');
+    const deps: DiagnosisDeps = { ...base, settings: { ...settings, reasoningTokens: 24 }, retriever: createRetriever({ db }), live: { publisher: createLivePublisher(redis, prefix, 10) } };
     await processDiagnosis(deps, 'job-real-2', job({ faultCode: null, symptom: 'seal leaking water' }));
     const m = (await getMessageByJobId(db, 'job-real-2'))!;
     expect(m.timings.steps).toBe(2);
     expect(m.reasoning!.length).toBeGreaterThan(0);
+    // What the web chat follows: the free reasoning as thought, no JSON as answer text, then the end.
+    const events: LiveEvent[] = [];
+    const follower = redis.duplicate();
+    await followLive(follower, prefix, 'job-real-2', (e) => void events.push(e), AbortSignal.timeout(5000), 100);
+    follower.disconnect();
+    expect(events[0]!.type).toBe('started');
+    expect(events.at(-1)).toEqual({ type: 'end', status: 'answered' });
+    expect(events.filter((e) => e.type === 'answer')).toEqual([]);
+    const thought = events.map((e) => (e.type === 'thought' ? e.text : '')).join('');
+    expect(thought.length).toBeGreaterThan(0);
+    expect(m.reasoning!.replace(/\s+/g, '')).toContain(thought.replace(/\s+/g, '').slice(0, 20));
     const d = (await getDiagnosisByJobId(db, 'job-real-2'))!;
     expect(diagnosisResultSchema.parse(d.result).fault).toBeNull();
   });

@@ -78,13 +78,11 @@
     sendButton.disabled = busy;
   };
 
-  function showError(text) {
-    let p = form.querySelector('.error');
-    if (!p) {
-      p = el('p', 'error');
-      p.setAttribute('role', 'alert');
-      form.prepend(p);
-    }
+  function showError(text, cls = 'error') {
+    form.querySelector('p.error, p.info')?.remove();
+    const p = el('p', cls);
+    p.setAttribute('role', cls === 'error' ? 'alert' : 'status');
+    form.prepend(p);
     p.textContent = text;
   }
 
@@ -178,7 +176,7 @@
     const question = String(data.get('text') ?? '').trim();
     const files = [...(fileInput?.files ?? [])];
     if ((!question && !files.length) || current) return;
-    form.querySelector('.error')?.remove();
+    form.querySelector('p.error, p.info')?.remove();
     sendButton.disabled = true;
     let res;
     try {
@@ -195,6 +193,12 @@
       return;
     }
     const body = await res.json().catch(() => ({}));
+    if (res.ok && body.info !== undefined) {
+      // `/diagnose history <asset>`: answered at once, nothing queued.
+      sendButton.disabled = false;
+      showError(body.info, 'info');
+      return;
+    }
     if (!res.ok) {
       sendButton.disabled = false;
       showError(body.error ?? `The question was not accepted (${res.status}).`);

@@ -4,6 +4,7 @@ import { html, when, type SafeHtml } from '../html.js';
 import { ICONS } from '../icons.js';
 import { page } from '../layout.js';
 import { renderMarkdown } from '../markdown.js';
+import { diagnoseOfferForms, diagnosisHtml, type AnswerDiagnosis } from './diagnosis-html.js';
 import type { WebUser } from '../web-auth.js';
 
 export interface ChatTurn {
@@ -16,6 +17,8 @@ export interface ChatTurn {
   correction: string | null;
   /** What was read from the question's images (or why one was left out). */
   images: ImageReading[];
+  /** A `/diagnose` answer's structured result; Diagnose offers under an answer to a picture. */
+  diagnosis?: AnswerDiagnosis;
 }
 
 const groupLabel = (g: string) => (g === WEB_ALL_GROUP ? 'everyone' : g);
@@ -48,16 +51,23 @@ export function attachmentList(names: readonly string[]): SafeHtml {
   return html`<ul class="attachments" aria-label="Attached images">${names.map((n) => html`<li class="chip">${ICONS.image} ${n}</li>`)}</ul>`;
 }
 
+/** The finished answer: the structured diagnosis, or the Markdown answer. */
+export function answerBody(answer: string, d: AnswerDiagnosis | undefined): SafeHtml {
+  return d?.diagnosis ? diagnosisHtml(d.diagnosis) : renderMarkdown(answer);
+}
+
 function turn(user: WebUser, t: ChatTurn): SafeHtml {
   const r = t.row;
   const busy = r.status === 'generating';
+  // A diagnosis row's question is the request after the command (`P-101 E-214 …`): shown as typed.
+  const question = r.kind === 'diagnose' ? `/diagnose ${r.question}` : r.question;
   return html`<article class="turn">
-    <div class="msg user-msg"><p>${r.question}</p>${attachmentList(t.images.map((i) => i.name || `image ${i.n}`))}</div>
+    <div class="msg user-msg"><p>${question}</p>${attachmentList(t.images.map((i) => i.name || `image ${i.n}`))}</div>
     <div class="msg bot-msg" ${busy ? html`data-job-id="${r.jobId}"` : ''}>
       ${r.reasoning ? html`<details class="reasoning"><summary>Reasoning</summary><div class="thought">${r.reasoning}</div></details>` : ''}
-      <div class="answer">${busy ? html`<p class="status" role="status">Answering…</p>` : r.status === 'failed' ? html`<p class="error">This answer failed. Please ask again.</p>` : renderMarkdown(r.answer ?? '')}</div>
+      <div class="answer">${busy ? html`<p class="status" role="status">Answering…</p>` : r.status === 'failed' ? html`<p class="error">This answer failed. Please ask again.</p>` : answerBody(r.answer ?? '', t.diagnosis)}</div>
       ${r.status === 'stopped' ? html`<p class="note">Stopped.</p>` : ''}
-      ${busy ? '' : html`${imageReadings(t.images)}${sourcesList(t.sources)}${knowledgeNote(t.knowledge)}`}
+      ${busy ? '' : html`${imageReadings(t.images)}${diagnoseOfferForms(user, r.key.thread, t.diagnosis?.offers ?? [])}${sourcesList(t.sources)}${knowledgeNote(t.knowledge)}`}
       <footer class="meta"><span class="muted small">${when(r.deliveredAt ?? undefined)}</span>${busy || r.status === 'failed' ? '' : voteForm(user, r.id, t.vote)}</footer>
       ${!busy && r.status !== 'failed' && t.vote === 'down' ? correctionForm(user, r.id, t.correction) : ''}
     </div>
@@ -71,6 +81,8 @@ export interface ChatPageInput {
   turns: ChatTurn[];
   /** A refusal to show above the form (no-JS path). */
   notice?: string;
+  /** Information to show above the form (`/diagnose history`), not an error. */
+  info?: string;
   /** IMAGE_MAX_BYTES and IMAGE_MAX_COUNT, for the attach button's hint. */
   imageLimits: { maxBytes: number; maxCount: number };
 }
@@ -90,10 +102,12 @@ export function chatPage(p: ChatPageInput): SafeHtml {
   <section class="conversation" aria-label="Conversation">
     <div class="turns" id="turns" aria-live="polite">
       ${p.turns.length ? p.turns.map((t) => turn(user, t)) : html`<div class="empty"><h1>Ask the assistant</h1>
-        <p class="muted">Answers come from the site's own model${chat ? '' : ', with the documents your groups can see'}. Sources are listed under each answer.</p></div>`}
+        <p class="muted">Answers come from the site's own model${chat ? '' : ', with the documents your groups can see'}. Sources are listed under each answer.
+        <code>/diagnose &lt;asset&gt; &lt;fault code or symptom&gt;</code> diagnoses a registered machine.</p></div>`}
     </div>
     ${busy ? html`<noscript><meta http-equiv="refresh" content="3"></noscript>` : ''}
     ${p.notice ? html`<p class="error" role="alert">${p.notice}</p>` : ''}
+    ${p.info ? html`<p class="info" role="status">${p.info}</p>` : ''}
     <form class="ask" method="post" action="/chat/ask" id="ask-form" enctype="multipart/form-data">
       <input type="hidden" name="_csrf" value="${user.csrfToken}">
       ${chat ? html`<input type="hidden" name="chat" value="${chat.id}">` : ''}

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  IntakeUnavailableError, admitQuestion, chatGroupFor, createWebChat, deleteWebChat, getMessage, getMessagesKnowledge, getWebChat, listConversation,
+  IntakeUnavailableError, admitQuestion, chatGroupFor, createWebChat, deleteWebChat, diagnosisJobId, getMessage, getMessagesKnowledge, getWebChat, listConversation,
   listImages, listImagesOfJobs, listWebChats, recordCorrection, recordVote, requestCancel, toImageReading, touchWebChat, type MessageRow, type Runtime, type WebChat,
 } from '../../../src/index.js';
 import { SseWriter } from '../../shared/sse-writer.js';
-import { renderMarkdown } from '../markdown.js';
 import type { WebUser } from '../web-auth.js';
 import { followAnswer } from './answer-events.js';
 import { imageReadings, knowledgeNote, sourcesList } from '../answer-parts.js';
 import { readAskForm } from './ask-form.js';
-import { chatPage, correctionForm, voteForm, type ChatTurn } from './chat-page.js';
+import { answerBody, chatPage, correctionForm, voteForm, type ChatTurn } from './chat-page.js';
+import { answerDiagnosis, diagnoseArgs, diagnoseOfferForms } from './diagnosis-html.js';
+import { precheckDiagnose } from './precheck-diagnose.js';
 import type { WebPlatform } from './web-platform.js';
 
 /** Which chat a job belongs to, so only its asker can follow or stop it (kept as long as a BullMQ dedupe id). */
@@ -19,10 +20,13 @@ const ownerKey = (prefix: string, jobId: string) => `${prefix}:web:job:${jobId}`
 /** The chat's last question until its message-log row exists (a worker started it): the page shows it as waiting. */
 const pendingKey = (prefix: string, chatId: string) => `${prefix}:web:pending:${chatId}`;
 
+/** `/diagnose` with pictures attached: the diagnosis runs on the registry and manuals, not on the pictures. */
+const DIAGNOSE_IGNORES_IMAGES = '⚠️ /diagnose does not read pictures: the diagnosis uses the asset registry and its manuals. Ask without /diagnose to have a picture read.';
+
 const userOf = (req: FastifyRequest): WebUser => (req as FastifyRequest & { webUser: WebUser }).webUser;
 const wantsJson = (req: FastifyRequest) => (req.headers.accept ?? '').includes('application/json');
 
-/** The chat's turns (at most 100) with their sources, images and this user's votes: four queries, however many turns. */
+/** The chat's turns (at most 100) with their sources, images and this user's votes: four queries, plus one or two per diagnosis or answer to a picture. */
 async function turnsOf(rt: Runtime, user: WebUser, chat: WebChat): Promise<ChatTurn[]> {
   const rows = await listConversation(rt.db, { platform: 'web', tenant: chat.tenant, channel: chat.group, thread: chat.id }, 100);
   const ids = rows.map((r) => r.id);
@@ -33,11 +37,14 @@ async function turnsOf(rt: Runtime, user: WebUser, chat: WebChat): Promise<ChatT
     listImagesOfJobs(rt.db, rows.map((r) => r.jobId)),
   ]);
   const votes = new Map(feedback.rows.map((v) => [String(v.message_id), v]));
-  return rows.map((row) => {
+  return Promise.all(rows.map(async (row) => {
     const kn = knowledge.get(row.id) ?? { knowledge: null, sources: [] };
     const v = votes.get(row.id);
-    return { row, sources: kn.knowledge === 'cited' ? kn.sources : [], knowledge: kn.knowledge, vote: v?.value ?? null, correction: v?.correction ?? null, images: (images.get(row.jobId) ?? []).map(toImageReading) };
-  });
+    const read = (images.get(row.jobId) ?? []).map(toImageReading);
+    // Diagnose offers as Slack's delivery makes them: under any finished answer but a failed one ('delivered' included).
+    const diagnosis = await answerDiagnosis(rt.db, row, read, row.status !== 'failed' && row.status !== 'generating');
+    return { row, sources: kn.knowledge === 'cited' ? kn.sources : [], knowledge: kn.knowledge, vote: v?.value ?? null, correction: v?.correction ?? null, images: read, diagnosis };
+  }));
 }
 
 /**
@@ -64,7 +71,7 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     return chatId ? ownChat(user, chatId) : null;
   };
 
-  const show = async (req: FastifyRequest, reply: FastifyReply, chat?: WebChat, notice?: string) => {
+  const show = async (req: FastifyRequest, reply: FastifyReply, chat?: WebChat, notice?: string, info?: string) => {
     const user = userOf(req);
     const [chats, turns] = await Promise.all([listWebChats(rt.db, user.userId), chat ? turnsOf(rt, user, chat) : Promise.resolve([])]);
     const pending = chat ? await rt.redis.get(pendingKey(cfg.QUEUE_PREFIX, chat.id)) : null;
@@ -79,7 +86,7 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
         });
       }
     }
-    return reply.type('text/html; charset=utf-8').send(chatPage({ user, chats, chat, turns, notice, imageLimits }).value);
+    return reply.type('text/html; charset=utf-8').send(chatPage({ user, chats, chat, turns, notice, info, imageLimits }).value);
   };
 
   web.get('/chat', userRoute, (req, reply) => show(req, reply));
@@ -100,18 +107,33 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     const eventId = randomUUID();
     const group = chat?.group ?? chatGroupFor(user.groups, form.group);
     const chatId = chat?.id ?? randomUUID();
+    const key = { platform: 'web' as const, tenant: user.tenant, channel: group, thread: chatId };
+    // `/diagnose <asset> <fault code or symptom>`: checked here (a bad request is answered at once,
+    // nothing queued), then admitted as the command; the page follows the diagnosis job it enqueues.
+    const diagnose = diagnoseArgs(text);
+    if (diagnose !== null) {
+      const pre = await precheckDiagnose(rt, platform, user, key, diagnose, eventId);
+      if (pre.kind !== 'admit') {
+        const code = pre.kind === 'history' ? 200 : pre.status;
+        if (wantsJson(req)) return reply.code(code).send(pre.kind === 'history' ? { info: pre.text } : { error: pre.text });
+        reply.code(code);
+        return pre.kind === 'history' ? show(req, reply, chat ?? undefined, undefined, pre.text) : show(req, reply, chat ?? undefined, pre.text);
+      }
+    }
     let res;
     try {
       res = await admitQuestion(rt, platform, {
         v: 1,
-        key: { platform: 'web', tenant: user.tenant, channel: group, thread: chatId },
+        key,
         user: { id: user.userId, ...(user.userName ? { name: user.userName } : {}) },
-        text, eventId, receivedAt: Date.now(), reply: {},
+        text: diagnose === null ? text : '', eventId, receivedAt: Date.now(), reply: {},
         // The access policy's group rules see the OIDC groups the session carries.
         access: { groups: user.groups },
+        ...(diagnose === null ? {} : { command: { name: 'diagnose' as const, args: diagnose } }),
         // Uploaded pictures, as the API's data: URLs: bytes admission checks and parks for the intake worker.
-        ...(form.images.length ? { images: form.images } : {}),
-      }, { kind: 'web_chat' });
+        // A diagnosis reads no pictures (it is said below), so none are parked for it.
+        ...(form.images.length && diagnose === null ? { images: form.images } : {}),
+      }, { kind: diagnose === null ? 'web_chat' : 'web_diagnose' });
     } catch (e) {
       if (!(e instanceof IntakeUnavailableError)) throw e;
       const msg = 'The queue is not reachable right now; please try again in a moment.';
@@ -124,40 +146,47 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
       reply.code(code);
       return show(req, reply, chat ?? undefined, res.text);
     }
+    // A diagnosis is followed under its own job id (the intake job only runs the command).
+    const jobId = diagnose === null ? res.jobId : diagnosisJobId('web', user.tenant, eventId);
     const title = text.trim().replace(/\s+/g, ' ').slice(0, 80) || form.images.map((i) => i.name ?? 'image').join(', ').slice(0, 80);
     chat ??= await createWebChat(rt.db, { id: chatId, userId: user.userId, tenant: user.tenant, group, title });
     await touchWebChat(rt.db, chat.id);
     await rt.redis.multi()
-      .set(ownerKey(cfg.QUEUE_PREFIX, res.jobId), chat.id, 'EX', JOB_OWNER_TTL_S)
-      .set(pendingKey(cfg.QUEUE_PREFIX, chat.id), JSON.stringify({ jobId: res.jobId, question: text.trim(), at: Date.now() }), 'EX', JOB_OWNER_TTL_S)
+      .set(ownerKey(cfg.QUEUE_PREFIX, jobId), chat.id, 'EX', JOB_OWNER_TTL_S)
+      .set(pendingKey(cfg.QUEUE_PREFIX, chat.id), JSON.stringify({ jobId, question: text.trim(), at: Date.now() }), 'EX', JOB_OWNER_TTL_S)
       .exec();
-    rt.log.info({ user: user.userId, jobId: res.jobId, group, images: form.images.length }, 'web question admitted');
+    rt.log.info({ user: user.userId, jobId, group, images: form.images.length, diagnose: diagnose !== null }, 'web question admitted');
     // Images left out are told at once (the text is answered anyway); the answer lists them again.
-    const refused = (res.imageRefusals ?? []).map((r) => `⚠️ ${r.reason}.`);
-    if (wantsJson(req)) return reply.send({ chat: chat.id, job: res.jobId, url: `/chat/c/${chat.id}`, refused });
+    const refused = diagnose !== null && form.images.length ? [DIAGNOSE_IGNORES_IMAGES] : (res.imageRefusals ?? []).map((r) => `⚠️ ${r.reason}.`);
+    if (wantsJson(req)) return reply.send({ chat: chat.id, job: jobId, url: `/chat/c/${chat.id}`, refused });
     return reply.redirect(`/chat/c/${chat.id}`, 303);
   });
 
   web.get<{ Params: { job: string } }>('/chat/events/:job', userRoute, async (req, reply) => {
     const user = userOf(req);
-    if (!(await ownJob(user, req.params.job))) return reply.code(404).send({ error: 'no such answer' });
+    const chat = await ownJob(user, req.params.job);
+    if (!chat) return reply.code(404).send({ error: 'no such answer' });
     reply.hijack();
     const sse = new SseWriter(reply.raw);
     sse.open();
     const gone = new AbortController();
     reply.raw.on('close', () => gone.abort());
     try {
-      const readings = () => listImages(rt.db, req.params.job).then((rows) => imageReadings(rows.map(toImageReading)).value, (err: Error) => {
+      const readingsOf = () => listImages(rt.db, req.params.job).then((rows) => rows.map(toImageReading), (err: Error) => {
         rt.log.warn({ jobId: req.params.job, err: err.message }, 'web: image readings not read');
-        return '';
+        return [];
       });
+      const readings = () => readingsOf().then((r) => imageReadings(r).value);
       let ending = Promise.resolve();
       await followAnswer(rt, platform, req.params.job, (e) => {
         if (e.type === 'end' && e.messageId) {
           // The finished answer as the page renders it, so the browser swaps its plain text for it.
           const messageId = e.messageId;
-          ending = readings().then((images) => {
-            const parts = [renderMarkdown(e.answer ?? '').value, e.status === 'stopped' ? '<p class="note">Stopped.</p>' : '', images, sourcesList(e.sources).value, knowledgeNote(e.knowledge).value];
+          ending = readingsOf().then(async (images) => {
+            // A diagnosis is shown structured; an answer to a picture may offer Diagnose buttons.
+            const d = await answerDiagnosis(rt.db, { id: messageId }, images, e.status !== 'failed');
+            const parts = [answerBody(e.answer ?? '', d).value, e.status === 'stopped' ? '<p class="note">Stopped.</p>' : '', imageReadings(images).value,
+              diagnoseOfferForms(user, chat.id, d.offers).value, sourcesList(e.sources).value, knowledgeNote(e.knowledge).value];
             sse.send({ ...e, html: parts.join(''), vote: voteForm(user, messageId, null).value });
           });
         } else if (e.type === 'started') {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ChatPlatform, Config, OutgoingReply, Question, ReplyRef, ReplySink } from '../../../src/index.js';
+import { diagnosisJobId, type ChatPlatform, type Config, type OutgoingReply, type Question, type ReplyRef, type ReplySink } from '../../../src/index.js';
 
 /** Notices (refusals, failures after admission) wait this long for the page that follows the question. */
 const NOTICE_TTL_S = 3600;
@@ -35,8 +35,12 @@ export function createWebPlatform(redis: Redis, cfg: Pick<Config, 'QUEUE_PREFIX'
     sink: new WebReplySink(),
     limitsAtAdmission: { userPerMin: cfg.RATE_LIMIT_USER_PER_MIN, channelPerMin: cfg.RATE_LIMIT_CHANNEL_PER_MIN },
     texts: { empty: 'Type a question first.' },
-    async notify(q: Question, text: string) {
-      const jobId = (q as Question & { jobId?: string }).jobId;
+    async notify(q: Question, text: string, info?: { followsUp?: boolean }) {
+      // `/diagnose`: the page follows the diagnosis job, so its notices go there. The queued note
+      // ("🔧 Diagnosing P-101 …: position 2") is left out: the page shows the queue position itself.
+      const diagnose = q.command?.name === 'diagnose';
+      if (diagnose && info?.followsUp) return;
+      const jobId = diagnose ? diagnosisJobId('web', q.key.tenant, q.eventId) : (q as Question & { jobId?: string }).jobId;
       if (!jobId) return;
       const key = noticeKey(cfg.QUEUE_PREFIX, jobId);
       await redis.multi().rpush(key, text).expire(key, NOTICE_TTL_S).exec();

@@ -3,7 +3,8 @@ import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adapterForChannel, attachScope, exportDataset, ingestPaths, type Db } from '../../../src/index.js';
+import { adapterForChannel, attachScope, exportDataset, ingestPaths, upsertAsset, type Db } from '../../../src/index.js';
+import { importTestRegistry } from '../../support/diagnosis-fixtures.js';
 import { startService, type Service } from '../../../workers/service.js';
 import { hasChromium, launchChromium, NO_CHROMIUM_REASON } from '../../support/browser.js';
 import { closedPort } from '../../support/closed-port.js';
@@ -55,6 +56,8 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
       PORT: String(port), OIDC_ISSUER: issuer.url, OIDC_AUDIENCE: 'r1-api', OIDC_CLIENT_ID: 'r1-web', PUBLIC_URL: base, OIDC_ADMIN_GROUP: 'r1-admins',
       LLAMA_SEQUENCES: '2', LLAMA_CONTEXT_SIZE: '2048', LLAMA_MAX_TOKENS: '1500',
       IMAGE_MAX_BYTES: String(IMAGE_MAX_BYTES), LORA_ADAPTERS: 'ops-tuned=/srv/r1/adapters/ops-tuned.gguf:0.8',
+      // Sized for the tiny model's context, as in the Slack /diagnose test.
+      DIAGNOSIS_MAX_TOKENS: '1400', DIAGNOSIS_REASONING_TOKENS: '16', DIAGNOSIS_TOP_K: '3', DIAGNOSIS_CONTEXT_MAX_CHARS: '900',
     }), db);
     // A scope ingested by the CLI's code, for every signed-in user of the web chat.
     expect((await ingestPaths({ db, scope: 'plant-a', paths: [PLANT_A_DIR] })).failed).toEqual([]);
@@ -318,6 +321,72 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     await page.screenshot({ path: path.join(ARTIFACTS, 'chat-phone.png') });
     await ctx.close();
   }, 60_000);
+
+  it('/diagnose in the chat: bad requests answered at once (escaped), nothing queued; a diagnosis streams and is rendered with its sections; the Diagnose button under a picture\'s answer works without JavaScript', async () => {
+    await importTestRegistry(db);
+    await upsertAsset(db, { id: 'V-9', name: '<b>Valve</b> & "co"', model: 'VX-1', location: '', scope: null, oncall: null });
+    const counts = async () => (await db.query<{ m: number; d: number }>(`SELECT (SELECT count(*)::int FROM messages WHERE kind = 'diagnose') AS m, (SELECT count(*)::int FROM diagnoses) AS d`)).rows[0];
+    const before = await counts();
+    const { ctx, page } = await signIn(USER, '/chat');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/chat');
+    const ask = async (text: string) => {
+      await page.getByLabel('Your question').fill(text);
+      await page.getByRole('button', { name: 'Send' }).click();
+    };
+    // The same texts as Slack's /diagnose, in the page, and nothing queued (no job, no rows, no conversation).
+    await ask('/diagnose');
+    await page.locator('#ask-form p.error').getByText('Usage: `/diagnose <asset> <fault code or symptom…>`').waitFor();
+    await ask('/diagnose P-101');
+    await page.locator('#ask-form p.error').getByText('What is wrong with `P-101` (Feed-water pump)? Add a fault code or describe the symptom').waitFor();
+    await ask('/diagnose V-9');
+    await page.locator('#ask-form p.error').getByText('What is wrong with `V-9` (<b>Valve</b> & "co")?').waitFor();
+    await expect(page.locator('#ask-form p.error b').count()).resolves.toBe(0);
+    await ask('/diagnose P-1O1 E-214 noisy');
+    await page.locator('#ask-form p.error').getByText("I don't know asset `P-1O1`. Did you mean `P-101`").waitFor();
+    expect(await counts()).toEqual(before);
+    await expect(page.locator('.turn').count()).resolves.toBe(0);
+    expect(new URL(page.url()).pathname).toBe('/chat');
+
+    // A valid one, with a picture attached: the picture is said to be unused, the diagnosis runs.
+    await page.getByLabel('Your question').fill('/diagnose P-101 E-214 high vibration after restart');
+    await page.getByLabel('Attach images').setInputFiles(path.join(ARTIFACTS, 'hmi-panel.png'));
+    await page.getByRole('button', { name: 'Send' }).click();
+    const turn = page.locator('.turn').first();
+    await turn.getByText('/diagnose does not read pictures').waitFor();
+    const diagnosis = turn.locator('.bot-msg .diagnosis');
+    await diagnosis.waitFor({ timeout: 90_000 });
+    const checkSections = async (d: typeof diagnosis) => {
+      await expect(d.locator('h3').textContent()).resolves.toContain('🔧 Diagnosis for P-101 (Feed-water pump, Line A / Hall 2): E-214 — High vibration (🟠 alarm)');
+      await expect(d.getByRole('region', { name: 'Probable causes' }).locator('li').count()).resolves.toBeGreaterThan(0);
+      await expect(d.getByRole('region', { name: 'Probable causes' }).textContent()).resolves.toMatch(/(High|Medium|Low) likelihood/);
+      await expect(d.getByRole('region', { name: 'Checks, in order' }).textContent()).resolves.toContain('→ expect:');
+      await expect(d.locator('.escalate').textContent()).resolves.toMatch(/Escalate: (yes|not needed)/);
+      await expect(d.locator('.sources').textContent()).resolves.toContain('Centrifugal Pump P-101 Manual');
+    };
+    await checkSections(diagnosis);
+    const rows = await db.query<{ platform: string; channel: string; status: string; asset_id: string; kind: string }>(
+      `SELECT d.platform, d.channel, d.status, d.asset_id, m.kind FROM diagnoses d JOIN messages m ON m.id = d.message_id`);
+    expect(rows.rows).toEqual([{ platform: 'web', channel: 'maintenance', status: 'answered', asset_id: 'P-101', kind: 'diagnose' }]);
+    // A reload renders it from the database, the question as typed.
+    await page.reload();
+    await expect(page.locator('.turn .user-msg p').first().textContent()).resolves.toBe('/diagnose P-101 E-214 high vibration after restart');
+    await checkSections(page.locator('.turn .diagnosis').first());
+    await page.screenshot({ path: path.join(ARTIFACTS, 'chat-diagnosis.png'), fullPage: true });
+    await ctx.close();
+
+    // Without JavaScript: a bad request is the page's error; the picture's answer offers 🔧 Diagnose P-101 (E-214), which posts and refreshes until done.
+    const noJs = await signIn(USER, '/chat', false);
+    await noJs.page.getByLabel('Your question').fill('/diagnose K-7');
+    await noJs.page.getByRole('button', { name: 'Send' }).click();
+    await noJs.page.getByRole('alert').getByText('What is wrong with `K-7` (Screw compressor)?').waitFor();
+    await noJs.page.getByRole('link', { name: 'what does the panel say?' }).click();
+    await noJs.page.getByRole('button', { name: '🔧 Diagnose P-101 (E-214)' }).click();
+    const viaButton = noJs.page.locator('.turn').filter({ hasText: '/diagnose P-101 E-214' }).locator('.diagnosis');
+    await viaButton.waitFor({ timeout: 90_000 });
+    await expect(viaButton.locator('h3').textContent()).resolves.toContain('E-214 — High vibration');
+    expect((await counts())!.d).toBe(before!.d + 2);
+    await noJs.ctx.close();
+  }, 240_000);
 
   it('a signed-in non-admin gets 403 on /admin; a POST without the CSRF token gets 403; a forged session cookie is refused', async () => {
     const { ctx, page } = await signIn(USER, '/chat');
