@@ -4,7 +4,7 @@ import { html, when, type SafeHtml } from '../html.js';
 import { ICONS } from '../icons.js';
 import { page } from '../layout.js';
 import { renderMarkdown } from '../markdown.js';
-import { diagnoseOfferForms, diagnosisHtml, type AnswerDiagnosis } from './diagnosis-html.js';
+import { diagnoseOfferForms, diagnosisHtml, diagnosisOutcomeForm, type AnswerDiagnosis } from './diagnosis-html.js';
 import type { WebUser } from '../web-auth.js';
 
 export interface ChatTurn {
@@ -51,9 +51,9 @@ export function attachmentList(names: readonly string[]): SafeHtml {
   return html`<ul class="attachments" aria-label="Attached images">${names.map((n) => html`<li class="chip">${ICONS.image} ${n}</li>`)}</ul>`;
 }
 
-/** The finished answer: the structured diagnosis, or the Markdown answer. */
-export function answerBody(answer: string, d: AnswerDiagnosis | undefined): SafeHtml {
-  return d?.diagnosis ? diagnosisHtml(d.diagnosis) : renderMarkdown(answer);
+/** The finished answer: the structured diagnosis (with its outcome buttons), or the Markdown answer. */
+export function answerBody(user: WebUser, answer: string, d: AnswerDiagnosis | undefined): SafeHtml {
+  return d?.diagnosis ? html`${diagnosisHtml(d.diagnosis)}${diagnosisOutcomeForm(user, d.diagnosis)}` : renderMarkdown(answer);
 }
 
 function turn(user: WebUser, t: ChatTurn): SafeHtml {
@@ -65,7 +65,7 @@ function turn(user: WebUser, t: ChatTurn): SafeHtml {
     <div class="msg user-msg"><p>${question}</p>${attachmentList(t.images.map((i) => i.name || `image ${i.n}`))}</div>
     <div class="msg bot-msg" ${busy ? html`data-job-id="${r.jobId}"` : ''}>
       ${r.reasoning ? html`<details class="reasoning"><summary>Reasoning</summary><div class="thought">${r.reasoning}</div></details>` : ''}
-      <div class="answer">${busy ? html`<p class="status" role="status">Answering…</p>` : r.status === 'failed' ? html`<p class="error">This answer failed. Please ask again.</p>` : answerBody(r.answer ?? '', t.diagnosis)}</div>
+      <div class="answer">${busy ? html`<p class="status" role="status">Answering…</p>` : r.status === 'failed' ? html`<p class="error">This answer failed. Please ask again.</p>` : answerBody(user, r.answer ?? '', t.diagnosis)}</div>
       ${r.status === 'stopped' ? html`<p class="note">Stopped.</p>` : ''}
       ${busy ? '' : html`${imageReadings(t.images)}${diagnoseOfferForms(user, r.key.thread, t.diagnosis?.offers ?? [])}${sourcesList(t.sources)}${knowledgeNote(t.knowledge)}`}
       <footer class="meta"><span class="muted small">${when(r.deliveredAt ?? undefined)}</span>${busy || r.status === 'failed' ? '' : voteForm(user, r.id, t.vote)}</footer>

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  IntakeUnavailableError, admitQuestion, chatGroupFor, createWebChat, deleteWebChat, diagnosisJobId, getMessage, getMessagesKnowledge, getWebChat, listConversation,
-  listImages, listImagesOfJobs, listWebChats, recordCorrection, recordVote, requestCancel, toImageReading, touchWebChat, type MessageRow, type Runtime, type WebChat,
+  IntakeUnavailableError, admitQuestion, chatGroupFor, createWebChat, deleteWebChat, diagnosisJobId, getDiagnosisByMessageId, getMessage, getMessagesKnowledge, getWebChat, listConversation,
+  listImages, listImagesOfJobs, listWebChats, recordCorrection, recordDiagnosisFeedback, recordVote, requestCancel, toImageReading, touchWebChat, type MessageRow, type Runtime, type WebChat,
 } from '../../../src/index.js';
 import { SseWriter } from '../../shared/sse-writer.js';
 import type { WebUser } from '../web-auth.js';
@@ -12,6 +12,7 @@ import { readAskForm } from './ask-form.js';
 import { answerBody, chatPage, correctionForm, voteForm, type ChatTurn } from './chat-page.js';
 import { answerDiagnosis, diagnoseArgs, diagnoseOfferForms } from './diagnosis-html.js';
 import { precheckDiagnose } from './precheck-diagnose.js';
+import { registerDiagnosisRoutes } from './diagnosis-routes.js';
 import type { WebPlatform } from './web-platform.js';
 
 /** Which chat a job belongs to, so only its asker can follow or stop it (kept as long as a BullMQ dedupe id). */
@@ -185,7 +186,7 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
           ending = readingsOf().then(async (images) => {
             // A diagnosis is shown structured; an answer to a picture may offer Diagnose buttons.
             const d = await answerDiagnosis(rt.db, { id: messageId }, images, e.status !== 'failed');
-            const parts = [answerBody(e.answer ?? '', d).value, e.status === 'stopped' ? '<p class="note">Stopped.</p>' : '', imageReadings(images).value,
+            const parts = [answerBody(user, e.answer ?? '', d).value, e.status === 'stopped' ? '<p class="note">Stopped.</p>' : '', imageReadings(images).value,
               diagnoseOfferForms(user, chat.id, d.offers).value, sourcesList(e.sources).value, knowledgeNote(e.knowledge).value];
             sse.send({ ...e, html: parts.join(''), vote: voteForm(user, messageId, null).value });
           });
@@ -221,6 +222,9 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     const { row, chat } = own;
     const res = await recordVote({ db: rt.db, metrics: rt.metrics }, { messageId: row.id, platform: 'web', tenant: user.tenant, channel: chat.group, userId: user.userId }, value);
     if (!res.ok) return reply.code(404).send({ error: 'no such answer' });
+    // On a diagnosis the vote is also the diagnosis' 👍/👎, as Slack's and Teams' buttons record it.
+    const diagnosis = row.kind === 'diagnose' ? await getDiagnosisByMessageId(rt.db, row.id) : null;
+    if (diagnosis) await recordDiagnosisFeedback(rt.db, diagnosis.id, value, user.userId);
     if (!wantsJson(req)) return reply.redirect(`/chat/c/${chat.id}`, 303);
     if (value === 'up') return reply.send({ ok: true, value });
     // After a 👎: "What would have been right?" under the answer (with this user's earlier correction, if any).
@@ -244,6 +248,8 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     rt.log.info({ user: user.userId, messageId: row.id }, 'web correction recorded');
     return wantsJson(req) ? reply.send({ ok: true, message: 'Thanks — your correction is saved with the answer.' }) : reply.redirect(`/chat/c/${chat.id}`, 303);
   });
+
+  registerDiagnosisRoutes(web, rt);
 
   web.post<{ Params: { id: string } }>('/chat/c/:id/delete', userRoute, async (req, reply) => {
     await deleteWebChat(rt.db, userOf(req).userId, req.params.id);

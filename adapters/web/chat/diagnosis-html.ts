@@ -37,6 +37,25 @@ export function diagnosisHtml(view: DiagnosisView): SafeHtml {
 }
 
 /**
+ * Under a diagnosis, as Slack's and Teams' buttons: **Resolved** (a resolved diagnosis becomes a
+ * labelled example) and **Not resolved — escalate**, then the outcome recorded (the last press
+ * wins), with the asset's on-call group when escalated. A plain form: works without JavaScript.
+ */
+export function diagnosisOutcomeForm(user: WebUser, view: DiagnosisView): SafeHtml {
+  const o = view.outcome;
+  const oncall = view.result?.asset.oncall;
+  const by = (id: string) => (id === user.userId ? 'you' : id);
+  const said = !o ? '' : o.value === 'resolved' ? `✅ Resolved — marked by ${by(o.by)}. It is kept as a labelled example.`
+    : `🚨 Not resolved — escalated by ${by(o.by)}${oncall ? `; on-call: ${oncall}` : '; no on-call group is registered for this asset'}.`;
+  return html`<form class="diagnosis-outcome" method="post" action="/chat/diagnosis">
+    <input type="hidden" name="_csrf" value="${user.csrfToken}"><input type="hidden" name="diagnosis" value="${view.diagnosisId}">
+    ${view.result ? html`<button class="button small primary" type="submit" name="value" value="resolved">Resolved</button>
+    <button class="button small danger" type="submit" name="value" value="escalated">Not resolved — escalate</button>` : ''}
+    ${said ? html`<p class="small outcome" role="status">${said}</p>` : ''}
+  </form>`;
+}
+
+/**
  * Under an answer to a question with a picture whose text names a registered asset (or a fault
  * code of one): a 🔧 Diagnose button per offer, as in Slack and Teams. Each is a plain form that
  * posts `/diagnose <args>` into the same conversation (works without JavaScript).

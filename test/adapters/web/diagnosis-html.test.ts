@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { diagnoseArgs, diagnoseOfferForms, diagnosisHtml } from '../../../adapters/web/chat/diagnosis-html.js';
+import { diagnoseArgs, diagnoseOfferForms, diagnosisHtml, diagnosisOutcomeForm } from '../../../adapters/web/chat/diagnosis-html.js';
 import type { WebUser } from '../../../adapters/web/web-auth.js';
 import { sampleDiagnosisView } from '../../support/diagnosis-fixtures.js';
 
-const USER = { csrfToken: 'tok"en' } as WebUser;
+const USER = { csrfToken: 'tok"en', userId: 'bob' } as WebUser;
 
 describe('web chat diagnosis rendering', () => {
   it('renders every section of the structured result, in the cards\' order, with likelihood, citations and sources', () => {
@@ -48,6 +48,18 @@ describe('web chat diagnosis rendering', () => {
     expect(diagnoseArgs('/diagnose')).toBe('');
     expect(diagnoseArgs('/diagnosed P-101')).toBeNull();
     expect(diagnoseArgs('please /diagnose P-101')).toBeNull();
+  });
+
+  it('outcome buttons post the diagnosis id; the recorded outcome is said, with the on-call group when escalated', () => {
+    const open = diagnosisOutcomeForm(USER, sampleDiagnosisView()).value;
+    expect(open).toContain('<input type="hidden" name="diagnosis" value="42">');
+    expect(open).toContain('value="resolved">Resolved</button>');
+    expect(open).toContain('value="escalated">Not resolved — escalate</button>');
+    expect(open).not.toContain('role="status"');
+    expect(diagnosisOutcomeForm(USER, sampleDiagnosisView({ outcome: { value: 'resolved', by: 'bob' } })).value).toContain('✅ Resolved — marked by you.');
+    expect(diagnosisOutcomeForm(USER, sampleDiagnosisView({ outcome: { value: 'escalated', by: '<eve>' } })).value).toContain('🚨 Not resolved — escalated by &lt;eve&gt;; on-call: S0PUMPS.');
+    // A failed diagnosis has nothing to resolve.
+    expect(diagnosisOutcomeForm(USER, sampleDiagnosisView({ result: null })).value).not.toContain('<button');
   });
 
   it('Diagnose offers are forms posting /diagnose into the same conversation, escaped', () => {

@@ -322,7 +322,7 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     await ctx.close();
   }, 60_000);
 
-  it('/diagnose in the chat: bad requests answered at once (escaped), nothing queued; a diagnosis streams and is rendered with its sections; the Diagnose button under a picture\'s answer works without JavaScript', async () => {
+  it('/diagnose in the chat: bad requests answered at once (escaped), nothing queued; a diagnosis streams and is rendered with its sections, Resolved / escalate recorded; the Diagnose button under a picture\'s answer works without JavaScript', async () => {
     await importTestRegistry(db);
     await upsertAsset(db, { id: 'V-9', name: '<b>Valve</b> & "co"', model: 'VX-1', location: '', scope: null, oncall: null });
     const counts = async () => (await db.query<{ m: number; d: number }>(`SELECT (SELECT count(*)::int FROM messages WHERE kind = 'diagnose') AS m, (SELECT count(*)::int FROM diagnoses) AS d`)).rows[0];
@@ -372,6 +372,11 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     await expect(page.locator('.turn .user-msg p').first().textContent()).resolves.toBe('/diagnose P-101 E-214 high vibration after restart');
     await checkSections(page.locator('.turn .diagnosis').first());
     await page.screenshot({ path: path.join(ARTIFACTS, 'chat-diagnosis.png'), fullPage: true });
+    // Resolved (the outcome buttons, as in Slack): recorded and labelled; 👍 is the diagnosis' feedback too.
+    await page.getByRole('button', { name: 'Resolved', exact: true }).click();
+    await page.getByText('✅ Resolved — marked by you.').waitFor();
+    await page.locator('.turn').first().getByRole('button', { name: 'Helpful', exact: true }).click();
+    await expect.poll(async () => (await db.query(`SELECT outcome, outcome_by, labelled, feedback FROM diagnoses`)).rows).toEqual([{ outcome: 'resolved', outcome_by: 'web:bob', labelled: true, feedback: 'up' }]);
     await ctx.close();
 
     // Without JavaScript: a bad request is the page's error; the picture's answer offers 🔧 Diagnose P-101 (E-214), which posts and refreshes until done.
@@ -384,6 +389,8 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     const viaButton = noJs.page.locator('.turn').filter({ hasText: '/diagnose P-101 E-214' }).locator('.diagnosis');
     await viaButton.waitFor({ timeout: 90_000 });
     await expect(viaButton.locator('h3').textContent()).resolves.toContain('E-214 — High vibration');
+    await noJs.page.getByRole('button', { name: 'Not resolved — escalate' }).click();
+    await noJs.page.getByText('🚨 Not resolved — escalated by you; on-call: S0PUMPS.').waitFor();
     expect((await counts())!.d).toBe(before!.d + 2);
     await noJs.ctx.close();
   }, 240_000);
