@@ -73,8 +73,8 @@
   form?.addEventListener('drop', (ev) => {
     if (ev.dataTransfer?.files.length && addFiles(ev.dataTransfer.files)) ev.preventDefault();
   });
-  const setBusy = (busy) => {
-    stopButton.hidden = !busy;
+  const setBusy = (busy, stoppable = true) => {
+    stopButton.hidden = !busy || !stoppable;
     sendButton.disabled = busy;
   };
 
@@ -87,7 +87,7 @@
   }
 
   /** Follows one answer: queue position, thinking, the answer as it comes, then the rendered end. */
-  function follow(job, bot) {
+  function follow(job, bot, stoppable = true) {
     const answer = bot.querySelector('.answer');
     let status = answer.querySelector('.status');
     let text = null;
@@ -100,7 +100,7 @@
     bot.classList.add('busy');
     const source = new EventSource(`/chat/events/${encodeURIComponent(job)}`);
     current = { job, source };
-    setBusy(true);
+    setBusy(true, stoppable);
     source.onmessage = (m) => {
       const e = JSON.parse(m.data);
       if (e.type === 'queued') setStatus(e.position === 1 ? 'Next in the queue…' : `In the queue: position ${e.position}…`);
@@ -251,7 +251,7 @@
     turn.append(bot);
     turns.append(turn);
     scrollDown();
-    follow(body.job, bot);
+    follow(body.job, bot, body.stoppable !== false);
   });
 
   textarea?.addEventListener('keydown', (ev) => {
@@ -304,6 +304,6 @@
   });
 
   // An answer still being generated when the page was (re)loaded: follow it.
-  for (const bot of document.querySelectorAll('.bot-msg[data-job-id]')) follow(bot.dataset.jobId, bot);
+  for (const bot of document.querySelectorAll('.bot-msg[data-job-id]')) follow(bot.dataset.jobId, bot, bot.dataset.stoppable !== 'false');
   scrollDown();
 })();

@@ -63,7 +63,7 @@ function turn(user: WebUser, t: ChatTurn): SafeHtml {
   const question = r.kind === 'diagnose' ? `/diagnose ${r.question}` : r.question;
   return html`<article class="turn">
     <div class="msg user-msg"><p>${question}</p>${attachmentList(t.images.map((i) => i.name || `image ${i.n}`))}</div>
-    <div class="msg bot-msg" ${busy ? html`data-job-id="${r.jobId}"` : ''}>
+    <div class="msg bot-msg" ${busy ? html`data-job-id="${r.jobId}"${r.kind === 'diagnose' ? html` data-stoppable="false"` : ''}` : ''}>
       ${r.reasoning ? html`<details class="reasoning"><summary>Reasoning</summary><div class="thought">${r.reasoning}</div></details>` : ''}
       <div class="answer">${busy ? html`<p class="status" role="status">Answering…</p>` : r.status === 'failed' ? html`<p class="error">This answer failed. Please ask again.</p>` : answerBody(user, r.answer ?? '', t.diagnosis)}</div>
       ${r.status === 'stopped' ? html`<p class="note">Stopped.</p>` : ''}

@@ -77,11 +77,11 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     const [chats, turns] = await Promise.all([listWebChats(rt.db, user.userId), chat ? turnsOf(rt, user, chat) : Promise.resolve([])]);
     const pending = chat ? await rt.redis.get(pendingKey(cfg.QUEUE_PREFIX, chat.id)) : null;
     if (chat && pending) {
-      const p = JSON.parse(pending) as { jobId: string; question: string; at: number };
+      const p = JSON.parse(pending) as { jobId: string; question: string; at: number; kind?: 'chat' | 'diagnose' };
       if (!turns.some((t) => t.row.jobId === p.jobId)) {
         // Admitted, not started yet: shown as waiting (the page follows it, or refreshes without JavaScript).
         turns.push({
-          row: { id: '', jobId: p.jobId, key: { platform: 'web', tenant: chat.tenant, channel: chat.group, thread: chat.id }, userId: user.userId, kind: 'chat', question: p.question,
+          row: { id: '', jobId: p.jobId, key: { platform: 'web', tenant: chat.tenant, channel: chat.group, thread: chat.id }, userId: user.userId, kind: p.kind ?? 'chat', question: p.question,
             answer: null, reasoning: null, status: 'generating', error: null, modelSha256: null, promptTokens: null, completionTokens: null, timings: {}, replyRef: null, attempts: 0, deliveredAt: null } as MessageRow,
           sources: [], knowledge: null, vote: null, correction: null, images: [],
         });
@@ -154,12 +154,13 @@ export function registerChatRoutes(web: FastifyInstance, rt: Runtime, platform: 
     await touchWebChat(rt.db, chat.id);
     await rt.redis.multi()
       .set(ownerKey(cfg.QUEUE_PREFIX, jobId), chat.id, 'EX', JOB_OWNER_TTL_S)
-      .set(pendingKey(cfg.QUEUE_PREFIX, chat.id), JSON.stringify({ jobId, question: text.trim(), at: Date.now() }), 'EX', JOB_OWNER_TTL_S)
+      .set(pendingKey(cfg.QUEUE_PREFIX, chat.id), JSON.stringify({ jobId, at: Date.now(), ...(diagnose === null ? { question: text.trim() } : { question: diagnose, kind: 'diagnose' }) }), 'EX', JOB_OWNER_TTL_S)
       .exec();
     rt.log.info({ user: user.userId, jobId, group, images: form.images.length, diagnose: diagnose !== null }, 'web question admitted');
     // Images left out are told at once (the text is answered anyway); the answer lists them again.
     const refused = diagnose !== null && form.images.length ? [DIAGNOSE_IGNORES_IMAGES] : (res.imageRefusals ?? []).map((r) => `⚠️ ${r.reason}.`);
-    if (wantsJson(req)) return reply.send({ chat: chat.id, job: jobId, url: `/chat/c/${chat.id}`, refused });
+    // A diagnosis cannot be stopped (its worker takes no cancel): the page offers no Stop for it.
+    if (wantsJson(req)) return reply.send({ chat: chat.id, job: jobId, url: `/chat/c/${chat.id}`, refused, stoppable: diagnose === null });
     return reply.redirect(`/chat/c/${chat.id}`, 303);
   });
 

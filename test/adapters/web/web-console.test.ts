@@ -353,6 +353,9 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     await page.getByRole('button', { name: 'Send' }).click();
     const turn = page.locator('.turn').first();
     await turn.getByText('/diagnose does not read pictures').waitFor();
+    // A diagnosis takes no cancel: no Stop while it is followed.
+    await turn.locator('.bot-msg.busy').waitFor();
+    expect(await page.locator('#stop').isHidden()).toBe(true);
     const diagnosis = turn.locator('.bot-msg .diagnosis');
     await diagnosis.waitFor({ timeout: 90_000 });
     const checkSections = async (d: typeof diagnosis) => {
