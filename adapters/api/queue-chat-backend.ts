@@ -151,7 +151,10 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
 const invalidSchema = (why: string) =>
   badRequest(`Invalid schema for response_format: ${why}. This server supports type, properties, additionalProperties, required, items, prefixItems, enum, const, oneOf/anyOf, $ref into $defs, min/max lengths, items and properties (up to ${GRAMMAR_MAX_COUNT}) and format date, time, date-time.`, 'response_format', 'invalid_json_schema');
 
-/** The job's message-log row once generation has finished (the end event precedes the row's update by a moment). */
+/**
+ * The job's message-log row once generation has finished. An answer's end event follows its save;
+ * a failed job's end event precedes its row's update by a moment (`handleInferenceFailure`).
+ */
 async function finishedRow(rt: Runtime, jobId: string): Promise<MessageRow | null> {
   const t0 = Date.now();
   for (;;) {

@@ -61,6 +61,10 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
   const job = parseInferenceJob(data);
   const row = await startMessage(deps.db, { jobId, key: job.key, userId: job.user.id, kind: job.kind, question: job.text });
   if (row.status !== 'generating') {
+    // The attempt that saved this answer may have died before it ended the live stream: end it now,
+    // with the saved status, so a follower (an API stream, a live relay) ends on the answer it was
+    // shown, never a regenerated one. A second end event is harmless: followers stop at the first.
+    await deps.live?.publisher(jobId).end(row.status === 'stopped' || row.status === 'failed' ? row.status : 'answered');
     await enqueueDelivery(deps, row.id, job);
     return { messageId: row.id, status: 'duplicate', completionTokens: row.completionTokens ?? 0 };
   }
@@ -112,7 +116,6 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     tracked?.done();
     deps.metrics.sequencesInUse.set(deps.engine.inFlight);
   }
-  await pub?.end(res.stopped ? 'stopped' : 'answered');
   await deps.live?.onServiceTime?.(res.timings.totalMs / 1000).catch(() => {});
   const model = await deps.engine.modelIdentity;
   await finishMessage(deps.db, row.id, {
@@ -132,6 +135,10 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     promptSha256: systemPromptSha256(prompt), model, adapter: res.adapter ?? null,
     chunks: kn?.status === 'cited' ? kn.chunks : [], sources: kn?.status === 'cited' ? kn.sources : [],
   });
+  // The live stream ends only once the answer is saved (with its adapter and provenance): a worker
+  // that dies before this point leaves no end event, so its retry's answer is the one followers end
+  // on; one that dies after it is retried into the duplicate path above, which regenerates nothing.
+  await pub?.end(res.stopped ? 'stopped' : 'answered');
   const m = deps.metrics;
   const adapter = adapterLabel(res.adapter);
   m.generationSeconds.observe({ adapter }, res.timings.totalMs / 1000);
