@@ -1,3 +1,4 @@
+import type { ChatTurn } from '../prompts/index.js';
 import type { GenerateRequest, GenerateResult } from './types.js';
 
 /** Which implementation of {@link Engine} runs the model (`ENGINE`). */
@@ -52,6 +53,13 @@ export interface Engine {
   /** Present for engines that can be down while this process runs (remote servers). */
   readonly health?: EngineHealth;
   generate(req: GenerateRequest): Promise<GenerateResult>;
+  /**
+   * Engines that know their model's context (the local one): tokens one sequence holds, and the
+   * tokens a prompt takes as `generate` would send it. The pipeline fits history and sources to
+   * them; a remote engine has neither (its server applies its own limit).
+   */
+  readonly sequenceContextSize?: number;
+  countPromptTokens?(context: ChatTurn[], question: string): number;
   readonly closed: boolean;
   /** Releases the model or the HTTP agent; safe to call twice. */
   close(): Promise<void>;

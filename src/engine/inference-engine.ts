@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path, { basename } from 'node:path';
-import type { ChatHistoryItem, LlamaContext, LlamaGrammar } from 'node-llama-cpp';
-import { LlamaChatSession } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaGrammar } from 'node-llama-cpp';
+import { LlamaChatSession, resolveChatWrapper } from 'node-llama-cpp';
 import { AdapterContexts, type AdapterReload } from './adapter-contexts.js';
 import { assertLoraAdapterFile, type LoraAdapterSpec } from './lora-file.js';
 import type { Logger } from '../log/logger.js';
@@ -16,6 +16,7 @@ import { fallbackPlan } from './fallback-plan.js';
 import { JSON_SCHEMA_REFUSED, jsonSchemaGrammarProblem, toLlamaJsonSchema } from './json-schema-grammar.js';
 import { EngineRequestError, ModelUnavailableError } from '../errors.js';
 import type { Engine, ModelIdentity } from './engine.js';
+import { answerBudget } from './context-budget.js';
 
 /** JSON-schema grammars kept compiled (the oldest is dropped past this). */
 const MAX_CACHED_GRAMMARS = 64;
@@ -36,6 +37,8 @@ export class InferenceEngine implements Engine {
   private readonly unknownAdapters = new Set<string>();
   /** sha256 of the model file, computed in the background after load. */
   readonly modelSha256: Promise<string>;
+  /** The chat template `LlamaChatSession` resolves from the model file (the same for every context). */
+  private chatWrapper?: ChatWrapper;
 
   private constructor(
     private readonly loaded: LoadedModel,
@@ -150,6 +153,26 @@ export class InferenceEngine implements Engine {
     return this.closing !== undefined;
   }
 
+  /**
+   * Tokens one sequence holds. node-llama-cpp 3.21 gives every sequence its own `contextSize`
+   * cells (LLAMA_CONTEXT_SIZE is per sequence, not shared); after any out-of-memory fallback.
+   */
+  get sequenceContextSize(): number {
+    return Math.min(this.context.contextSize, this.effective.contextSize);
+  }
+
+  /**
+   * Tokens of the prompt `generate` sends for this context and question: the chat template applied
+   * to the whole history, tokenized with the model's own tokenizer (what the sequence evaluates).
+   */
+  countPromptTokens(context: ChatTurn[], question: string): number {
+    this.chatWrapper ??= resolveChatWrapper(this.loaded.model);
+    const { contextText } = this.chatWrapper.generateContextState({
+      chatHistory: [...toHistory(context), { type: 'user', text: question }, { type: 'model', response: [] }],
+    });
+    return contextText.tokenize(this.loaded.model.tokenizer).length;
+  }
+
   /** Name of the chat wrapper resolved from the model file (DeepSeek for R1 distills). */
   get llama() {
     return this.loaded.llama;
@@ -164,6 +187,13 @@ export class InferenceEngine implements Engine {
       this.log.warn({ adapter: req.adapter, configured: this.adapters.names }, 'a job names a LoRA adapter that is not loaded (LORA_ADAPTERS): answering with the base model');
     }
     const pool = slot?.pool ?? this.pool;
+    // What does not fit the sequence with room for the answer would make node-llama-cpp shift the
+    // context mid-answer (about 10x slower) or drop history on its own: the answer budget is capped
+    // to what is left, and a prompt that leaves no room is refused (the pipeline trims history and
+    // sources before this; other callers get the same guarantee here).
+    const promptTokens = this.countPromptTokens(req.context, req.question);
+    const maxTokens = answerBudget(promptTokens, this.sequenceContextSize, req.maxTokens);
+    if (maxTokens < req.maxTokens) this.log.debug({ promptTokens, contextSize: this.sequenceContextSize, maxTokens: req.maxTokens, cappedTo: maxTokens }, 'answer budget capped to the room left in the context');
     const seq = await pool.acquire();
     const tAcquired = performance.now();
     let batchPeak = this.inFlight;
@@ -176,7 +206,7 @@ export class InferenceEngine implements Engine {
       session.setChatHistory(toHistory(req.context));
       const grammar = req.jsonSchema ? await this.grammarFor(req.jsonSchema) : req.gbnf ? await this.gbnfGrammar(req.gbnf) : undefined;
       const res = await session.promptWithMeta(req.question, {
-        maxTokens: req.maxTokens,
+        maxTokens,
         temperature: req.temperature,
         signal: req.signal,
         stopOnAbortSignal: true,

@@ -4,7 +4,8 @@ import { inferenceJobSchema, deliveryJobId, JOB_DELIVER, type InferenceJob, type
 import type { Logger } from '../log/logger.js';
 import { withText } from '../log/logger.js';
 import { adapterLabel, type Metrics } from '../metrics/index.js';
-import { buildRagPrompt, systemPromptSha256, toPromptMessages } from '../prompts/index.js';
+import { buildRagPrompt, systemPromptSha256, toPromptMessages, type BuiltPrompt, type RagPromptInput } from '../prompts/index.js';
+import { fitRagPrompt } from './fit-prompt.js';
 import type { QueueSet } from '../queue/index.js';
 import { knowledgeForQuestion, stripInvalidCitations, type AnswerKnowledge, type AnswerKnowledgeDeps } from '../rag/index.js';
 import type { CancelRegistry, createLivePublisher } from '../live/index.js';
@@ -79,15 +80,38 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     kn = await knowledgeForQuestion({ ...deps.knowledge, db: deps.db }, job.key, imageText ? `${job.text}\n${imageText}` : job.text, job.history);
     deps.metrics.retrievalSeconds.observe((performance.now() - t0) / 1000);
     deps.metrics.retrievals.inc({ outcome: kn.status });
-    await recordMessageKnowledge(deps.db, row.id, kn.status, kn.sources);
   }
-  const prompt = buildRagPrompt({
+  const promptInput: RagPromptInput = {
     question: job.text, history: job.history, historyMaxChars: deps.settings.historyMaxChars, systemPrompt: job.options?.systemPrompt ?? deps.settings.systemPrompt,
     images,
     knowledge: kn?.status === 'cited'
       ? { status: 'cited', sources: kn.sources.map((s, i) => ({ ...s, text: kn!.chunks[i]!.text })) }
       : { status: kn?.status ?? 'model_only' },
-  });
+  };
+  // The asker may ask for less than the server allows, never more.
+  let maxTokens = Math.min(job.options?.maxTokens ?? deps.settings.maxTokens, deps.settings.maxTokens);
+  let prompt: BuiltPrompt;
+  const { sequenceContextSize, countPromptTokens } = deps.engine;
+  if (sequenceContextSize !== undefined && countPromptTokens) {
+    // The local engine: the prompt fits one sequence with room for the answer (oldest history,
+    // then lowest-ranked sources dropped), so the answer never needs a context shift.
+    const fitted = fitRagPrompt(promptInput, { contextSize: sequenceContextSize, maxTokens, count: (c, q) => countPromptTokens.call(deps.engine, c, q) });
+    if (fitted.droppedHistoryForTokens || (kn && fitted.keptSources < kn.sources.length) || fitted.maxTokens < maxTokens) {
+      deps.log.debug({
+        jobId, contextSize: sequenceContextSize, promptTokens: fitted.promptTokens, historyDropped: fitted.droppedHistoryForTokens, historyKept: job.history.length - fitted.droppedHistory,
+        sourcesDropped: kn ? kn.sources.length - fitted.keptSources : 0, maxTokens, answerBudget: fitted.maxTokens,
+      }, 'prompt trimmed to fit the context');
+    }
+    if (kn && fitted.keptSources < kn.sources.length) {
+      kn = { ...kn, status: fitted.keptSources === 0 ? 'model_only' : kn.status, chunks: kn.chunks.slice(0, fitted.keptSources), sources: kn.sources.slice(0, fitted.keptSources) };
+    }
+    maxTokens = fitted.maxTokens;
+    prompt = fitted;
+  } else {
+    prompt = buildRagPrompt(promptInput);
+  }
+  // The sources the model was given (after any trimming for the context).
+  if (kn) await recordMessageKnowledge(deps.db, row.id, kn.status, kn.sources);
   // The exact messages the model is given, kept with the answer (datasets train on these).
   await saveMessagePrompt(deps.db, row.id, { messages: toPromptMessages(prompt), systemPromptSha256: systemPromptSha256(prompt), droppedHistory: prompt.droppedHistory });
   deps.metrics.sequencesInUse.set(deps.engine.inFlight + 1);
@@ -102,8 +126,7 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
     res = await deps.engine.generate({
       context: prompt.context,
       question: prompt.question,
-      // The asker may ask for less than the server allows, never more.
-      maxTokens: Math.min(job.options?.maxTokens ?? deps.settings.maxTokens, deps.settings.maxTokens),
+      maxTokens,
       temperature: job.options?.temperature ?? deps.settings.temperature,
       signal: signals.length ? AbortSignal.any(signals) : undefined,
       thoughtBudget: deps.live?.thoughtBudgetFor(job.key),
