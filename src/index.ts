@@ -10,7 +10,7 @@ export {
   JOB_CHAT, JOB_DELIVER, DEDUPE_TTL_MS, enqueueInference, JOB_PRIORITY, intakeQueueName, JOB_INTAKE,
 } from './jobs/index.js';
 export type { HistoryMessage, InferenceJob, InferenceJobInput, DeliveryJob, InferenceJobResult, EnqueueResult, EnqueueOptions } from './jobs/index.js';
-export { InferenceEngine, OpenAiEngine, ThinkTagStream, isEngineFailure, retryAfterMsOf, splitThought, stripThinkTags, fileSha256, fallbackPlan, watchAdapters, assertLoraAdapterFile, jsonSchemaGrammarProblem, JSON_SCHEMA_REFUSED, GRAMMAR_MAX_COUNT } from './engine/index.js';
+export { InferenceEngine, OpenAiEngine, ThinkTagStream, isEngineFailure, retryAfterMsOf, splitThought, stripThinkTags, fileSha256, fallbackPlan, watchAdapters, assertLoraAdapterFile, jsonSchemaGrammarProblem, JSON_SCHEMA_REFUSED, GRAMMAR_MAX_COUNT, CONTEXT_LENGTH_EXCEEDED } from './engine/index.js';
 export type { LoraAdapterSpec, AdapterReload } from './engine/index.js';
 export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, AdapterIdentity, Engine, EngineHealth, EngineKind, EngineState, ModelIdentity, OpenAiEngineOptions, EngineErrorKind } from './engine/index.js';
 export { buildPrompt, DEFAULT_SYSTEM_PROMPT, historyFromLog } from './prompts/index.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  admitQuestion, followLiveAnswer, MAX_JSON_SCHEMA_CHARS, JSON_SCHEMA_REFUSED, GRAMMAR_MAX_COUNT, jsonSchemaGrammarProblem, imagesMarkdown, listImages, toImageReading, getMessageByJobId, getMessageKnowledge, IntakeUnavailableError, requestCancel,
+  admitQuestion, followLiveAnswer, MAX_JSON_SCHEMA_CHARS, JSON_SCHEMA_REFUSED, CONTEXT_LENGTH_EXCEEDED, GRAMMAR_MAX_COUNT, jsonSchemaGrammarProblem, imagesMarkdown, listImages, toImageReading, getMessageByJobId, getMessageKnowledge, IntakeUnavailableError, requestCancel,
   type ChatPlatform, type LiveAnswer, type MessageRow, type Runtime,
 } from '../../src/index.js';
 import { splitConversation } from './chat-request.js';
@@ -110,6 +110,10 @@ export function createQueueChatBackend(rt: Runtime, platform: ChatPlatform): Api
       const row = await finishedRow(rt, jobId);
       // The engine could not make a grammar of the schema (what only llama.cpp's parser finds): the request's fault.
       if (row?.status === 'failed' && row.error?.includes(JSON_SCHEMA_REFUSED)) throw invalidSchema(row.error.slice(row.error.indexOf(JSON_SCHEMA_REFUSED) + JSON_SCHEMA_REFUSED.length).replace(/^:\s*/, ''));
+      // The local engine: not even the bare question leaves room for an answer in the model's context (OpenAI's 400).
+      if (row?.status === 'failed' && row.error?.includes(CONTEXT_LENGTH_EXCEEDED)) {
+        throw new OpenAiError(400, row.error.slice(row.error.indexOf(CONTEXT_LENGTH_EXCEEDED) + CONTEXT_LENGTH_EXCEEDED.length).replace(/^:\s*/, ''), 'invalid_request_error', 'messages', CONTEXT_LENGTH_EXCEEDED);
+      }
       if (!row || row.status === 'failed' || live?.status === 'failed') {
         throw new OpenAiError(500, 'Generation failed; please retry.', 'server_error', null, 'generation_failed');
       }

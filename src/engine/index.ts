@@ -6,6 +6,7 @@ export { splitThought, stripThinkTags } from './split-thought.js';
 export { fileSha256 } from './file-sha256.js';
 export type { InferenceEngineOptions, GenerateRequest, GenerateResult, GenerationChunk, EffectiveEngineSettings, AdapterIdentity } from './types.js';
 export { fallbackPlan } from './fallback-plan.js';
+export { CONTEXT_LENGTH_EXCEEDED } from './context-budget.js';
 export { jsonSchemaGrammarProblem, toLlamaJsonSchema, JSON_SCHEMA_REFUSED, GRAMMAR_MAX_COUNT } from './json-schema-grammar.js';
 export { LlamaEmbedder } from './llama-embedder.js';
 export type { LlamaEmbedderOptions } from './llama-embedder.js';

@@ -294,6 +294,29 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
     }
   }, 60_000);
 
+  it('a question that alone exceeds the model\'s context fails its job at once and is the SDK\'s BadRequestError (400 context_length_exceeded, param messages)', async () => {
+    keys.kappa = (await createApiKey(db, 'kappa')).key;
+    let calls = 0;
+    intercept = (req, generate) => {
+      calls++;
+      return generate(req);
+    };
+    try {
+      // ~3,400 tokens on this model (a tiny vocabulary), under QUESTION_MAX_CHARS; the context holds 2,048.
+      const content = 'the little dog ran to the park '.repeat(220);
+      const err = await client('kappa').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: 40 }).then(() => 'answered', (e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' });
+      expect((err as Error).message).toMatch(/2048 tokens per sequence/);
+      // Refused before generating, never retried.
+      expect(calls).toBe(0);
+      const { rows } = await db.query<{ status: string }>(`SELECT status FROM messages WHERE platform = 'api' AND channel = 'kappa'`);
+      expect(rows).toEqual([{ status: 'failed' }]);
+    } finally {
+      intercept = undefined;
+    }
+  }, 60_000);
+
   it('a client that disconnects mid-stream cancels its job and frees the only sequence for the next request', async () => {
     const ac = new AbortController();
     const stream = await client('gamma').chat.completions.create(
