@@ -11,6 +11,7 @@ import type { DeliveryJob } from '../jobs/index.js';
 import { listImages } from '../images/image-store.js';
 import { toImageReading } from '../images/image-text.js';
 import { findDiagnoseOffers } from '../diagnosis/offers-from-text.js';
+import { CONTEXT_LENGTH_EXCEEDED } from '../engine/context-budget.js';
 
 export interface DeliveryDeps<S extends object = object> {
   db: Db;
@@ -28,6 +29,9 @@ export type DeliveryOutcome = 'delivered' | 'already_delivered' | 'found_existin
 
 /** User-facing text when a job failed for good. */
 export const FAILED_REPLY_TEXT = 'Sorry, I could not answer this one: generation failed. Please try again in a moment.';
+
+/** User-facing text when the question alone leaves no room for an answer in the model's context (trying again cannot help). */
+export const TOO_LONG_REPLY_TEXT = 'Sorry, this question is too long for the model to answer: shorten it (or split it into smaller questions) and ask again.';
 
 /**
  * Posts the answer for one message, exactly once: the message log records the delivery, and an
@@ -53,7 +57,7 @@ export async function processDelivery<S extends object>(deps: DeliveryDeps<S>, d
     status: row.status === 'delivered' ? 'answered' : (row.status as OutgoingReply['status']),
     answer: row.answer ?? '',
     reasoning: row.reasoning ?? '',
-    error: row.status === 'failed' ? FAILED_REPLY_TEXT : undefined,
+    error: row.status === 'failed' ? (row.error?.includes(CONTEXT_LENGTH_EXCEEDED) ? TOO_LONG_REPLY_TEXT : FAILED_REPLY_TEXT) : undefined,
     // Knowledge: the numbered sources given to the model, or why there are none.
     ...(kn.knowledge === 'cited' ? { sources: kn.sources } : {}),
     ...(kn.knowledge === 'model_only' ? { modelOnly: true } : {}),

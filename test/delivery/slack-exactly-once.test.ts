@@ -2,7 +2,7 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackReplySink, slackClientOptions } from '../../adapters/slack/index.js';
 import {
-  createLogger, createMetrics, migrate, deliveryJobId, finishMessage, handleInferenceFailure, processDelivery, QueueSet, startMessage, type Db, type DeliveryDeps,
+  createLogger, createMetrics, migrate, deliveryJobId, failMessage, finishMessage, handleInferenceFailure, processDelivery, QueueSet, startMessage, type Db, type DeliveryDeps,
 } from '../../src/index.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { TEST_REDIS_URL, uniqueId } from '../support/test-config.js';
@@ -56,6 +56,18 @@ describe('Slack delivery: a 500 after Slack stored a post', () => {
     expect(parts.map((p) => (p.metadata as { event_payload: { part: number } }).event_payload.part)).toEqual([0, 1]);
     expect(await processDelivery(deps, data)).toBe('already_delivered');
     expect(fake.calls.some((c) => c.method === 'reactions.remove' && c.params.timestamp === thread)).toBe(true);
+  });
+
+  it('a question refused as too long for the model\'s context is told so (not "try again")', async () => {
+    const thread = `1700005000.${String(++n).padStart(6, '0')}`;
+    const key = { platform: 'slack' as const, tenant: 'T1', channel: 'CX', thread };
+    const m = await startMessage(db, { jobId: uniqueId('j'), key, userId: 'U1', kind: 'chat', question: 'q' });
+    await failMessage(db, m.id, 'context_length_exceeded: the prompt needs 3000 tokens without any history or sources, but the model\'s context holds 2048 tokens per sequence');
+    expect(await processDelivery(deps, { v: 1, messageId: m.id, key, reply: { channel: 'CX', thread_ts: thread, message_ts: thread } })).toBe('delivered');
+    const replies = fake.botRepliesIn(thread);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.text).toMatch(/too long for the model/);
+    expect(replies[0]!.text).not.toMatch(/try again in a moment/);
   });
 });
 
