@@ -80,8 +80,16 @@ describe.skipIf(!hasTestModel)('ENGINE=llama: the chat prompt fits one sequence 
 
   it('a long thread: the oldest turns are dropped, the newest kept, stored as sent, prompt + answer budget within the sequence', { timeout: 60_000 }, async () => {
     const jobId = uniqueId('ctx');
-    await processInference(deps, jobId, job('CCTXPLAIN', 'What happened next?', history.map((h) => ({ ...h }))));
+    const lines: string[] = [];
+    await processInference({ ...deps, log: createLogger({ level: 'debug', destination: { write: (l: string) => void lines.push(l) } }) }, jobId, job('CCTXPLAIN', 'What happened next?', history.map((h) => ({ ...h }))));
     const req = seen.at(-1)!;
+    // What was trimmed is logged at debug, as counts: never the text.
+    const trimmed = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'prompt trimmed to fit the context');
+    expect(trimmed).toHaveLength(1);
+    expect(trimmed[0]).toMatchObject({ level: 20, jobId, contextSize: CONTEXT, maxTokens: MAX_TOKENS, answerBudget: MAX_TOKENS, sourcesDropped: 0 });
+    expect(trimmed[0]!.historyDropped).toBeGreaterThan(0);
+    expect((trimmed[0]!.historyDropped as number) + (trimmed[0]!.historyKept as number)).toBe(history.length);
+    expect(JSON.stringify(trimmed[0])).not.toMatch(/Spot|little dog|What happened/);
     const sent = req.context.map((t) => t.text).join('\n');
     expect(sent).toContain('Spot 11.');
     expect(sent).not.toContain('Question 0:');
