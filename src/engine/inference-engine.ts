@@ -191,8 +191,12 @@ export class InferenceEngine implements Engine {
     // context mid-answer (about 10x slower) or drop history on its own: the answer budget is capped
     // to what is left, and a prompt that leaves no room is refused (the pipeline trims history and
     // sources before this; other callers get the same guarantee here).
+    // Output under a grammar (JSON) is never capped: cut short it cannot parse, so a context shift
+    // (slower) is the better outcome there; only a prompt that leaves no room at all is refused.
     const promptTokens = this.countPromptTokens(req.context, req.question);
-    const maxTokens = answerBudget(promptTokens, this.sequenceContextSize, req.maxTokens);
+    const constrained = req.jsonSchema !== undefined || req.gbnf !== undefined;
+    const budget = answerBudget(promptTokens, this.sequenceContextSize, req.maxTokens);
+    const maxTokens = constrained ? req.maxTokens : budget;
     if (maxTokens < req.maxTokens) this.log.debug({ promptTokens, contextSize: this.sequenceContextSize, maxTokens: req.maxTokens, cappedTo: maxTokens }, 'answer budget capped to the room left in the context');
     const seq = await pool.acquire();
     const tAcquired = performance.now();

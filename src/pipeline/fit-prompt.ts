@@ -1,4 +1,4 @@
-import { answerBudget, promptTokenLimit } from '../engine/context-budget.js';
+import { answerBudget, CONTEXT_MARGIN_TOKENS, MIN_ANSWER_TOKENS, promptTokenLimit } from '../engine/context-budget.js';
 import { buildRagPrompt, type BuiltPrompt, type KnowledgeContext, type RagPromptInput } from '../prompts/index.js';
 
 export interface PromptTokenBudget {
@@ -34,7 +34,8 @@ function smallest(lo: number, hi: number, ok: (n: number) => boolean): number {
 /**
  * {@link buildRagPrompt}, made to fit one sequence of the model's context with room for the answer
  * (prompt + `maxTokens` within `contextSize`), so generation never needs a context shift: the oldest
- * history messages are dropped first, then the lowest-ranked sources; the question is never cut.
+ * history messages are dropped first; then the answer budget shrinks to the room left (while it is at
+ * least MIN_ANSWER_TOKENS), and only below that the lowest-ranked sources go; the question is never cut.
  * If even the question alone leaves no room for `maxTokens`, the answer budget shrinks to what is
  * left, and a question that leaves no useful room is refused (`context_length_exceeded`, HTTP 400:
  * the request's fault, never retried). Pure apart from `count`.
@@ -72,7 +73,12 @@ export function fitRagPrompt(input: RagPromptInput, budget: PromptTokenBudget): 
   // Oldest history first: the fewest messages dropped that make it fit.
   const H = charKept.length;
   if (measure(H, all).tokens <= limit) return done(smallest(1, H, (d) => measure(d, all).tokens <= limit), all);
-  // No history left: the most sources (highest-ranked first) that fit.
+  // No history left: the sources stay and the answer gets the room left (as llama.cpp's server
+  // caps n_predict), while that is a useful answer; only then the lowest-ranked sources go.
+  const withAll = measure(H, all).tokens;
+  if (all > 0 && budget.contextSize - CONTEXT_MARGIN_TOKENS - withAll >= Math.min(budget.maxTokens, MIN_ANSWER_TOKENS)) {
+    return done(H, all, answerBudget(withAll, budget.contextSize, budget.maxTokens));
+  }
   if (all > 0 && measure(H, 0).tokens <= limit) {
     const dropped = smallest(1, all, (k) => measure(H, all - k).tokens <= limit);
     return done(H, all - dropped);

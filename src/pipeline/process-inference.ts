@@ -94,7 +94,7 @@ export async function processInference(deps: InferenceDeps, jobId: string, data:
   const { sequenceContextSize, countPromptTokens } = deps.engine;
   if (sequenceContextSize !== undefined && countPromptTokens) {
     // The local engine: the prompt fits one sequence with room for the answer (oldest history,
-    // then lowest-ranked sources dropped), so the answer never needs a context shift.
+    // then a shorter answer budget, then lowest-ranked sources), so the answer never needs a context shift.
     const fitted = fitRagPrompt(promptInput, { contextSize: sequenceContextSize, maxTokens, count: (c, q) => countPromptTokens.call(deps.engine, c, q) });
     if (fitted.droppedHistoryForTokens || (kn && fitted.keptSources < kn.sources.length) || fitted.maxTokens < maxTokens) {
       deps.log.debug({

@@ -44,16 +44,22 @@ describe('fitRagPrompt', () => {
     expect(p.droppedHistoryForTokens).toBe(0);
   });
 
-  it('then drops the lowest-ranked sources, never the question', () => {
+  it('then keeps the sources and shrinks the answer budget while that leaves a useful answer; below that drops the lowest-ranked sources, never the question', () => {
     const knowledge = { status: 'cited' as const, sources: [1, 2, 3, 4].map(source) };
-    const p = fitRagPrompt(input({ knowledge }), { contextSize: 600, maxTokens: 128, count });
+    // Tokens of the prompt with every source and no history.
+    const full = fitRagPrompt(input({ knowledge, history: [] }), { contextSize: 100_000, maxTokens: 128, count }).promptTokens;
+    const capped = fitRagPrompt(input({ knowledge }), { contextSize: full + CONTEXT_MARGIN_TOKENS + 64, maxTokens: 128, count });
+    expect(capped.droppedHistory).toBe(history.length);
+    expect(capped.keptSources).toBe(4);
+    expect(capped.maxTokens).toBe(64);
+    const p = fitRagPrompt(input({ knowledge }), { contextSize: full + CONTEXT_MARGIN_TOKENS + 16, maxTokens: 128, count });
     expect(p.droppedHistory).toBe(history.length);
     expect(p.keptSources).toBeGreaterThan(0);
     expect(p.keptSources).toBeLessThan(4);
     expect(p.question).toContain('<source 1>');
     expect(p.question).not.toContain(`<source ${p.keptSources + 1}>`);
     expect(p.question).toContain('What now?');
-    expect(p.promptTokens).toBeLessThanOrEqual(600 - 128 - CONTEXT_MARGIN_TOKENS);
+    expect(p.promptTokens + p.maxTokens).toBeLessThanOrEqual(full + 16);
   });
 
   it('shrinks the answer budget when the bare question leaves less than asked, and refuses what leaves no room', () => {

@@ -54,7 +54,7 @@ describe.skipIf(!hasChromium || !hasTestModel)('web console and chat in a browse
     base = `http://127.0.0.1:${port}`;
     svc = await startTestService(testConfig({
       PORT: String(port), OIDC_ISSUER: issuer.url, OIDC_AUDIENCE: 'r1-api', OIDC_CLIENT_ID: 'r1-web', PUBLIC_URL: base, OIDC_ADMIN_GROUP: 'r1-admins',
-      LLAMA_SEQUENCES: '2', LLAMA_CONTEXT_SIZE: '2048', LLAMA_MAX_TOKENS: '1500',
+      LLAMA_SEQUENCES: '2', LLAMA_CONTEXT_SIZE: '4096', LLAMA_MAX_TOKENS: '1500',
       IMAGE_MAX_BYTES: String(IMAGE_MAX_BYTES), LORA_ADAPTERS: 'ops-tuned=/srv/r1/adapters/ops-tuned.gguf:0.8',
       // Sized for the tiny model's context, as in the Slack /diagnose test.
       DIAGNOSIS_MAX_TOKENS: '1400', DIAGNOSIS_REASONING_TOKENS: '16', DIAGNOSIS_TOP_K: '3', DIAGNOSIS_CONTEXT_MAX_CHARS: '900',
