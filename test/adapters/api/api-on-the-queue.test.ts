@@ -22,6 +22,15 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
   const client = (name: string) => new OpenAI({ apiKey: keys[name], baseURL: `${svc.baseUrl}/v1`, maxRetries: 0 });
   /** Set by a test to stand between the worker and the real engine (a failing attempt); unset after. */
   let intercept: ((req: GenerateRequest, generate: (r: GenerateRequest) => Promise<GenerateResult>) => Promise<GenerateResult>) | undefined;
+  /** Counts the engine's generate calls until `intercept` is reset. */
+  const countEngineCalls = () => {
+    const seen = { calls: 0 };
+    intercept = (req, generate) => {
+      seen.calls++;
+      return generate(req);
+    };
+    return seen;
+  };
   /** A streamed completion's content deltas, concatenated. */
   const streamed = async (name: string, content: string, maxTokens: number) => {
     const stream = await client(name).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: maxTokens, stream: true });
@@ -264,11 +273,7 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
 
   it('a schema only llama.cpp finds unusable (a $ref cycle) fails its job at once, and the client still gets a 400 for response_format, not a 500', async () => {
     keys.iota = (await createApiKey(db, 'iota')).key;
-    let calls = 0;
-    intercept = (req, generate) => {
-      calls++;
-      return generate(req);
-    };
+    const engine = countEngineCalls();
     try {
       const schema = { $defs: { a: { $ref: '#/$defs/b' }, b: { $ref: '#/$defs/a' } }, type: 'object', properties: { x: { $ref: '#/$defs/a' } } };
       const body = (content: string) => ({
@@ -280,7 +285,7 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
       expect(err).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'response_format', code: 'invalid_json_schema' });
       expect((err as Error).message).toMatch(/Invalid schema for response_format: .*\$ref/);
       // Refused, never retried: one attempt.
-      expect(calls).toBe(1);
+      expect(engine.calls).toBe(1);
       const { rows } = await db.query<{ status: string }>(`SELECT status FROM messages WHERE platform = 'api' AND channel = 'iota'`);
       expect(rows).toEqual([{ status: 'failed' }]);
       // Streamed, the headers are sent before the worker runs: the same error arrives as the stream's error event.
@@ -296,11 +301,7 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
 
   it('a question that alone exceeds the model\'s context fails its job at once and is the SDK\'s BadRequestError (400 context_length_exceeded, param messages)', async () => {
     keys.kappa = (await createApiKey(db, 'kappa')).key;
-    let calls = 0;
-    intercept = (req, generate) => {
-      calls++;
-      return generate(req);
-    };
+    const engine = countEngineCalls();
     try {
       // ~3,400 tokens on this model (a tiny vocabulary), under QUESTION_MAX_CHARS; the context holds 2,048.
       const content = 'the little dog ran to the park '.repeat(220);
@@ -309,7 +310,7 @@ describe.skipIf(!hasTestModel)('/v1 on the one admission path (whole service)', 
       expect(err).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' });
       expect((err as Error).message).toMatch(/2048 tokens per sequence/);
       // Refused before generating, never retried.
-      expect(calls).toBe(0);
+      expect(engine.calls).toBe(0);
       const { rows } = await db.query<{ status: string }>(`SELECT status FROM messages WHERE platform = 'api' AND channel = 'kappa'`);
       expect(rows).toEqual([{ status: 'failed' }]);
     } finally {
