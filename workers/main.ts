@@ -8,9 +8,22 @@ import { startService } from './service.js';
 const { cfg, redis } = await resolveRedisOrExit(loadConfigOrExit());
 const log = createLogger({ level: cfg.LOG_LEVEL });
 installProcessSafetyNet(log);
+// Signals are handled from here on: queue workers start taking jobs inside startService, so a
+// SIGTERM before it returns must still finish what is in flight, not kill the process.
+const starting = startService(cfg, { log });
+const shutdown = async (signal: string) => {
+  log.info({ signal }, 'shutting down: finishing in-flight jobs');
+  const started = await starting.catch(() => undefined); // a failed start exits below
+  if (!started) return;
+  await started.close();
+  await redis.close(); // after the runtime's connections: the last user stops an embedded Redis
+  process.exit(0);
+};
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
 let service;
 try {
-  service = await startService(cfg, { log });
+  service = await starting;
 } catch (e) {
   await redis.close();
   if (e instanceof ModelUnavailableError) {
@@ -25,11 +38,3 @@ try {
   process.exit(1);
 }
 if (redis.source === 'embedded' || redis.source === 'shared') service.rt.log.info({ source: redis.source, dir: `${cfg.DATA_DIR}/redis` }, 'using the embedded Redis under DATA_DIR (REDIS_URL unset, nothing on 127.0.0.1:6379)');
-const shutdown = async (signal: string) => {
-  service.rt.log.info({ signal }, 'shutting down: finishing in-flight jobs');
-  await service.close();
-  await redis.close(); // after the runtime's connections: the last user stops an embedded Redis
-  process.exit(0);
-};
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
